@@ -1,0 +1,153 @@
+// config.h: the effective configuration of inboxd, as plain data.
+//
+// config/loader.h fills it from one TOML file (toml++), validating every key at
+// start-up; every field's default is the POLICY.md value and is documented in
+// config/inboxd.example.toml. Other folders read these structs; only config/
+// knows TOML. Durations are whole seconds.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/limits.h"
+
+namespace inboxd::config {
+
+using Seconds = std::chrono::seconds;
+
+// Where a value came from, for error messages ("inboxd.toml:12:3").
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct Mailbox {
+  std::string name;     // unique, [a-z0-9_-]+
+  std::string address;  // the shared address, "support@shop.example"
+  std::vector<std::string> aliases;  // other addresses delivered here
+  std::string imap_url;  // imap:// or imaps://, host[:port]
+  std::string smtp_url;  // smtp:// or smtps://, host[:port]
+  std::string tls = "required";  // "required" | "none"
+  std::string tls_ca_file;       // extra CA bundle ("" = system)
+  std::string username;
+  // Exactly one secret source (or an oauth2 token command).
+  std::string password_file;
+  std::string password_env;
+  std::string password_command;
+  std::string oauth2_token_command;
+  std::vector<std::string> folders = {"INBOX"};
+  std::string sent_folder;  // "" = autodetect \Sent SPECIAL-USE
+  std::string time_zone = "UTC";
+  std::string language = "en";       // fallback reply language
+  std::string default_class;         // class when no rule decides ("" = other)
+  Seconds ack_window{2 * 3600};      // first sync: no ack for older mail
+  SourcePos pos;
+};
+
+struct State {
+  std::string dir = "/var/lib/inboxd";
+};
+
+// Business hours (POLICY: Mon-Fri 08:30-12:00, 13:00-18:00).
+struct Interval {
+  int start_minute = 0;  // minutes after midnight, local time
+  int end_minute = 0;
+};
+struct BusinessHours {
+  // Index 0 = Monday ... 6 = Sunday.
+  std::vector<Interval> days[7];
+  std::vector<std::string> holidays;  // "YYYY-MM-DD", local dates
+};
+
+// One deadline of the policy (D1..D9).
+struct Deadline {
+  std::string id;                  // "D1"
+  std::string name;                // "ack", "quote", ...
+  Seconds within{0};
+  std::string clock = "calendar";  // "calendar" | "business"
+};
+
+// Deadlines per class: class name -> the deadlines that start on arrival.
+struct Deadlines {
+  std::map<std::string, std::vector<Deadline>> by_class;
+  Seconds delay_notice_before{4 * 3600};  // D9: warn this long before due
+};
+
+struct Agent {
+  std::string name;
+  std::string address;
+  std::string team;
+  std::vector<std::string> absent;  // "YYYY-MM-DDTHH:MM/YYYY-MM-DDTHH:MM" ranges
+};
+
+struct Route {
+  std::string cls;        // request class
+  std::string primary;    // agent address or team name
+  std::string secondary;  // fallback when primary is absent (R3)
+  std::string escalate_to;  // manager (R5/R6)
+};
+
+struct Classify {
+  std::string ticket_tag_format = "[#{prefix}-{number}]";
+  std::map<std::string, std::string> ticket_prefix;  // mailbox -> "S"
+  int thread_window_days = 14;
+  std::vector<std::string> own_domains;    // our Message-ID domains
+  std::vector<std::string> agent_domains;  // mail from here is an agent
+};
+
+struct Responder {
+  int per_ticket_max = 1;       // acknowledgements per ticket
+  int per_sender_per_hour = 5;  // acknowledgements per sender per hour
+  std::string noreply_regex =
+      "(?i)^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?)([+-].*)?@";
+  std::string envelope_sender;  // MAIL FROM ("" = the mailbox address)
+  std::string hmac_key_file;    // key for our Message-ID tokens
+  std::string message_id_domain;  // "" = domain of the mailbox address
+  std::string dry_run_maildir;    // --dry-run writes here
+};
+
+struct Templates {
+  std::string dir;  // "" = the shipped templates
+  std::vector<std::string> forbidden_phrases;  // C5, all languages
+};
+
+// One classification rule (classify/ compiles these into RE2::Sets).
+struct Rule {
+  std::string id;       // unique, "rfc3834.auto_submitted"
+  std::string field;    // "header:<Name>" | "subject" | "body" | "from" |
+                        // "from_local" | "content_type" | "any_header"
+  std::string pattern;  // RE2 syntax
+  std::string unless;   // optional RE2: no match when this matches the value
+  std::string kind;     // sets kind: "auto_reply" | "bounce" | "list_bulk" | "spam"
+  std::string cls;      // or sets class: "quote" | "complaint" | ...
+  std::string mailbox;  // optional: only for this mailbox
+  std::string description;
+  bool enabled = true;
+  SourcePos pos;
+};
+
+struct Config {
+  std::string path;  // file it was loaded from ("" = built-in defaults)
+  State state;
+  core::Limits limits;
+  std::vector<Mailbox> mailboxes;
+  BusinessHours business_hours;
+  Deadlines deadlines;
+  std::vector<Agent> agents;
+  std::vector<Route> routes;
+  Classify classify;
+  Responder responder;
+  Templates templates;
+  std::vector<Rule> rules;  // user rules; they add to / override defaults by id
+  std::string log_level = "info";
+};
+
+// The configuration used when no file is given (replay without --config):
+// POLICY.md defaults and no mailboxes.
+Config Defaults();
+
+}  // namespace inboxd::config
