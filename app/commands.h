@@ -1,0 +1,18 @@
+// commands.h: the inboxd subcommands. Each RegisterX adds one CLI11
+// subcommand whose callback sets *exit_code. Wiring only: the work is done by
+// the libraries.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace inboxd::app {
+
+// Exit statuses shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // a run failed (I/O, server)
+inline constexpr int kExitConfig = 2;   // bad config or usage
+
+void RegisterConfigCommands(CLI::App& app, int* exit_code);
+void RegisterReplayCommands(CLI::App& app, int* exit_code);
+
+}  // namespace inboxd::app

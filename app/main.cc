@@ -1,0 +1,29 @@
+// main.cc: the inboxd binary. Parses the command line and dispatches to a
+// subcommand (app/cmd_*.cc); nothing else happens here.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+#ifndef INBOXD_VERSION
+#define INBOXD_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"inboxd: runs shared sales@/support@ mailboxes on autopilot"};
+  app.set_version_flag("--version", std::string("inboxd ") + INBOXD_VERSION);
+  app.require_subcommand(1);
+  int exit_code = inboxd::app::kExitOk;
+  inboxd::app::RegisterConfigCommands(app, &exit_code);
+  inboxd::app::RegisterReplayCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // CLI11 uses 0 for --help/--version; any usage error is our exit 2.
+    return rc == 0 ? 0 : inboxd::app::kExitConfig;
+  }
+  std::fflush(stdout);
+  return exit_code;
+}
