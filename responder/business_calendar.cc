@@ -1,0 +1,300 @@
+// business_calendar.cc: see business_calendar.h. date/tz is the adapter here:
+// locate_zone throws on an unknown zone, which is caught in this file.
+#include "responder/business_calendar.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <exception>
+
+namespace inboxd::responder {
+namespace {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+using core::TimePoint;
+
+Result<const date::time_zone*> LocateZone(std::string_view name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception& e) {
+    return Fail(Error::InvalidArgument("time zone '" + std::string(name) +
+                                       "': " + e.what()));
+  }
+}
+
+// Parses "YYYY-MM-DD" strictly.
+Result<std::chrono::sys_days> ParseDate(std::string_view s) {
+  auto bad = [&] {
+    return Fail(Error::InvalidArgument("holiday '" + std::string(s) +
+                                       "': expected YYYY-MM-DD"));
+  };
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return bad();
+  int v[3] = {0, 0, 0};
+  const int pos[3][2] = {{0, 4}, {5, 2}, {8, 2}};
+  for (int i = 0; i < 3; ++i) {
+    for (int k = 0; k < pos[i][1]; ++k) {
+      char c = s[pos[i][0] + k];
+      if (c < '0' || c > '9') return bad();
+      v[i] = v[i] * 10 + (c - '0');
+    }
+  }
+  date::year_month_day ymd{date::year{v[0]}, date::month(unsigned(v[1])),
+                           date::day(unsigned(v[2]))};
+  if (!ymd.ok()) return bad();
+  return std::chrono::sys_days{date::sys_days(ymd).time_since_epoch()};
+}
+
+int WeekdayIndex(std::chrono::sys_days day) {
+  // ISO: Monday = 1 ... Sunday = 7.
+  return static_cast<int>(date::weekday(date::sys_days{day.time_since_epoch()})
+                              .iso_encoding()) -
+         1;
+}
+
+std::string TwoDigits(int v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", v);
+  return buf;
+}
+
+// "UTC+03:30".
+std::string OffsetName(std::chrono::seconds offset) {
+  long s = offset.count();
+  char sign = s < 0 ? '-' : '+';
+  if (s < 0) s = -s;
+  return std::string("UTC") + sign + TwoDigits(int(s / 3600)) + ":" +
+         TwoDigits(int((s % 3600) / 60));
+}
+
+std::string PersianDigits(std::string_view ascii) {
+  static const char* const kDigits[10] = {"۰", "۱", "۲", "۳", "۴",
+                                          "۵", "۶", "۷", "۸", "۹"};
+  std::string out;
+  for (char c : ascii) {
+    if (c >= '0' && c <= '9') {
+      out += kDigits[c - '0'];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<BusinessCalendar> BusinessCalendar::Create(
+    const config::BusinessHours& hours, std::string_view time_zone) {
+  auto zone = LocateZone(time_zone);
+  if (!zone) return Fail(zone.error());
+  BusinessCalendar cal;
+  cal.zone_ = *zone;
+  cal.zone_name_ = std::string(time_zone);
+  static const char* const kDayNames[7] = {"monday",   "tuesday", "wednesday",
+                                           "thursday", "friday",  "saturday",
+                                           "sunday"};
+  bool any = false;
+  for (int d = 0; d < 7; ++d) {
+    int prev_end = -1;
+    for (const config::Interval& iv : hours.days[d]) {
+      if (iv.start_minute < 0 || iv.end_minute > 24 * 60 ||
+          iv.start_minute >= iv.end_minute) {
+        return Fail(Error::InvalidArgument(
+            std::string("business_hours.") + kDayNames[d] + ": interval " +
+            std::to_string(iv.start_minute) + "-" +
+            std::to_string(iv.end_minute) +
+            " minutes is empty or outside 0..1440"));
+      }
+      if (iv.start_minute < prev_end) {
+        return Fail(Error::InvalidArgument(
+            std::string("business_hours.") + kDayNames[d] +
+            ": intervals overlap or are not in order"));
+      }
+      prev_end = iv.end_minute;
+      any = true;
+    }
+    cal.days_[d] = hours.days[d];
+  }
+  if (!any) {
+    return Fail(Error::InvalidArgument(
+        "business_hours: no business interval on any day of the week"));
+  }
+  for (const std::string& h : hours.holidays) {
+    auto day = ParseDate(h);
+    if (!day) return Fail(day.error().Wrap("business_hours.holidays"));
+    cal.holidays_.insert(*day);
+  }
+  return cal;
+}
+
+std::chrono::sys_days BusinessCalendar::LocalDay(TimePoint t) const {
+  auto local = zone_->to_local(t);
+  auto day = date::floor<date::days>(local);
+  return std::chrono::sys_days{day.time_since_epoch()};
+}
+
+TimePoint BusinessCalendar::LocalToSys(std::chrono::sys_days day, int minute,
+                                       bool earliest) const {
+  date::local_seconds local{day.time_since_epoch() +
+                            std::chrono::minutes(minute)};
+  // A boundary in a DST gap maps to the transition instant (both choices are
+  // equal there); in a repeated hour, a start takes the first occurrence and
+  // an end the second, so the interval covers the whole local span.
+  return std::chrono::time_point_cast<std::chrono::seconds>(zone_->to_sys(
+      local, earliest ? date::choose::earliest : date::choose::latest));
+}
+
+bool BusinessCalendar::IsWorkingDay(std::chrono::sys_days day) const {
+  return !days_[WeekdayIndex(day)].empty() && !holidays_.contains(day);
+}
+
+bool BusinessCalendar::IsBusinessTime(TimePoint t) const {
+  auto day = LocalDay(t);
+  if (!IsWorkingDay(day)) return false;
+  for (const config::Interval& iv : days_[WeekdayIndex(day)]) {
+    if (t >= LocalToSys(day, iv.start_minute, true) &&
+        t < LocalToSys(day, iv.end_minute, false)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<TimePoint> BusinessCalendar::AddBusinessTime(
+    TimePoint start, std::chrono::seconds duration) const {
+  if (duration.count() < 0) {
+    return Fail(Error::InvalidArgument("negative business duration"));
+  }
+  if (duration.count() == 0) return start;
+  std::chrono::seconds remaining = duration;
+  auto day = LocalDay(start);
+  for (int i = 0; i <= kMaxCalendarSearchDays; ++i, day += date::days{1}) {
+    if (!IsWorkingDay(day)) continue;
+    for (const config::Interval& iv : days_[WeekdayIndex(day)]) {
+      TimePoint s = LocalToSys(day, iv.start_minute, true);
+      TimePoint e = LocalToSys(day, iv.end_minute, false);
+      if (e <= start) continue;
+      TimePoint from = std::max(s, start);
+      std::chrono::seconds avail = e - from;
+      if (remaining <= avail) return from + remaining;
+      remaining -= avail;
+    }
+  }
+  return Fail(Error::FailedPrecondition("no business time left within " +
+                                        std::to_string(kMaxCalendarSearchDays) +
+                                        " days of " + core::FormatUtc(start)));
+}
+
+Result<TimePoint> BusinessCalendar::AddWorkingDays(TimePoint start,
+                                                   int days) const {
+  if (days < 0) return Fail(Error::InvalidArgument("negative working days"));
+  auto day = LocalDay(start);
+  int counted = 0;
+  for (int i = 0; i <= kMaxCalendarSearchDays; ++i) {
+    bool working = IsWorkingDay(day);
+    if (working && (i > 0 || days == 0)) ++counted;
+    if (working && counted >= std::max(days, 1)) {
+      const auto& ivs = days_[WeekdayIndex(day)];
+      return LocalToSys(day, ivs.back().end_minute, false);
+    }
+    day += date::days{1};
+  }
+  return Fail(Error::FailedPrecondition("no working day left within " +
+                                        std::to_string(kMaxCalendarSearchDays) +
+                                        " days of " + core::FormatUtc(start)));
+}
+
+Result<TimePoint> BusinessCalendar::DueAt(
+    TimePoint arrived_at, const config::Deadline& deadline) const {
+  if (deadline.within.count() < 0) {
+    return Fail(Error::InvalidArgument("deadline " + deadline.id +
+                                       ": negative 'within'"));
+  }
+  if (deadline.clock == "calendar") return arrived_at + deadline.within;
+  if (deadline.clock == "business") {
+    constexpr long kDay = 24 * 3600;
+    if (deadline.within.count() > 0 && deadline.within.count() % kDay == 0) {
+      return AddWorkingDays(arrived_at,
+                            static_cast<int>(deadline.within.count() / kDay));
+    }
+    return AddBusinessTime(arrived_at, deadline.within);
+  }
+  return Fail(Error::InvalidArgument("deadline " + deadline.id +
+                                     ": unknown clock '" + deadline.clock +
+                                     "' (calendar|business)"));
+}
+
+Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
+                                    std::string_view language) {
+  auto zone = LocateZone(time_zone);
+  if (!zone) return Fail(zone.error());
+  date::sys_info info = (*zone)->get_info(t);
+  auto local = (*zone)->to_local(t);
+  auto day = date::floor<date::days>(local);
+  date::year_month_day ymd{day};
+  date::hh_mm_ss<std::chrono::seconds> hms{local - day};
+  int year = int(ymd.year());
+  unsigned month = unsigned(ymd.month());
+  unsigned mday = unsigned(ymd.day());
+  unsigned wd = date::weekday(day).iso_encoding() - 1;  // 0 = Monday
+  std::string hhmm = TwoDigits(int(hms.hours().count())) + ":" +
+                     TwoDigits(int(hms.minutes().count()));
+  bool letter_abbrev = !info.abbrev.empty() &&
+                       std::all_of(info.abbrev.begin(), info.abbrev.end(),
+                                   [](char c) { return c >= 'A' && c <= 'Z'; });
+  std::string offset = OffsetName(info.offset);
+
+  if (language == "de") {
+    static const std::array<const char*, 7> kDays = {
+        "Montag",  "Dienstag", "Mittwoch", "Donnerstag",
+        "Freitag", "Samstag",  "Sonntag"};
+    static const std::array<const char*, 12> kMonths = {
+        "Januar", "Februar", "März",      "April",   "Mai",      "Juni",
+        "Juli",   "August",  "September", "Oktober", "November", "Dezember"};
+    std::string zone_label = offset;
+    if (info.abbrev == "CET") {
+      zone_label = "MEZ";
+    } else if (info.abbrev == "CEST") {
+      zone_label = "MESZ";
+    } else if (letter_abbrev) {
+      zone_label = info.abbrev;
+    }
+    return std::string(kDays[wd]) + ", " + std::to_string(mday) + ". " +
+           kMonths[month - 1] + " " + std::to_string(year) + ", " + hhmm +
+           " Uhr (" + zone_label + ")";
+  }
+  if (language == "zh") {
+    static const std::array<const char*, 7> kDays = {
+        "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
+    return std::to_string(year) + "年" + std::to_string(month) + "月" +
+           std::to_string(mday) + "日 " + kDays[wd] + " " + hhmm + " (" +
+           offset + ")";
+  }
+  if (language == "fa") {
+    static const std::array<const char*, 7> kDays = {
+        "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه",
+        "شنبه",   "یکشنبه"};
+    static const std::array<const char*, 12> kMonths = {
+        "ژانویه", "فوریه", "مارس",    "آوریل", "مه",     "ژوئن",
+        "ژوئیه",  "اوت",   "سپتامبر", "اکتبر", "نوامبر", "دسامبر"};
+    return std::string(kDays[wd]) + " " + PersianDigits(std::to_string(mday)) +
+           " " + kMonths[month - 1] + " " +
+           PersianDigits(std::to_string(year)) + "، ساعت " +
+           PersianDigits(hhmm) + " (" + offset + ")";
+  }
+  static const std::array<const char*, 7> kDays = {
+      "Monday", "Tuesday",  "Wednesday", "Thursday",
+      "Friday", "Saturday", "Sunday"};
+  static const std::array<const char*, 12> kMonths = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  return std::string(kDays[wd]) + ", " + std::to_string(mday) + " " +
+         kMonths[month - 1] + " " + std::to_string(year) + ", " + hhmm + " " +
+         (letter_abbrev ? info.abbrev : offset);
+}
+
+}  // namespace inboxd::responder

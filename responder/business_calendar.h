@@ -1,0 +1,110 @@
+// business_calendar.h: business hours, holidays and deadlines in one mailbox's
+// time zone (POLICY D1-D9), and the local formatting of a due time.
+//
+// What it does: turns config::BusinessHours (weekly intervals in local time,
+// holidays as local dates) plus an IANA zone into arithmetic on UTC instants
+// that is right across weekends, holidays, the lunch break and DST changes
+// (every local interval boundary is converted through the zone on its own
+// day, so a 23- or 25-hour day is counted as it really is).
+//
+// Deadline semantics (documented decision for "business" clocks):
+//  * `within` that is a whole number of days (a multiple of 86400 s) on the
+//    business clock means WORKING DAYS: the deadline is the close of business
+//    of the N-th working day after the day of arrival (the arrival day itself
+//    is not counted, whatever the hour; cf. BGB §187(1)). POLICY D5
+//    "2 Arbeitstage": a complaint arriving Monday 10:00 is due Wednesday 18:00.
+//  * any other `within` on the business clock is BUSINESS TIME: that many
+//    seconds counted only inside business intervals (D3 "8 business hours").
+//  * the calendar clock is plain elapsed time: arrived_at + within.
+//
+// What it does not do: it does not read the clock (callers pass instants), it
+// knows nothing about tickets, and it never downloads tz data (date/tz uses
+// the system tzdata).
+#pragma once
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace inboxd::responder {
+
+// How far AddBusinessTime / AddWorkingDays search before giving up (a
+// calendar whose holidays cover every working day would loop forever).
+inline constexpr int kMaxCalendarSearchDays = 3 * 366;
+
+class BusinessCalendar {
+ public:
+  // Validates `hours` and locates `time_zone` (IANA name).
+  // Fails with kInvalidArgument on an unknown zone, an interval outside
+  // 0..1440 or with start >= end, overlapping or unsorted intervals of one
+  // day, a holiday that is not YYYY-MM-DD, or a week without business time.
+  static core::Result<BusinessCalendar> Create(
+      const config::BusinessHours& hours, std::string_view time_zone);
+
+  const std::string& zone_name() const { return zone_name_; }
+
+  // True when `t` lies inside a business interval of a non-holiday day.
+  bool IsBusinessTime(core::TimePoint t) const;
+
+  // Returns the instant at which `duration` of business time has elapsed
+  // after `start` (start outside business hours counts from the next
+  // interval). Zero duration returns `start`. Fails with kInvalidArgument on a
+  // negative duration, kFailedPrecondition when no business time exists
+  // within kMaxCalendarSearchDays.
+  core::Result<core::TimePoint> AddBusinessTime(
+      core::TimePoint start, std::chrono::seconds duration) const;
+
+  // Returns the close of business (end of the last interval) of the `days`-th
+  // working day after the local day of `start` (days >= 1; days == 0 returns
+  // the close of business of `start`'s own day when it is a working day, else
+  // of the next one). Fails as AddBusinessTime.
+  core::Result<core::TimePoint> AddWorkingDays(core::TimePoint start,
+                                               int days) const;
+
+  // The deadline of `deadline` for a message that arrived at `arrived_at`,
+  // with the semantics in the file comment. Fails with kInvalidArgument on an
+  // unknown clock name or a negative `within`, else as AddBusinessTime.
+  core::Result<core::TimePoint> DueAt(core::TimePoint arrived_at,
+                                      const config::Deadline& deadline) const;
+
+  // True when the local date `day` (days since 1970-01-01) is a working day.
+  bool IsWorkingDay(std::chrono::sys_days day) const;
+
+ private:
+  BusinessCalendar() = default;
+  // The UTC instant of local `minute` on local day `day`.
+  core::TimePoint LocalToSys(std::chrono::sys_days day, int minute,
+                             bool earliest) const;
+  std::chrono::sys_days LocalDay(core::TimePoint t) const;
+
+  const date::time_zone* zone_ = nullptr;
+  std::string zone_name_;
+  std::vector<config::Interval> days_[7];  // 0 = Monday
+  std::set<std::chrono::sys_days> holidays_;
+};
+
+// Formats `t` in `time_zone` for a reader of `language`:
+//   en  "Tuesday, 24 November 2026, 14:00 CET"
+//   de  "Dienstag, 24. November 2026, 14:00 Uhr (MEZ)"
+//   zh  "2026年11月24日 星期二 14:00 (UTC+08:00)"
+//   fa  "سه‌شنبه ۲۴ نوامبر ۲۰۲۶، ساعت ۱۴:۰۰ (UTC+03:30)" (Gregorian
+//   calendar,
+//       Persian month names and Persian digits; not the Solar Hijri calendar)
+// The zone abbreviation is used for en/de when tzdata has a letter one
+// (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
+// Fails with kInvalidArgument on an unknown zone.
+core::Result<std::string> FormatLocalTime(core::TimePoint t,
+                                          std::string_view time_zone,
+                                          std::string_view language);
+
+}  // namespace inboxd::responder
