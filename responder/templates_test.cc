@@ -1,0 +1,318 @@
+#include "responder/templates.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/text.h"
+
+namespace inboxd::responder {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kShipped = std::string(INBOXD_SOURCE_DIR) + "/templates";
+
+// A private copy of the shipped templates to break on purpose.
+class TempTree {
+ public:
+  TempTree() {
+    root_ = fs::temp_directory_path() /
+            ("inboxd_tmpl_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter_++));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  ~TempTree() { fs::remove_all(root_); }
+  std::string CopyShipped() {
+    fs::copy(kShipped, root_ / "t", fs::copy_options::recursive);
+    return (root_ / "t").string();
+  }
+  std::string Dir(const std::string& name) {
+    fs::create_directories(root_ / name);
+    return (root_ / name).string();
+  }
+  static void Write(const std::string& path, const std::string& content) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+  }
+
+ private:
+  fs::path root_;
+  static inline int counter_ = 0;
+};
+
+TemplateVars FullVars() {
+  return {
+      {"ticket_tag", "[#S-1042]"},
+      {"customer_name", "Zoë <b>Müller</b>"},
+      {"customer_address", "zoe@customer.example"},
+      {"original_subject", "Drucker druckt nicht"},
+      {"mailbox_address", "support@shop.example"},
+      {"mailbox_name", "Shop Support"},
+      {"sales_address", "sales@shop.example"},
+      {"support_address", "support@shop.example"},
+      {"due_at", "Tuesday, 24 November 2026, 14:00 CET"},
+      {"previous_due_at", "Monday, 23 November 2026, 14:00 CET"},
+      {"agent_name", "Anna Agent"},
+      {"alternative_address", "support@shop.example"},
+      {"absent_until", "Friday, 27 November 2026"},
+      {"reason", "SMTP 550 for the acknowledgement"},
+      {"escalate_to_name", "Mia Manager"},
+  };
+}
+
+TEST(TemplatesTest, ShippedTemplatesLoad) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  EXPECT_EQ(set->size(), kTemplateNames.size() * kShippedLanguages.size());
+  EXPECT_EQ(set->Languages(),
+            (std::vector<std::string>{"de", "en", "fa", "zh"}));
+}
+
+TEST(TemplatesTest, EveryTemplateRendersInEveryLanguage) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  TemplateVars vars = FullVars();
+  for (std::string_view lang : kShippedLanguages) {
+    for (std::string_view name : kTemplateNames) {
+      SCOPED_TRACE(std::string(lang) + "/" + std::string(name));
+      auto r = set->Render(name, lang, "en", "support", "", vars);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      EXPECT_EQ(r->language, lang);
+      EXPECT_FALSE(r->subject.empty());
+      EXPECT_EQ(r->subject.find('\n'), std::string::npos);
+      EXPECT_NE(r->text.find("[#S-1042]"), std::string::npos);
+      EXPECT_EQ(r->text.find("{{"), std::string::npos);
+      EXPECT_EQ(r->text.find("}}"), std::string::npos);
+      EXPECT_TRUE(core::IsValidUtf8(r->text));
+      // Every variable the template may use, when used, shows up filled in.
+      for (const TemplateVariable& v : AllowedVariables(name)) {
+        std::string marker = "{{" + std::string(v.name) + "}}";
+        std::ifstream in(r->source);
+        std::string src((std::istreambuf_iterator<char>(in)), {});
+        if (src.find(marker) == std::string::npos) continue;
+        const std::string& value = vars.at(std::string(v.name));
+        EXPECT_TRUE(r->text.find(value) != std::string::npos ||
+                    r->subject.find(value) != std::string::npos)
+            << v.name;
+      }
+      // text/plain is not HTML-escaped; the HTML part is.
+      bool uses_name = r->text.find("Zoë <b>Müller</b>") != std::string::npos;
+      if (name != "agent_alert" && name != "escalation") {
+        EXPECT_TRUE(uses_name);
+        EXPECT_NE(r->html.find("Zoë &lt;b&gt;Müller&lt;/b&gt;"),
+                  std::string::npos);
+      }
+      EXPECT_EQ(r->html.find("<b>"), std::string::npos);
+      EXPECT_EQ(r->rtl, lang == "fa");
+      EXPECT_NE(r->html.find(lang == "fa" ? "dir=\"rtl\"" : "dir=\"ltr\""),
+                std::string::npos);
+      // C2: every customer-facing template invites to write to sales@/support@.
+      if (name != "agent_alert" && name != "escalation") {
+        EXPECT_NE(r->text.find("support@shop.example"), std::string::npos);
+      }
+    }
+  }
+}
+
+TEST(TemplatesTest, OptionalAndMissingVariables) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value());
+  TemplateVars vars = FullVars();
+  vars["customer_name"] = "";
+  auto r = set->Render("ack", "en", "en", "", "", vars);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->text.starts_with("Dear customer,\n")) << r->text;
+
+  struct {
+    const char* label;
+    const char* var;
+    bool erase;  // else set to ""
+    const char* want;
+  } cases[] = {
+      {"missing due_at", "due_at", true, "variable 'due_at' has no value"},
+      {"empty due_at", "due_at", false, "required variable 'due_at' is empty"},
+      {"empty ticket", "ticket_tag", false, "'ticket_tag' is empty"},
+  };
+  for (const auto& c : cases) {
+    TemplateVars v = FullVars();
+    if (c.erase) {
+      v.erase(c.var);
+    } else {
+      v[c.var] = "  ";
+    }
+    auto got = set->Render("ack", "de", "en", "", "", v);
+    ASSERT_FALSE(got.has_value()) << c.label;
+    EXPECT_EQ(got.error().code, core::Code::kInvalidArgument);
+    EXPECT_NE(got.error().message.find(c.want), std::string::npos)
+        << c.label << ": " << got.error().message;
+  }
+  auto unknown = set->Render("welcome", "en", "en", "", "", FullVars());
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, core::Code::kInvalidArgument);
+}
+
+TEST(TemplatesTest, LanguageFallback) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value());
+  auto it = set->Render("ack", "it", "de", "", "", FullVars());
+  ASSERT_TRUE(it.has_value());
+  EXPECT_EQ(it->language, "de");
+  auto none = set->Render("ack", "it", "", "", "", FullVars());
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->language, "en");
+}
+
+TEST(TemplatesTest, OverridesPerMailboxAndClass) {
+  TempTree tree;
+  std::string ops = tree.Dir("ops");
+  TempTree::Write(ops + "/en/support/ack.mustache",
+                  "Subject: Support got it {{ticket_tag}}\n\nSupport body "
+                  "{{ticket_tag}}, due {{due_at}}.\n");
+  TempTree::Write(ops + "/en/support/complaint/ack.mustache",
+                  "Subject: Complaint desk {{ticket_tag}}\n\nComplaint body "
+                  "{{ticket_tag}}.\n");
+  TempTree::Write(ops + "/en/support/complaint/ack.html.mustache",
+                  "<p dir=\"ltr\">Complaint {{customer_name}}</p>\n");
+  auto set = TemplateSet::Load(kShipped, ops, {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  struct {
+    const char* mailbox;
+    const char* cls;
+    const char* want_subject;
+  } cases[] = {
+      {"support", "complaint", "Complaint desk [#S-1042]"},
+      {"support", "quote", "Support got it [#S-1042]"},
+      {"support", "", "Support got it [#S-1042]"},
+      {"sales", "complaint", "We have received your message [#S-1042]"},
+  };
+  for (const auto& c : cases) {
+    auto r = set->Render("ack", "en", "en", c.mailbox, c.cls, FullVars());
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_EQ(r->subject, c.want_subject) << c.mailbox << "/" << c.cls;
+  }
+  auto html =
+      set->Render("ack", "en", "en", "support", "complaint", FullVars());
+  ASSERT_TRUE(html.has_value());
+  EXPECT_EQ(html->html,
+            "<p dir=\"ltr\">Complaint Zoë &lt;b&gt;Müller&lt;/b&gt;</p>\n");
+}
+
+struct BadCase {
+  const char* label;
+  const char* rel;  // file under the copied shipped tree
+  const char* content;
+  const char* want;  // expected "<rel>:<line>: ..." suffix of the message
+};
+
+TEST(TemplatesTest, ValidationRefusesWithFileAndLine) {
+  const BadCase cases[] = {
+      {"unknown variable", "zh/ack.mustache",
+       "Subject: 收到 {{ticket_tag}}\n\n您好\n{{customer_nmae}}\n",
+       "zh/ack.mustache:4: unknown variable 'customer_nmae'"},
+      {"variable of another template", "en/ack.mustache",
+       "Subject: x {{ticket_tag}}\n\n{{agent_name}}\n",
+       "en/ack.mustache:3: unknown variable 'agent_name'"},
+      {"variable in subject", "de/csat.mustache",
+       "Subject: {{due_at}}\n\nHallo\n",
+       "de/csat.mustache:1: unknown variable"},
+      {"forbidden zh", "zh/ack.mustache",
+       "Subject: 收到 {{ticket_tag}}\n\n您好\n我们不知道原因。\n",
+       "zh/ack.mustache:4: forbidden phrase '不知道' (POLICY C5)"},
+      {"forbidden en, case-insensitive", "en/csat.mustache",
+       "Subject: Thanks {{ticket_tag}}\n\nHello,\n\nWhatever you think.\n",
+       "en/csat.mustache:5: forbidden phrase 'whatever' (POLICY C5)"},
+      {"forbidden de", "de/ack.mustache",
+       "Subject: x {{ticket_tag}}\n\nDas ist nicht unser Problem.\n",
+       "de/ack.mustache:3: forbidden phrase 'nicht unser problem'"},
+      {"forbidden fa without ZWNJ and with Arabic yeh", "fa/ack.mustache",
+       "Subject: x {{ticket_tag}}\n\n\xD9\x85\xD8\xA7 \xD9\x86\xD9\x85\xD9\x8A"
+       "\xD8\xAF\xD8\xA7\xD9\x86\xD9\x8A\xD9\x85\n",  // ما نميدانيم
+       "fa/ack.mustache:3: forbidden phrase"},
+      {"unclosed section", "en/ack.mustache",
+       "Subject: x {{ticket_tag}}\n\nline\n{{#customer_name}}Dear\n",
+       "en/ack.mustache:4: unclosed section 'customer_name'"},
+      {"mismatched section", "en/ack.mustache",
+       "Subject: x {{ticket_tag}}\n\n{{#customer_name}}\n{{/due_at}}\n",
+       "en/ack.mustache:4: closing section 'due_at' does not match"},
+      {"unclosed tag", "en/ack.mustache",
+       "Subject: x\n\nDear {{customer_name\n",
+       "en/ack.mustache:3: unclosed tag"},
+      {"partial", "en/ack.mustache", "Subject: x\n\n\n{{> footer}}\n",
+       "en/ack.mustache:4: partials are not supported"},
+      {"no subject line", "en/ack.mustache", "Hello {{ticket_tag}}\n",
+       "en/ack.mustache:1: first line must be 'Subject:"},
+      {"no empty line", "en/ack.mustache", "Subject: x\nHello\n",
+       "en/ack.mustache:2: the subject line must be followed"},
+      {"unknown template", "en/welcome.mustache", "Subject: x\n\nHi\n",
+       "en/welcome.mustache:1: unknown template 'welcome'"},
+  };
+  for (const BadCase& c : cases) {
+    TempTree tree;
+    std::string dir = tree.CopyShipped();
+    TempTree::Write(dir + "/" + c.rel, c.content);
+    auto got = TemplateSet::Load(dir, "", {});
+    ASSERT_FALSE(got.has_value()) << c.label;
+    EXPECT_EQ(got.error().code, core::Code::kInvalidArgument) << c.label;
+    EXPECT_NE(got.error().message.find(std::string("/") + c.want),
+              std::string::npos)
+        << c.label << ": " << got.error().message;
+  }
+}
+
+TEST(TemplatesTest, MissingTemplateAndConfigPhrases) {
+  {
+    TempTree tree;
+    std::string dir = tree.CopyShipped();
+    fs::remove(dir + "/fa/csat.mustache");
+    auto got = TemplateSet::Load(dir, "", {});
+    ASSERT_FALSE(got.has_value());
+    EXPECT_NE(got.error().message.find("/fa/csat.mustache: missing"),
+              std::string::npos)
+        << got.error().message;
+  }
+  {
+    // A phrase from config: the shipped en/ack says "Kind regards".
+    auto got = TemplateSet::Load(kShipped, "", {"kind regards"});
+    ASSERT_FALSE(got.has_value());
+    EXPECT_NE(got.error().message.find("forbidden phrase 'kind regards'"),
+              std::string::npos)
+        << got.error().message;
+    // An unrelated phrase passes.
+    EXPECT_TRUE(TemplateSet::Load(kShipped, "", {"frobnicate"}).has_value());
+  }
+  {
+    // An override with a bad variable is refused too.
+    TempTree tree;
+    std::string ops = tree.Dir("ops");
+    TempTree::Write(ops + "/de/sales/quote_ack.mustache",
+                    "Subject: x\n\n{{price}}\n");
+    auto got = TemplateSet::Load(kShipped, ops, {});
+    ASSERT_FALSE(got.has_value());
+    EXPECT_NE(got.error().message.find(
+                  "de/sales/quote_ack.mustache:3: unknown variable 'price'"),
+              std::string::npos)
+        << got.error().message;
+  }
+  EXPECT_FALSE(TemplateSet::Load("/nonexistent/templates", "", {}));
+}
+
+TEST(TemplatesTest, ScanAndPhraseHelpers) {
+  const auto& allowed = AllowedVariables("ack");
+  auto ok = ScanTemplateTags("{{! comment }}{{{ticket_tag}}} {{& due_at}}", "x",
+                             1, allowed);
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(*ok, (std::vector<std::string>{"ticket_tag", "due_at"}));
+  EXPECT_FALSE(ScanTemplateTags("{{=<% %>=}}", "x", 1, allowed));
+  EXPECT_FALSE(ScanTemplateTags("{{Ticket_Tag}}", "x", 1, allowed));
+  EXPECT_TRUE(CheckForbiddenPhrases("all good", "x", 1, {"bad"}));
+  EXPECT_FALSE(CheckForbiddenPhrases("this is BAD", "x", 1, {"bad"}));
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+}
+
+}  // namespace
+}  // namespace inboxd::responder
