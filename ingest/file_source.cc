@@ -66,8 +66,12 @@ core::Status FileSource::ForEach(
 }
 
 bool FileSource::Skipped(const std::string& name) const {
-  if (IsHidden(name)) return true;
-  for (const auto& suffix : options_.skip_suffixes) {
+  return IsHidden(name) || HasSuffix(name, options_.skip_suffixes);
+}
+
+bool FileSource::HasSuffix(const std::string& name,
+                           const std::vector<std::string>& suffixes) {
+  for (const auto& suffix : suffixes) {
     if (name.size() >= suffix.size() &&
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
       return true;
@@ -131,7 +135,10 @@ bool FileSource::VisitDir(const fs::path& dir, size_t depth,
 
 bool FileSource::VisitFile(const fs::path& file,
                            const std::function<bool(MailItem&&)>& fn) const {
-  if (LooksLikeMbox(file)) return VisitMbox(file, fn);
+  if (!HasSuffix(file.filename().string(), options_.single_message_suffixes) &&
+      LooksLikeMbox(file)) {
+    return VisitMbox(file, fn);
+  }
   std::error_code ec;
   auto size = fs::file_size(file, ec);
   if (ec) return fn(MailItem{file.string(), core::Fail(IoError(file, ec))});

@@ -3,7 +3,8 @@
 // Does: a single file (any regular file); a directory, recursively, sorted
 // by path, hidden entries skipped, symlinked directories not followed; a
 // Maildir (a directory with cur/ and new/: only those two are read, tmp/
-// never); an mbox file (first line starts with "From "; split at lines
+// never); an mbox file (first line starts with "From " and the name does not
+// end in a single_message_suffixes entry such as ".eml"; split at lines
 // starting with "From ", ">From " un-escaped, mboxrd style). Streams: one
 // item in memory at a time. A file that cannot be read is reported as an
 // item with an error, and the walk goes on. Does not: parse MIME
@@ -37,6 +38,12 @@ struct FileSourceOptions {
   // File names ending in one of these are skipped (e.g. ".md", ".csv" for
   // a corpus folder with documentation beside the mail). Empty: none.
   std::vector<std::string> skip_suffixes;
+  // Files with these name endings are one message even when their first
+  // line is an mbox "From " envelope line (the parser skips that line). A
+  // single saved message often keeps its envelope line, and its body may
+  // quote another "From " line unescaped (a bounce): splitting it would
+  // turn one message into two.
+  std::vector<std::string> single_message_suffixes = {".eml"};
   // Directories nested deeper than this are not entered (loop guard).
   size_t max_dir_depth = 64;
 };
@@ -61,6 +68,8 @@ class FileSource {
   bool VisitMbox(const std::filesystem::path& file,
                  const std::function<bool(MailItem&&)>& fn) const;
   bool Skipped(const std::string& name) const;
+  static bool HasSuffix(const std::string& name,
+                        const std::vector<std::string>& suffixes);
 
   std::filesystem::path root_;
   FileSourceOptions options_;

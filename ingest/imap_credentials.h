@@ -1,0 +1,39 @@
+// imap_credentials.h: turns a config::Mailbox into a way to open IMAP
+// connections (endpoint + secret).
+//
+// Does: resolve the secret from exactly one of password_file (first line),
+// password_env, password_command or oauth2_token_command (stdout's first
+// line; run through /bin/sh at every connect, so expiring OAuth2 tokens are
+// fresh); build an ImapEndpoint (tls = "required" -> imaps:// or STARTTLS;
+// tls = "none" -> clear text, loopback only; tls_ca_file -> CAINFO); make an
+// ImapConnector and an ImapSource factory. Secrets are never logged or put in
+// error messages. Does not: validate the rest of the config (config/ does).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "ingest/imap_client.h"
+#include "ingest/imap_curl_transport.h"
+
+namespace inboxd::ingest {
+
+// Reads the mailbox's secret. Errors: kInvalidArgument (no source or more
+// than one configured, env variable unset, file unreadable, empty secret),
+// kPermissionDenied (the command exited non-zero: e.g. token refresh refused).
+core::Result<std::string> ReadMailboxSecret(const config::Mailbox& mailbox);
+
+// Builds the endpoint with a freshly read secret. Errors: as
+// ReadMailboxSecret, kInvalidArgument for a bad tls value.
+core::Result<ImapEndpoint> EndpointFromConfig(const config::Mailbox& mailbox);
+
+// A connector that reads the secret and connects via libcurl on each call.
+ImapConnector MakeImapConnector(const config::Mailbox& mailbox);
+
+// A new ImapSource for `mailbox` (connects lazily on first use).
+std::unique_ptr<ImapSource> MakeImapSource(const config::Mailbox& mailbox,
+                                           const core::Limits& limits);
+
+}  // namespace inboxd::ingest
