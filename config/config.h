@@ -23,16 +23,18 @@ struct SourcePos {
   std::string file;
   int line = 0;
   int column = 0;
+
+  bool operator==(const SourcePos&) const = default;
 };
 
 struct Mailbox {
   std::string name;     // unique, [a-z0-9_-]+
   std::string address;  // the shared address, "support@shop.example"
   std::vector<std::string> aliases;  // other addresses delivered here
-  std::string imap_url;  // imap:// or imaps://, host[:port]
-  std::string smtp_url;  // smtp:// or smtps://, host[:port]
-  std::string tls = "required";  // "required" | "none"
-  std::string tls_ca_file;       // extra CA bundle ("" = system)
+  std::string imap_url;              // imap:// or imaps://, host[:port]
+  std::string smtp_url;              // smtp:// or smtps://, host[:port]
+  std::string tls = "required";      // "required" | "none"
+  std::string tls_ca_file;           // extra CA bundle ("" = system)
   std::string username;
   // Exactly one secret source (or an oauth2 token command).
   std::string password_file;
@@ -42,53 +44,70 @@ struct Mailbox {
   std::vector<std::string> folders = {"INBOX"};
   std::string sent_folder;  // "" = autodetect \Sent SPECIAL-USE
   std::string time_zone = "UTC";
-  std::string language = "en";       // fallback reply language
-  std::string default_class;         // class when no rule decides ("" = other)
-  Seconds ack_window{2 * 3600};      // first sync: no ack for older mail
+  std::string language = "en";   // fallback reply language
+  std::string default_class;     // class when no rule decides ("" = other)
+  Seconds ack_window{2 * 3600};  // first sync: no ack for older mail
   SourcePos pos;
+
+  bool operator==(const Mailbox&) const = default;
 };
 
 struct State {
   std::string dir = "/var/lib/inboxd";
+
+  bool operator==(const State&) const = default;
 };
 
 // Business hours (POLICY: Mon-Fri 08:30-12:00, 13:00-18:00).
 struct Interval {
   int start_minute = 0;  // minutes after midnight, local time
   int end_minute = 0;
+
+  bool operator==(const Interval&) const = default;
 };
 struct BusinessHours {
   // Index 0 = Monday ... 6 = Sunday.
   std::vector<Interval> days[7];
   std::vector<std::string> holidays;  // "YYYY-MM-DD", local dates
+
+  bool operator==(const BusinessHours&) const = default;
 };
 
 // One deadline of the policy (D1..D9).
 struct Deadline {
-  std::string id;                  // "D1"
-  std::string name;                // "ack", "quote", ...
+  std::string id;    // "D1"
+  std::string name;  // "ack", "quote", ...
   Seconds within{0};
   std::string clock = "calendar";  // "calendar" | "business"
+
+  bool operator==(const Deadline&) const = default;
 };
 
 // Deadlines per class: class name -> the deadlines that start on arrival.
 struct Deadlines {
   std::map<std::string, std::vector<Deadline>> by_class;
   Seconds delay_notice_before{4 * 3600};  // D9: warn this long before due
+
+  bool operator==(const Deadlines&) const = default;
 };
 
 struct Agent {
   std::string name;
   std::string address;
   std::string team;
-  std::vector<std::string> absent;  // "YYYY-MM-DDTHH:MM/YYYY-MM-DDTHH:MM" ranges
+  std::vector<std::string>
+      absent;  // "YYYY-MM-DDTHH:MM/YYYY-MM-DDTHH:MM" ranges
+
+  bool operator==(const Agent&) const = default;
 };
 
 struct Route {
-  std::string cls;        // request class
-  std::string primary;    // agent address or team name
-  std::string secondary;  // fallback when primary is absent (R3)
+  std::string cls;          // request class
+  std::string primary;      // agent address or team name
+  std::string secondary;    // fallback when primary is absent (R3)
   std::string escalate_to;  // manager (R5/R6)
+
+  bool operator==(const Route&) const = default;
 };
 
 struct Classify {
@@ -97,37 +116,53 @@ struct Classify {
   int thread_window_days = 14;
   std::vector<std::string> own_domains;    // our Message-ID domains
   std::vector<std::string> agent_domains;  // mail from here is an agent
+
+  bool operator==(const Classify&) const = default;
 };
 
 struct Responder {
   int per_ticket_max = 1;       // acknowledgements per ticket
   int per_sender_per_hour = 5;  // acknowledgements per sender per hour
   std::string noreply_regex =
-      "(?i)^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?)([+-].*)?@";
-  std::string envelope_sender;  // MAIL FROM ("" = the mailbox address)
-  std::string hmac_key_file;    // key for our Message-ID tokens
+      "(?i)^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?)([+-].*"
+      ")?@";
+  std::string envelope_sender;    // MAIL FROM ("" = the mailbox address)
+  std::string hmac_key_file;      // key for our Message-ID tokens
   std::string message_id_domain;  // "" = domain of the mailbox address
   std::string dry_run_maildir;    // --dry-run writes here
+
+  bool operator==(const Responder&) const = default;
 };
 
 struct Templates {
-  std::string dir;  // "" = the shipped templates
+  std::string dir;                             // "" = the shipped templates
   std::vector<std::string> forbidden_phrases;  // C5, all languages
+
+  bool operator==(const Templates&) const = default;
 };
 
 // One classification rule (classify/ compiles these into RE2::Sets).
 struct Rule {
-  std::string id;       // unique, "rfc3834.auto_submitted"
-  std::string field;    // "header:<Name>" | "subject" | "body" | "from" |
-                        // "from_local" | "content_type" | "any_header"
+  std::string id;     // unique, "rfc3834.auto_submitted"
+  std::string field;  // "header:<Name>" | "subject" | "body" | "from" |
+                      // "from_local" | "content_type" | "any_header" |
+                      // "body_head" | "from_name" | "return_path" |
+                      // "part_type" | "attachment" (see classify/rule_engine.h)
   std::string pattern;  // RE2 syntax
   std::string unless;   // optional RE2: no match when this matches the value
-  std::string kind;     // sets kind: "auto_reply" | "bounce" | "list_bulk" | "spam"
-  std::string cls;      // or sets class: "quote" | "complaint" | ...
+  std::string
+      kind;         // sets kind: "auto_reply" | "bounce" | "list_bulk" | "spam"
+  std::string cls;  // or sets class: "quote" | "complaint" | ...
   std::string mailbox;  // optional: only for this mailbox
   std::string description;
   bool enabled = true;
+  // A weak signal (e.g. Precedence: bulk, which forwarders add to human
+  // mail): it makes a message automatic only together with another,
+  // non-weak automatic signal. Added by classify/ (TOML key "weak").
+  bool weak = false;
   SourcePos pos;
+
+  bool operator==(const Rule&) const = default;
 };
 
 struct Config {
@@ -144,6 +179,8 @@ struct Config {
   Templates templates;
   std::vector<Rule> rules;  // user rules; they add to / override defaults by id
   std::string log_level = "info";
+
+  bool operator==(const Config&) const = default;
 };
 
 // The configuration used when no file is given (replay without --config):

@@ -17,6 +17,8 @@ struct Limits {
   size_t mime_max_parts = 1000;
   // [limits] scan_bytes: how much decoded body text classification reads.
   size_t scan_bytes = 64u << 10;
+
+  bool operator==(const Limits&) const = default;
 };
 
 }  // namespace inboxd::core

@@ -1,0 +1,450 @@
+// loader_test.cc: ParseConfig / ParseRules / LoadConfig: good configs, and a
+// table of bad ones with the exact "FILE:LINE:COL: KEY: message" they give.
+#include "config/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace inboxd::config {
+namespace {
+
+// A valid mailbox; bad cases below change one thing in it. Line 1 is
+// "[[mailbox]]".
+constexpr char kMailbox[] = R"([[mailbox]]
+name = "support"
+address = "support@shop.example"
+imap_url = "imaps://imap.shop.example"
+smtp_url = "smtps://smtp.shop.example"
+tls = "required"
+username = "support"
+password_file = "/etc/inboxd/support.pass"
+folders = ["INBOX"]
+sent_folder = "Sent"
+time_zone = "Europe/Berlin"
+)";
+
+std::string Replace(std::string s, const std::string& from,
+                    const std::string& to) {
+  size_t pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  if (pos != std::string::npos) s.replace(pos, from.size(), to);
+  return s;
+}
+
+TEST(ParseConfigTest, MinimalMailbox) {
+  auto cfg = ParseConfig(kMailbox, "inboxd.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->mailboxes.size(), 1u);
+  const Mailbox& mb = cfg->mailboxes[0];
+  EXPECT_EQ(mb.name, "support");
+  EXPECT_EQ(mb.imap_url, "imaps://imap.shop.example");
+  EXPECT_EQ(mb.password_file, "/etc/inboxd/support.pass");
+  EXPECT_EQ(mb.time_zone, "Europe/Berlin");
+  EXPECT_EQ(mb.ack_window, Seconds{7200});
+  EXPECT_EQ(mb.pos.file, "inboxd.toml");
+  EXPECT_EQ(mb.pos.line, 1);
+  EXPECT_EQ(cfg->path, "inboxd.toml");
+  // Everything not set keeps its POLICY default.
+  Config defaults = Defaults();
+  EXPECT_EQ(cfg->business_hours, defaults.business_hours);
+  EXPECT_EQ(cfg->deadlines, defaults.deadlines);
+  EXPECT_EQ(cfg->limits, defaults.limits);
+  EXPECT_EQ(cfg->state.dir, "/var/lib/inboxd");
+}
+
+TEST(ParseConfigTest, EmptyFileIsDefaults) {
+  auto cfg = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  Config want = Defaults();
+  want.path = "empty.toml";
+  EXPECT_EQ(*cfg, want);
+}
+
+TEST(ParseConfigTest, DefaultsArePolicy) {
+  Config c = Defaults();
+  ASSERT_EQ(c.business_hours.days[0].size(), 2u);
+  EXPECT_EQ(c.business_hours.days[0][0].start_minute, 8 * 60 + 30);
+  EXPECT_EQ(c.business_hours.days[0][1].end_minute, 18 * 60);
+  EXPECT_TRUE(c.business_hours.days[5].empty());
+  EXPECT_TRUE(c.business_hours.days[6].empty());
+  const auto& complaint = c.deadlines.by_class.at("complaint");
+  ASSERT_EQ(complaint.size(), 3u);
+  EXPECT_EQ(complaint[1].id, "D5");
+  EXPECT_EQ(complaint[1].within, Seconds{2 * 86400});
+  EXPECT_EQ(complaint[1].clock, "business");
+  EXPECT_EQ(complaint[2].id, "D6");
+  EXPECT_EQ(c.deadlines.by_class.at("personal")[0].id, "D4");
+  EXPECT_EQ(c.deadlines.delay_notice_before, Seconds{4 * 3600});
+}
+
+TEST(ParseConfigTest, ValueForms) {
+  std::string text = std::string(kMailbox) + R"(
+ack_window = 5400
+language = "de"
+tls_ca_file = "/etc/ssl/private-ca.pem"
+[limits]
+max_message_bytes = "10MiB"
+scan_bytes = 4096
+mime_max_depth = 5
+[business_hours]
+saturday = ["09:00-13:00"]
+friday = ["08:00-15:00"]
+holidays = [2026-12-25, "2026-12-26"]
+[deadlines]
+delay_notice_before = "1h30m"
+[deadlines.quote]
+answer = { within = "3d", clock = "business" }
+callback = { within = "4h", id = "Q1" }
+[deadlines.complaint]
+receipt = "off"
+[deadlines.support]
+answer = { within = "8h", clock = "business" }
+)";
+  auto cfg = ParseConfig(text, "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->mailboxes[0].ack_window, Seconds{5400});
+  EXPECT_EQ(cfg->mailboxes[0].language, "de");
+  EXPECT_EQ(cfg->limits.max_message_bytes, 10u << 20);
+  EXPECT_EQ(cfg->limits.scan_bytes, 4096u);
+  EXPECT_EQ(cfg->limits.mime_max_depth, 5u);
+  ASSERT_EQ(cfg->business_hours.days[5].size(), 1u);
+  EXPECT_EQ(cfg->business_hours.days[5][0].start_minute, 9 * 60);
+  ASSERT_EQ(cfg->business_hours.days[4].size(), 1u);
+  EXPECT_EQ(cfg->business_hours.days[4][0].end_minute, 15 * 60);
+  EXPECT_EQ(cfg->business_hours.days[0], Defaults().business_hours.days[0]);
+  EXPECT_EQ(cfg->business_hours.holidays,
+            (std::vector<std::string>{"2026-12-25", "2026-12-26"}));
+  EXPECT_EQ(cfg->deadlines.delay_notice_before, Seconds{5400});
+  const auto& quote = cfg->deadlines.by_class.at("quote");
+  ASSERT_EQ(quote.size(), 3u);
+  EXPECT_EQ(quote[0].name, "ack");  // default kept
+  EXPECT_EQ(quote[1].id, "D2");
+  EXPECT_EQ(quote[1].within, Seconds{3 * 86400});
+  EXPECT_EQ(quote[1].clock, "business");
+  EXPECT_EQ(quote[2].name, "callback");
+  EXPECT_EQ(quote[2].id, "Q1");
+  EXPECT_EQ(quote[2].clock, "calendar");
+  const auto& complaint = cfg->deadlines.by_class.at("complaint");
+  ASSERT_EQ(complaint.size(), 2u);  // receipt dropped
+  EXPECT_EQ(complaint[1].name, "resolve");
+  const auto& support = cfg->deadlines.by_class.at("support");
+  ASSERT_EQ(support.size(), 3u);
+  EXPECT_EQ(support[2].id, "D3");
+}
+
+TEST(ParseConfigTest, LoopbackWithoutTls) {
+  std::string text = Replace(kMailbox, "tls = \"required\"", "tls = \"none\"");
+  text = Replace(text, "imaps://imap.shop.example", "imap://127.0.0.1:11143");
+  text = Replace(text, "smtps://smtp.shop.example", "smtp://[::1]:11025");
+  auto cfg = ParseConfig(text, "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->mailboxes[0].tls, "none");
+}
+
+TEST(ParseConfigTest, SecretSources) {
+  for (std::string line :
+       {"password_env = \"X\"", "password_command = \"pass show x\"",
+        "oauth2_token_command = \"oauth2l fetch\""}) {
+    std::string text =
+        Replace(kMailbox, "password_file = \"/etc/inboxd/support.pass\"", line);
+    auto cfg = ParseConfig(text, "f.toml");
+    EXPECT_TRUE(cfg.has_value()) << line << ": " << cfg.error().message;
+  }
+}
+
+TEST(ParseConfigTest, AgentsRoutesRules) {
+  std::string text = std::string(kMailbox) + R"(
+[[agent]]
+name = "Anna"
+address = "anna@shop.example"
+team = "sales"
+absent = ["2026-08-03T00:00/2026-08-14T23:59"]
+[[route]]
+class = "quote"
+primary = "sales"
+secondary = "Anna"
+escalate_to = "boss@shop.example"
+[[rule]]
+id = "local.x"
+field = "header:X-Spam-Flag"
+pattern = "yes"
+kind = "spam"
+mailbox = "support"
+weak = true
+[[rule]]
+id = "rfc3834.auto_submitted"
+enabled = false
+[classify.ticket_prefix]
+support = "S"
+)";
+  auto cfg = ParseConfig(text, "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->agents.size(), 1u);
+  EXPECT_EQ(cfg->agents[0].absent.size(), 1u);
+  ASSERT_EQ(cfg->routes.size(), 1u);
+  EXPECT_EQ(cfg->routes[0].cls, "quote");
+  EXPECT_EQ(cfg->routes[0].secondary, "Anna");
+  ASSERT_EQ(cfg->rules.size(), 2u);
+  EXPECT_EQ(cfg->rules[0].field, "header:X-Spam-Flag");
+  EXPECT_TRUE(cfg->rules[0].weak);
+  EXPECT_EQ(cfg->rules[0].pos.line, 23);
+  EXPECT_FALSE(cfg->rules[1].enabled);
+  EXPECT_EQ(cfg->classify.ticket_prefix.at("support"), "S");
+}
+
+struct BadCase {
+  const char* label;
+  std::string text;
+  std::string want;  // the whole error message
+};
+
+// Replaces `from` in the valid mailbox by `to`.
+std::string M(const std::string& from, const std::string& to) {
+  return Replace(kMailbox, from, to);
+}
+
+TEST(ParseConfigTest, BadConfigs) {
+  const std::string pw = "password_file = \"/etc/inboxd/support.pass\"";
+  const BadCase cases[] = {
+      {"syntax error", "a = \n", "t.toml:1:5: syntax: "},
+      {"unknown key with suggestion", M("sent_folder", "sent_foldr"),
+       "t.toml:10:1: mailbox[0].sent_foldr: unknown key; did you mean "
+       "'sent_folder'?"},
+      {"unknown top-level section", "[limit]\n",
+       "t.toml:1:2: limit: unknown key; did you mean 'limits'?"},
+      {"unknown key without a close one", "[state]\nzzzzzz = 1\n",
+       "t.toml:2:1: state.zzzzzz: unknown key (known: dir)"},
+      {"wrong type", M("folders = [\"INBOX\"]", "folders = \"INBOX\""),
+       "t.toml:9:1: mailbox[0].folders: expected an array of strings, got a "
+       "string"},
+      {"wrong element type",
+       M("folders = [\"INBOX\"]", "folders = [\"INBOX\", 3]"),
+       "t.toml:9:21: mailbox[0].folders[1]: expected a string, got an "
+       "integer"},
+      {"bad imap url scheme",
+       M("imaps://imap.shop.example", "https://imap.shop.example"),
+       "t.toml:4:1: mailbox[0].imap_url: must start with imap:// or "
+       "imaps://, got \"https://imap.shop.example\""},
+      {"bad smtp port",
+       M("smtps://smtp.shop.example", "smtps://smtp.shop.example:0"),
+       "t.toml:5:1: mailbox[0].smtp_url: port must be 1..65535, got "
+       "\"smtps://smtp.shop.example:0\""},
+      {"bad tls value", M("tls = \"required\"", "tls = \"optional\""),
+       "t.toml:6:1: mailbox[0].tls: must be \"required\" or \"none\", got "
+       "\"optional\""},
+      {"tls none on a public host", M("tls = \"required\"", "tls = \"none\""),
+       "t.toml:6:1: mailbox[0].tls: \"none\" is only allowed when the servers "
+       "are on loopback (localhost, 127.0.0.1, ::1); host "
+       "\"imap.shop.example\" is not"},
+      {"unknown time zone", M("Europe/Berlin", "Mars/Olympus"),
+       "t.toml:11:1: mailbox[0].time_zone: unknown time zone "
+       "\"Mars/Olympus\" (use an IANA name like \"Europe/Berlin\")"},
+      {"address without @", M("support@shop.example", "support.shop.example"),
+       "t.toml:3:1: mailbox[0].address: must be an address like "
+       "name@example.com, got \"support.shop.example\""},
+      {"missing secret", M(pw + "\n", ""),
+       "t.toml:1:1: mailbox[0]: no secret source: set one of password_file, "
+       "password_env, password_command or oauth2_token_command"},
+      {"two secrets", M(pw, pw + "\npassword_env = \"PW\""),
+       "t.toml:9:1: mailbox[0].password_env: more than one secret source "
+       "(password_file, password_env); keep one"},
+      {"inline password", M(pw, "password = \"hunter2\""),
+       "t.toml:8:1: mailbox[0].password: inline passwords are not allowed; "
+       "use password_file (a file holding the password), password_env (an "
+       "environment variable) or password_command (a command that prints it)"},
+      {"missing required key", M("username = \"support\"\n", ""),
+       "t.toml:1:1: mailbox[0].username: missing required key"},
+      {"duplicate mailbox names", std::string(kMailbox) + kMailbox,
+       "t.toml:13:1: mailbox[1].name: duplicate mailbox name \"support\" "
+       "(also mailbox[0])"},
+      {"bad duration", M("time_zone", "ack_window = \"2 hours\"\ntime_zone"),
+       "t.toml:11:1: mailbox[0].ack_window: must be a duration like \"90s\", "
+       "\"30m\", \"2h\", \"2d\" or \"1w\", got \"2 hours\""},
+      {"negative duration", "[deadlines]\ndelay_notice_before = -5\n",
+       "t.toml:2:1: deadlines.delay_notice_before: must be between 0 and "
+       "315360000 seconds"},
+      {"bad regex in a rule",
+       "[[rule]]\nid = \"r1\"\nfield = \"subject\"\npattern = \"(abc\"\n"
+       "kind = \"spam\"\n",
+       "t.toml:4:1: rule[0].pattern: bad regular expression: missing ): (abc"},
+      {"duplicate rule ids",
+       "[[rule]]\nid = \"r1\"\nenabled = false\n[[rule]]\nid = \"r1\"\n"
+       "enabled = false\n",
+       "t.toml:5:1: rule[1].id: duplicate rule id \"r1\" (also rule[0])"},
+      {"rule with kind and class",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+       "kind = \"spam\"\nclass = \"quote\"\n",
+       "t.toml:6:1: rule[0].class: a rule sets either kind or class, not both"},
+      {"rule with an unknown field",
+       "[[rule]]\nid = \"r\"\nfield = \"subjet\"\npattern = \"x\"\n"
+       "kind = \"spam\"\n",
+       "t.toml:3:1: rule[0].field: unknown field \"subjet\"; did you mean "
+       "'subject'?"},
+      {"rule naming an unknown mailbox",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+       "kind = \"spam\"\nmailbox = \"nope\"\n",
+       "t.toml:1:1: rule[0].mailbox: no [[mailbox]] is named \"nope\""},
+      {"bad HH:MM", "[business_hours]\nmonday = [\"08:30-12:60\"]\n",
+       "t.toml:2:11: business_hours.monday[0]: must be an interval "
+       "\"HH:MM-HH:MM\" like \"08:30-12:00\", got \"08:30-12:60\""},
+      {"overlapping intervals",
+       "[business_hours]\nmonday = [\"08:30-12:00\", \"11:00-18:00\"]\n",
+       "t.toml:2:1: business_hours.monday: intervals must be in order and "
+       "must not overlap: \"08:30-12:00\" then \"11:00-18:00\""},
+      {"no business time at all",
+       "[business_hours]\nmonday = []\ntuesday = []\nwednesday = []\n"
+       "thursday = []\nfriday = []\n",
+       "t.toml:1:2: business_hours: no business interval on any day of the "
+       "week"},
+      {"bad holiday", "[business_hours]\nholidays = [\"2026-02-30\"]\n",
+       "t.toml:2:13: business_hours.holidays[0]: must be a date "
+       "\"YYYY-MM-DD\" like \"2024-12-25\", got \"2026-02-30\""},
+      {"unknown deadline class", "[deadlines.qoute]\nack = \"2h\"\n",
+       "t.toml:1:12: deadlines.qoute: unknown key; did you mean 'quote'?"},
+      {"bad deadline clock",
+       "[deadlines.quote]\nanswer = { within = \"2d\", clock = \"work\" }\n",
+       "t.toml:2:27: deadlines.quote.answer.clock: must be \"calendar\" or "
+       "\"business\", got \"work\""},
+      {"zero deadline", "[deadlines.quote]\nanswer = \"0s\"\n",
+       "t.toml:2:1: deadlines.quote.answer: must be longer than 0s"},
+      {"route to an unknown team",
+       "[[route]]\nclass = \"quote\"\nprimary = \"salez\"\n",
+       "t.toml:1:1: route[0].primary: \"salez\" is neither an address nor the "
+       "name or team of an [[agent]]"},
+      {"bad noreply regex", "[responder]\nnoreply_regex = \"[a-\"\n",
+       "t.toml:2:1: responder.noreply_regex: bad regular expression: missing "
+       "]: [a-"},
+      {"mailbox as a table", "[mailbox]\nname = \"x\"\n",
+       "t.toml:1:2: mailbox: expected an array of tables ([[mailbox]]), got a "
+       "table"},
+      {"bad log level", "log_level = \"loud\"\n",
+       "t.toml:1:1: log_level: must be one of trace, debug, info, warn, error, "
+       "critical, off, got \"loud\""},
+      {"limit out of range", "[limits]\nmime_max_depth = 0\n",
+       "t.toml:2:1: limits.mime_max_depth: must be between 1 and 1000, got 0"},
+      {"bad size", "[limits]\nmax_message_bytes = \"25MB\"\n",
+       "t.toml:2:1: limits.max_message_bytes: must be a size like 65536, "
+       "\"64KiB\", \"25MiB\" or \"1GiB\", got \"25MB\""},
+      {"ticket prefix for an unknown mailbox",
+       "[classify.ticket_prefix]\nsales = \"Q\"\n",
+       "t.toml:2:1: classify.ticket_prefix.sales: no [[mailbox]] is named "
+       "\"sales\""},
+      {"agent absence backwards",
+       "[[agent]]\nname = \"A\"\naddress = \"a@x.example\"\n"
+       "absent = [\"2026-08-14T00:00/2026-08-03T00:00\"]\n",
+       "t.toml:4:11: agent[0].absent[0]: ends before it starts: "
+       "\"2026-08-14T00:00/2026-08-03T00:00\""},
+  };
+  for (const BadCase& c : cases) {
+    auto got = ParseConfig(c.text, "t.toml");
+    if (got.has_value()) {
+      ADD_FAILURE() << c.label << ": parsed, want error " << c.want;
+      continue;
+    }
+    EXPECT_EQ(got.error().code, core::Code::kInvalidArgument) << c.label;
+    if (std::string_view(c.label) == "syntax error") {
+      // toml++ words its own message; the position and key are ours.
+      EXPECT_EQ(got.error().message.rfind(c.want, 0), 0u)
+          << c.label << ": " << got.error().message;
+      continue;
+    }
+    EXPECT_EQ(got.error().message, c.want) << c.label;
+  }
+}
+
+TEST(ParseConfigTest, AllErrorsInFileOrder) {
+  std::string text = M("tls = \"required\"", "tls = \"nope\"");
+  text = Replace(text, "Europe/Berlin", "Nowhere/City");
+  text = "log_level = \"x\"\n" + text + "[state]\ndirr = \"/x\"\n";
+  auto got = ParseConfig(text, "t.toml");
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().message,
+            "t.toml:1:1: log_level: must be one of trace, debug, info, warn, "
+            "error, critical, off, got \"x\"\n"
+            "t.toml:7:1: mailbox[0].tls: must be \"required\" or \"none\", got "
+            "\"nope\"\n"
+            "t.toml:12:1: mailbox[0].time_zone: unknown time zone "
+            "\"Nowhere/City\" (use an IANA name like \"Europe/Berlin\")\n"
+            "t.toml:14:1: state.dirr: unknown key; did you mean 'dir'?");
+}
+
+TEST(ParseRulesTest, GoodAndBad) {
+  auto good = ParseRules(
+      "[[rule]]\nid = \"dsn\"\nfield = \"content_type\"\n"
+      "pattern = \"report-type=delivery-status\"\nkind = \"bounce\"\n"
+      "description = \"RFC 3464 DSN\"\n",
+      "default_rules.toml");
+  ASSERT_TRUE(good.has_value()) << good.error().message;
+  ASSERT_EQ(good->size(), 1u);
+  EXPECT_EQ((*good)[0].kind, "bounce");
+  EXPECT_EQ((*good)[0].pos.file, "default_rules.toml");
+  EXPECT_EQ((*good)[0].pos.line, 1);
+
+  // A rule file holds rules only; rules may name mailboxes it cannot know.
+  auto mailbox_ok = ParseRules(
+      "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+      "class = \"quote\"\nmailbox = \"sales\"\n",
+      "r.toml");
+  EXPECT_TRUE(mailbox_ok.has_value());
+
+  auto bad =
+      ParseRules("[state]\ndir = \"x\"\n[[rule]]\nid = \"r\"\n", "r.toml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message,
+            "r.toml:1:2: state: unknown key (known: rule)\n"
+            "r.toml:3:1: rule[0].field: missing required key\n"
+            "r.toml:3:1: rule[0].pattern: missing required key\n"
+            "r.toml:3:1: rule[0]: a rule must set kind (auto_reply, bounce, "
+            "list_bulk, spam) or class");
+}
+
+TEST(ParseConfigTest, ExampleFileParses) {
+  auto cfg = LoadConfig(INBOXD_SOURCE_DIR "/config/inboxd.example.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->mailboxes.size(), 2u);
+  EXPECT_EQ(cfg->mailboxes[0].name, "support");
+  EXPECT_EQ(cfg->mailboxes[1].name, "sales");
+  EXPECT_EQ(cfg->mailboxes[1].password_command, "cat /etc/inboxd/sales.pass");
+  // The example documents the defaults: apart from what it adds, it is
+  // Defaults().
+  Config defaults = Defaults();
+  EXPECT_EQ(cfg->limits, defaults.limits);
+  EXPECT_EQ(cfg->deadlines, defaults.deadlines);
+  EXPECT_EQ(cfg->business_hours.days[0], defaults.business_hours.days[0]);
+  EXPECT_EQ(cfg->responder.noreply_regex, defaults.responder.noreply_regex);
+  EXPECT_EQ(cfg->templates.forbidden_phrases,
+            defaults.templates.forbidden_phrases);
+  EXPECT_EQ(cfg->state, defaults.state);
+  EXPECT_EQ(cfg->log_level, defaults.log_level);
+  EXPECT_EQ(cfg->routes.size(), 3u);
+  EXPECT_EQ(cfg->agents.size(), 3u);
+  EXPECT_EQ(cfg->rules.size(), 1u);
+}
+
+TEST(LoadConfigTest, MissingFile) {
+  auto cfg = LoadConfig("/nonexistent/inboxd.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().code, core::Code::kInvalidArgument);
+  EXPECT_EQ(cfg.error().message,
+            "/nonexistent/inboxd.toml:0:0: file: cannot read: No such file or "
+            "directory");
+}
+
+TEST(LoadConfigTest, ErrorsNameThePath) {
+  std::string path = ::testing::TempDir() + "config_loader_test.toml";
+  {
+    std::ofstream out(path);
+    out << "[state]\ndir = 5\n";
+  }
+  auto cfg = LoadConfig(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().message,
+            path + ":2:1: state.dir: expected a string, got an integer");
+}
+
+}  // namespace
+}  // namespace inboxd::config
