@@ -1,0 +1,429 @@
+#include "responder/composer.h"
+
+#include <date/date.h>
+#include <gtest/gtest.h>
+
+#include "responder/mime_encoding.h"
+
+namespace inboxd::responder {
+namespace {
+
+constexpr char kKey[] = "0123456789abcdef-test-key";
+
+core::TimePoint T0() {
+  return core::TimePoint{
+             date::sys_days{date::year{2026} / 11 / 24}.time_since_epoch()} +
+         std::chrono::hours(13);
+}
+
+ComposerOptions Options() {
+  ComposerOptions o;
+  o.mailbox_address = "support@shop.example";
+  o.display_name = "Shop Support";
+  o.hmac_key = kKey;
+  o.noreply_regex =
+      "(?i)^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?)([+-]."
+      "*)?@";
+  o.own_addresses = {"help@shop.example", "sales@shop.example"};
+  return o;
+}
+
+Composer Make(ComposerOptions o = Options()) {
+  auto c = Composer::Create(std::move(o));
+  EXPECT_TRUE(c.has_value()) << c.error().ToString();
+  return std::move(*c);
+}
+
+core::Message Original() {
+  core::Message m;
+  m.message_id = "CAF1234@mail.customer.example";
+  m.from = {"Zoë Müller", "zoe@customer.example"};
+  m.subject = "Printer does not print";
+  m.references = {"root@customer.example"};
+  m.date = T0() - std::chrono::minutes(5);
+  m.sha256 = "ab";
+  return m;
+}
+
+RenderedTemplate Body(std::string text = "Dear Zoë,\nthank you.\n") {
+  RenderedTemplate r;
+  r.name = "ack";
+  r.language = "en";
+  r.subject = "We have received your message [#S-1042]";
+  r.text = std::move(text);
+  r.html = "<p>Dear Zo&euml;</p>\n";
+  return r;
+}
+
+ReplySpec Spec() { return {"S-1042", "[#S-1042]", "ack"}; }
+
+// The header block, unfolded, as name -> value lines.
+std::vector<std::string> HeaderLines(const std::string& raw) {
+  std::vector<std::string> lines;
+  size_t end = raw.find("\r\n\r\n");
+  std::string head = raw.substr(0, end + 2);
+  size_t start = 0;
+  while (start < head.size()) {
+    size_t nl = head.find("\r\n", start);
+    std::string line = head.substr(start, nl - start);
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      lines.back() += line;
+    } else {
+      lines.push_back(line);
+    }
+    start = nl + 2;
+  }
+  return lines;
+}
+
+std::string Header(const std::string& raw, std::string_view name) {
+  for (const std::string& l : HeaderLines(raw)) {
+    if (l.size() > name.size() && l.compare(0, name.size(), name) == 0 &&
+        l[name.size()] == ':') {
+      return l.substr(name.size() + 2);
+    }
+  }
+  return "<absent>";
+}
+
+// Decodes a value made of "=?UTF-8?B?...?=" words (whitespace between them
+// ignored, as RFC 2047 §6.2 says).
+std::string DecodeWords(const std::string& v) {
+  std::string out;
+  size_t i = 0;
+  while ((i = v.find("=?UTF-8?B?", i)) != std::string::npos) {
+    size_t end = v.find("?=", i + 10);
+    out += *Base64Decode(v.substr(i + 10, end - i - 10));
+    i = end + 2;
+  }
+  return out;
+}
+
+void ExpectWireSafe(const std::string& raw) {
+  size_t start = 0;
+  while (start < raw.size()) {
+    size_t nl = raw.find('\n', start);
+    ASSERT_NE(nl, std::string::npos);
+    ASSERT_GT(nl, start);
+    ASSERT_EQ(raw[nl - 1], '\r') << "bare LF at " << nl;
+    EXPECT_LE(nl - 1 - start, kMaxLineOctets);
+    start = nl + 1;
+  }
+}
+
+TEST(ComposerTest, GoldenReplyHeaders) {
+  Composer c = Make();
+  auto mail = c.ComposeReply(Original(), Spec(), Body(), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  const std::string& raw = mail->raw;
+  ExpectWireSafe(raw);
+  auto id = MakeMessageId(kKey, "shop.example", "S-1042", "ack");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(mail->message_id, *id);
+  EXPECT_EQ(mail->recipients, std::vector<std::string>{"zoe@customer.example"});
+  EXPECT_EQ(mail->envelope_from, "support@shop.example");
+  EXPECT_EQ(Header(raw, "Date"), "Tue, 24 Nov 2026 13:00:00 +0000");
+  EXPECT_EQ(Header(raw, "From"), "\"Shop Support\" <support@shop.example>");
+  EXPECT_EQ(DecodeWords(Header(raw, "To")), "Zoë Müller");
+  EXPECT_TRUE(Header(raw, "To").ends_with(" <zoe@customer.example>"));
+  EXPECT_EQ(Header(raw, "Subject"), "Re: Printer does not print [#S-1042]");
+  EXPECT_EQ(Header(raw, "Message-ID"), "<" + *id + ">");
+  EXPECT_EQ(Header(raw, "In-Reply-To"), "<CAF1234@mail.customer.example>");
+  EXPECT_EQ(Header(raw, "References"),
+            "<root@customer.example> <CAF1234@mail.customer.example>");
+  EXPECT_EQ(Header(raw, "Thread-Topic"), "Printer does not print");
+  EXPECT_EQ(Base64Decode(Header(raw, "Thread-Index"))->size(), 27u);
+  EXPECT_EQ(Header(raw, "Auto-Submitted"), "auto-replied");
+  EXPECT_EQ(Header(raw, "X-Auto-Response-Suppress"), "All");
+  EXPECT_EQ(Header(raw, "X-Inboxd-Loop"), "support@shop.example");
+  EXPECT_EQ(Header(raw, "Precedence"), "<absent>");
+  EXPECT_EQ(Header(raw, "MIME-Version"), "1.0");
+  EXPECT_TRUE(Header(raw, "Content-Type").starts_with("multipart/alternative"));
+  EXPECT_NE(raw.find("Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                     "Dear Zo=C3=AB,\r\nthank you.\r\n"),
+            std::string::npos);
+  EXPECT_NE(raw.find("Content-Type: text/html; charset=utf-8"),
+            std::string::npos);
+  // Deterministic: composing again gives the same bytes.
+  auto again = c.ComposeReply(Original(), Spec(), Body(), T0());
+  EXPECT_EQ(again->raw, raw);
+}
+
+TEST(ComposerTest, RecipientChoiceAndRefusals) {
+  Composer c = Make();
+  core::Message with_reply_to = Original();
+  with_reply_to.reply_to = {{"Desk", "desk@customer.example"}};
+  auto to = c.ReplyRecipient(with_reply_to);
+  ASSERT_TRUE(to.has_value());
+  EXPECT_EQ(to->addr, "desk@customer.example");
+
+  struct {
+    const char* label;
+    std::string from;
+    std::string reply_to;
+    const char* want;
+  } cases[] = {
+      {"no-reply", "no-reply@vendor.example", "", "no-reply"},
+      {"noreply+tag", "noreply+x12@vendor.example", "", "no-reply"},
+      {"mailer-daemon", "MAILER-DAEMON@mx.example", "", "no-reply"},
+      {"no-reply in Reply-To wins", "ok@customer.example",
+       "donotreply@customer.example", "no-reply"},
+      {"our own mailbox", "support@shop.example", "", "our own"},
+      {"our alias, other case", "Help@Shop.Example", "", "our own"},
+      {"empty", "", "", "no Reply-To or From"},
+      {"CRLF injection", "a@b.example\r\nBcc: victim@x.example", "",
+       "not a plain address"},
+      {"angle brackets", "a@b.example> , <victim@x.example", "",
+       "not a plain address"},
+      {"two ats", "a@b@c.example", "", "not a plain address"},
+      {"non-ASCII local part", "jürgen@b.example", "", "not a plain address"},
+  };
+  for (const auto& cs : cases) {
+    core::Message m = Original();
+    m.from.addr = cs.from;
+    if (!cs.reply_to.empty()) m.reply_to = {{"", cs.reply_to}};
+    auto got = c.ComposeReply(m, Spec(), Body(), T0());
+    ASSERT_FALSE(got.has_value()) << cs.label;
+    EXPECT_EQ(got.error().code, core::Code::kFailedPrecondition) << cs.label;
+    EXPECT_NE(got.error().message.find(cs.want), std::string::npos)
+        << cs.label << ": " << got.error().message;
+  }
+}
+
+TEST(ComposerTest, HeaderInjectionNeverStartsAHeader) {
+  Composer c = Make();
+  core::Message m = Original();
+  m.from.name = "Evil\r\nBcc: victim@x.example";
+  m.subject = "Hello\r\nBcc: victim@x.example\nX-Evil: 1";
+  m.message_id = "id@x\r\nBcc: victim@x.example";  // dropped: not clean
+  m.references = {"ok@x.example", "bad id@x", "a\r\nBcc: v@x.example"};
+  m.headers = {{"Thread-Index", "AQHZ\r\nBcc: victim@x.example"}};
+  ReplySpec spec = Spec();
+  spec.ticket_tag = "[#S-1042]\r\nBcc: victim@x.example";
+  auto mail = c.ComposeReply(m, spec, Body(), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  ExpectWireSafe(mail->raw);
+  for (const std::string& line : HeaderLines(mail->raw)) {
+    EXPECT_FALSE(line.starts_with("Bcc:")) << line;
+    EXPECT_FALSE(line.starts_with("X-Evil:")) << line;
+  }
+  EXPECT_EQ(mail->raw.find("\r\nBcc:"), std::string::npos);
+  EXPECT_EQ(Header(mail->raw, "In-Reply-To"), "<absent>");
+  EXPECT_EQ(Header(mail->raw, "References"), "<ok@x.example>");
+  EXPECT_EQ(Header(mail->raw, "Subject"),
+            "Re: Hello Bcc: victim@x.example X-Evil: 1 [#S-1042] Bcc: "
+            "victim@x.example");
+  // The display name is quoted, never bare.
+  EXPECT_EQ(Header(mail->raw, "To"),
+            "\"Evil Bcc: victim@x.example\" <zoe@customer.example>");
+  // A bad ticket id or kind cannot reach the Message-ID.
+  ReplySpec bad = Spec();
+  bad.kind = "ack>\r\nBcc: v@x";
+  auto refused = c.ComposeReply(Original(), bad, Body(), T0());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, core::Code::kInvalidArgument);
+}
+
+TEST(ComposerTest, NonAsciiSubjectIsEncodedAndFolded) {
+  Composer c = Make();
+  struct {
+    std::string subject;
+    std::string want;
+  } cases[] = {
+      {"打印机无法打印，请尽快处理，谢谢！我们的订单号是 12345，急需解决",
+       "Re: 打印机无法打印，请尽快处理，谢谢！我们的订单号是 12345，急需解决 "
+       "[#S-1042]"},
+      {"درخواست پیش‌فاکتور برای ۲۰ دستگاه",
+       "Re: درخواست پیش‌فاکتور برای ۲۰ دستگاه "
+       "[#S-1042]"},
+      {"Re: Rückfrage zur Rechnung", "Re: Rückfrage zur Rechnung [#S-1042]"},
+      {"RE: already tagged [#S-1042]", "RE: already tagged [#S-1042]"},
+      {"", "We have received your message [#S-1042]"},
+  };
+  for (const auto& cs : cases) {
+    core::Message m = Original();
+    m.subject = cs.subject;
+    auto mail = c.ComposeReply(m, Spec(), Body(), T0());
+    ASSERT_TRUE(mail.has_value());
+    ExpectWireSafe(mail->raw);
+    std::string value = Header(mail->raw, "Subject");
+    std::string decoded = value.find("=?UTF-8?B?") == std::string::npos
+                              ? value
+                              : DecodeWords(value);
+    EXPECT_EQ(decoded, cs.want);
+    // Every physical header line within 78 characters.
+    std::string head = mail->raw.substr(0, mail->raw.find("\r\n\r\n") + 2);
+    size_t start = 0;
+    while (start < head.size()) {
+      size_t nl = head.find("\r\n", start);
+      EXPECT_LE(nl - start, kFoldWidth) << head.substr(start, nl - start);
+      start = nl + 2;
+    }
+  }
+}
+
+TEST(ComposerTest, LongInputsStayWithin998Octets) {
+  Composer c = Make();
+  core::Message m = Original();
+  m.subject = std::string(3000, 'x');  // one unbreakable word
+  m.from.name = std::string(1200, 'N');
+  for (int i = 0; i < 40; ++i) {
+    m.references.push_back("ref" + std::to_string(i) + "@customer.example");
+  }
+  std::string text = std::string(2000, 'a') + "\n" + std::string(3000, 'y') +
+                     "\n.\n..leading dot\n";
+  auto mail = c.ComposeReply(m, Spec(), Body(text), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  ExpectWireSafe(mail->raw);
+  std::string refs = Header(mail->raw, "References");
+  EXPECT_EQ(std::count(refs.begin(), refs.end(), '<'), long(kMaxReferences));
+  EXPECT_TRUE(refs.starts_with("<root@customer.example>"));
+  EXPECT_TRUE(refs.ends_with("<CAF1234@mail.customer.example>"));
+}
+
+TEST(ComposerTest, CjkBodyUsesBase64AndRoundTrips) {
+  Composer c = Make();
+  std::string text =
+      "尊敬的客户：\n您好！感谢您的来信。受理编号为 [#S-1042]。\n";
+  auto mail = c.ComposeReply(Original(), Spec(), Body(text), T0());
+  ASSERT_TRUE(mail.has_value());
+  const std::string& raw = mail->raw;
+  std::string marker =
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  size_t at = raw.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  size_t end = raw.find("--=_inboxd_", at);
+  auto decoded =
+      Base64Decode(raw.substr(at + marker.size(), end - at - marker.size()));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, NormalizeCrlf(text));
+}
+
+TEST(ComposerTest, TextOnlyAndNullSenderAndNotice) {
+  ComposerOptions o = Options();
+  o.include_html = false;
+  o.envelope_sender = "<>";
+  Composer c = Make(o);
+  auto mail = c.ComposeReply(Original(), Spec(), Body(), T0());
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_EQ(mail->envelope_from, "");
+  EXPECT_EQ(Header(mail->raw, "Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(mail->raw.find("text/html"), std::string::npos);
+
+  RenderedTemplate alert = Body("Hello Anna,\nticket needs you.\n");
+  alert.subject = "[inboxd] Action needed on [#S-1042]: SMTP 550";
+  ReplySpec spec{"S-1042", "[#S-1042]", "agent_alert"};
+  auto notice = c.ComposeNotice("anna@shop.example", spec, alert, T0());
+  ASSERT_TRUE(notice.has_value()) << notice.error().ToString();
+  EXPECT_EQ(Header(notice->raw, "Subject"),
+            "[inboxd] Action needed on [#S-1042]: SMTP 550");
+  EXPECT_EQ(Header(notice->raw, "Auto-Submitted"), "auto-generated");
+  EXPECT_EQ(Header(notice->raw, "In-Reply-To"), "<absent>");
+  EXPECT_FALSE(
+      c.ComposeNotice("anna@shop.example\r\nBcc: x@y", spec, alert, T0()));
+}
+
+TEST(ComposerTest, MessageIdTokenRoundTrip) {
+  auto id = MakeMessageId(kKey, "Shop.Example", "S-1042", "ack");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_TRUE(id->starts_with("inboxd.S-1042.ack."));
+  EXPECT_TRUE(id->ends_with("@shop.example"));
+  EXPECT_EQ(*id, *MakeMessageId(kKey, "shop.example", "S-1042", "ack"));
+  EXPECT_NE(*id, *MakeMessageId(kKey, "shop.example", "S-1042", "csat"));
+  std::string token = id->substr(id->rfind('.') + 1, kMessageIdTokenHex);
+  std::string tampered = *id;
+  tampered[tampered.find(token)] = token[0] == 'a' ? 'b' : 'a';
+  struct {
+    std::string id;
+    std::string key;
+    std::string domain;
+    bool want;
+  } cases[] = {
+      {*id, kKey, "shop.example", true},
+      {"<" + *id + ">", kKey, "SHOP.example", true},
+      {tampered, kKey, "shop.example", false},
+      {*id, "another key", "shop.example", false},
+      {*id, kKey, "other.example", false},
+      {"inboxd.S-1042.ack@shop.example", kKey, "shop.example", false},
+      {"CAF1234@mail.customer.example", kKey, "shop.example", false},
+      {"", kKey, "shop.example", false},
+      {*id, "", "shop.example", false},
+  };
+  for (const auto& cs : cases) {
+    EXPECT_EQ(IsOurMessageId(cs.id, cs.key, cs.domain), cs.want) << cs.id;
+  }
+  EXPECT_FALSE(MakeMessageId(kKey, "shop.example", "S.1042", "ack"));
+  EXPECT_FALSE(MakeMessageId("", "shop.example", "S-1042", "ack"));
+  EXPECT_FALSE(MakeMessageId(kKey, "shop example", "S-1042", "ack"));
+}
+
+TEST(ComposerTest, ThreadIndexDerivesFromTheOriginal) {
+  // A 22-byte Outlook header block.
+  std::string header_block = ReplyThreadIndex("", T0(), T0(), "seed");
+  auto decoded = Base64Decode(header_block);
+  ASSERT_TRUE(decoded.has_value());
+  ASSERT_EQ(decoded->size(), 27u);
+  std::string original = Base64Encode(decoded->substr(0, 22), 0);
+  std::string reply =
+      ReplyThreadIndex(original, T0(), T0() + std::chrono::hours(1), "seed2");
+  auto bytes = Base64Decode(reply);
+  ASSERT_TRUE(bytes.has_value());
+  ASSERT_EQ(bytes->size(), 27u);
+  EXPECT_EQ(bytes->substr(0, 22), decoded->substr(0, 22));
+  // One hour = 36e9 ticks; >> 18 = 137329 (DeltaCode 0).
+  uint32_t block = 0;
+  for (int i = 22; i < 26; ++i) block = block << 8 | (unsigned char)(*bytes)[i];
+  EXPECT_NEAR(double(block), 36e9 / 262144.0, 1.0);
+  // A reply to a reply appends again; garbage starts a new thread.
+  EXPECT_EQ(Base64Decode(ReplyThreadIndex(reply, T0(), T0(), "s"))->size(),
+            32u);
+  EXPECT_EQ(
+      Base64Decode(ReplyThreadIndex("!!garbage", T0(), T0(), "s"))->size(),
+      27u);
+}
+
+TEST(ComposerTest, CreateValidatesOptions) {
+  struct {
+    const char* label;
+    void (*mutate)(ComposerOptions&);
+  } cases[] = {
+      {"bad mailbox",
+       [](ComposerOptions& o) { o.mailbox_address = "support"; }},
+      {"empty key", [](ComposerOptions& o) { o.hmac_key.clear(); }},
+      {"bad regex", [](ComposerOptions& o) { o.noreply_regex = "(unclosed"; }},
+      {"bad envelope",
+       [](ComposerOptions& o) { o.envelope_sender = "bounce\r\n@x"; }},
+      {"bad domain",
+       [](ComposerOptions& o) { o.message_id_domain = "a b.example"; }},
+  };
+  for (const auto& cs : cases) {
+    ComposerOptions o = Options();
+    cs.mutate(o);
+    auto got = Composer::Create(o);
+    ASSERT_FALSE(got.has_value()) << cs.label;
+    EXPECT_EQ(got.error().code, core::Code::kInvalidArgument) << cs.label;
+  }
+  EXPECT_TRUE(Composer::Create(Options()).has_value());
+}
+
+TEST(MimeEncodingTest, QuotedPrintableAndBase64) {
+  EXPECT_EQ(QuotedPrintableEncode("a=b \r\nc\t"), "a=3Db=20\r\nc=09");
+  std::string qp = QuotedPrintableEncode(std::string(200, 'z'));
+  size_t start = 0;
+  while (start < qp.size()) {
+    size_t nl = qp.find("\r\n", start);
+    if (nl == std::string::npos) nl = qp.size();
+    EXPECT_LE(nl - start, 76u);
+    start = nl + 2;
+  }
+  EXPECT_EQ(Base64Encode("Man", 0), "TWFu");
+  EXPECT_EQ(Base64Encode("Ma", 0), "TWE=");
+  EXPECT_EQ(*Base64Decode("TWE="), "Ma");
+  EXPECT_FALSE(Base64Decode("TW!u").has_value());
+  EXPECT_EQ(NormalizeCrlf("a\nb\r\nc\rd"), "a\r\nb\r\nc\r\nd\r\n");
+}
+
+}  // namespace
+}  // namespace inboxd::responder
