@@ -27,7 +27,7 @@ struct FakeServer {
   std::string Handle(const std::string& cmd) {
     log.push_back(cmd);
     std::string r = Reply(cmd);
-    if (++commands == close_after) return "<close>* BYE kicked\r\n";
+    if (++commands == close_after) return "<close>" + r + "* BYE kicked\r\n";
     return r;
   }
 
@@ -261,6 +261,7 @@ TEST(ImapSourceTest, IdleReturnsOnExistsAndOnTimeout) {
   EXPECT_TRUE(*changed);
   // The connection is still in sync: the next command works.
   EXPECT_TRUE(src.Fetch("INBOX", 1).has_value());
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());  // change consumed
 
   stop.request_stop();
   auto stopped =

@@ -63,7 +63,9 @@ TEST(ImapParserTest, RejectsMalformed) {
   for (const char* raw : bad) {
     auto r = ParseImapResponse(raw);
     EXPECT_FALSE(r.has_value()) << raw;
-    if (!r) EXPECT_EQ(r.error().code, core::Code::kUnavailable) << raw;
+    if (!r) {
+      EXPECT_EQ(r.error().code, core::Code::kUnavailable) << raw;
+    }
   }
 }
 
@@ -102,7 +104,7 @@ TEST(ImapParserTest, Tokens) {
       "X NIL \"q \\\"x\\\" \\\\\" ~{3}\r\n\x01\x02\x03 (a (b (c))))\r\n");
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
   const auto& kv = r->values[0].list;
-  ASSERT_EQ(kv.size(), 8u);
+  ASSERT_EQ(kv.size(), 9u);
   EXPECT_EQ(kv[0].text, "FLAGS");
   EXPECT_EQ(kv[1].kind, Kind::kList);
   EXPECT_TRUE(kv[1].list.empty());
@@ -112,7 +114,9 @@ TEST(ImapParserTest, Tokens) {
   EXPECT_EQ(kv[5].kind, Kind::kNil);
   EXPECT_EQ(kv[6].text, "q \"x\" \\");
   EXPECT_EQ(kv[7].text, "\x01\x02\x03");
-  ASSERT_EQ(r->values[0].list.size(), 8u);
+  ASSERT_EQ(kv[8].kind, Kind::kList);
+  ASSERT_EQ(kv[8].list.size(), 2u);
+  EXPECT_EQ(kv[8].list[1].list[1].list[0].text, "c");
 }
 
 TEST(ImapParserTest, DataResponses) {
@@ -191,7 +195,9 @@ TEST(ImapParserTest, SequenceSets) {
   for (const auto& c : cases) {
     auto got = ExpandSequenceSet(c.set);
     EXPECT_EQ(got.has_value(), c.ok) << c.set;
-    if (got && c.ok) EXPECT_EQ(*got, c.want) << c.set;
+    if (got && c.ok) {
+      EXPECT_EQ(*got, c.want) << c.set;
+    }
   }
   auto huge = ExpandSequenceSet("1:4294967295");
   ASSERT_FALSE(huge.has_value());

@@ -27,6 +27,7 @@ class ScriptedTransport final : public ImapTransport {
 
   core::Status Send(std::string_view bytes) override {
     if (closed_) return core::Fail(core::Error::Unavailable("closed"));
+    if (close_when_drained_) return core::Ok();  // the server stopped reading
     pending_.append(bytes);
     while (true) {
       if (literal_left_ > 0) {

@@ -17,9 +17,9 @@ using std::chrono::seconds;
 const core::TimePoint kNow{seconds(1795455955)};
 
 std::string Mail(int i, std::string_view extra = "") {
-  return "Message-ID: <m" + std::to_string(i) + "@example.com>\r\nSubject: " +
-         std::to_string(i) + "\r\n" + std::string(extra) + "\r\nbody " +
-         std::to_string(i) + "\r\n";
+  return "Message-ID: <m" + std::to_string(i) +
+         "@example.com>\r\nSubject: " + std::to_string(i) + "\r\n" +
+         std::string(extra) + "\r\nbody " + std::to_string(i) + "\r\n";
 }
 
 struct Rig {
@@ -95,7 +95,8 @@ TEST(SyncEngineTest, FaultOnEachCallLosesNothingAndStoresNoDuplicate) {
       auto msgs = rig.sink.Messages();
       ASSERT_EQ(msgs.size(), 6u) << "kind " << kind << " n " << n;
       EXPECT_EQ(rig.Locations(), 6u) << "kind " << kind << " n " << n;
-      EXPECT_EQ(rig.sink.GetCheckpoint("support", "INBOX").value()->last_uid, 6u);
+      EXPECT_EQ(rig.sink.GetCheckpoint("support", "INBOX").value()->last_uid,
+                6u);
       if (!first) {
         EXPECT_EQ(first.error().code, core::Code::kUnavailable);
       }
@@ -121,7 +122,8 @@ TEST(SyncEngineTest, UidValidityChangeRescansWithoutDuplicates) {
   auto events = rig.sink.Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, "ingest.uidvalidity_changed");
-  EXPECT_NE(events[0].data.find("\"old\":1"), std::string::npos) << events[0].data;
+  EXPECT_NE(events[0].data.find("\"old\":1"), std::string::npos)
+      << events[0].data;
   EXPECT_NE(events[0].data.find("\"new\":99"), std::string::npos);
   // The next sync is quiet again.
   auto quiet = rig.Sync();
@@ -132,8 +134,8 @@ TEST(SyncEngineTest, UidValidityChangeRescansWithoutDuplicates) {
 
 TEST(SyncEngineTest, OversizedMessageIsQuarantinedWithHeaders) {
   Rig rig;
-  rig.source.Deliver("INBOX", Mail(1, "X-Big: yes\r\n") + std::string(2000, 'x'),
-                     kNow);
+  rig.source.Deliver("INBOX",
+                     Mail(1, "X-Big: yes\r\n") + std::string(2000, 'x'), kNow);
   rig.source.Deliver("INBOX", Mail(2), kNow);
   auto r = rig.Sync();
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
@@ -143,7 +145,8 @@ TEST(SyncEngineTest, OversizedMessageIsQuarantinedWithHeaders) {
   ASSERT_EQ(msgs.size(), 2u);
   const auto& q = msgs[0].first;
   EXPECT_TRUE(q.truncated);
-  EXPECT_EQ(q.raw, "Message-ID: <m1@example.com>\r\nSubject: 1\r\nX-Big: yes\r\n\r\n");
+  EXPECT_EQ(q.raw,
+            "Message-ID: <m1@example.com>\r\nSubject: 1\r\nX-Big: yes\r\n\r\n");
   EXPECT_GT(q.size, 2000u);
   EXPECT_NE(q.quarantine_reason.find("over limit 1000"), std::string::npos);
   EXPECT_EQ(q.message_id, "m1@example.com");
@@ -163,15 +166,15 @@ TEST(SyncEngineTest, AckWindowUsesInternalDateAndFirstSync) {
       {kNow - hours(24 * 365), false},  // years-old history
       {kNow - hours(3), false},         // just outside the 2 h window
       {kNow - hours(2), true},          // at the edge
-      {kNow - hours(1), true},
-      {kNow, true},
+      {kNow - hours(1), true},         {kNow, true},
   };
   // The Date header lies (says 1999); only INTERNALDATE counts.
   for (const auto& c : cases) {
-    rig.source.Deliver("INBOX", Mail(static_cast<int>(rig.sink.puts() + 100 +
-                                                      &c - cases),
-                                     "Date: Fri, 1 Jan 1999 00:00:00 +0000\r\n"),
-                       c.arrived);
+    rig.source.Deliver(
+        "INBOX",
+        Mail(static_cast<int>(rig.sink.puts() + 100 + &c - cases),
+             "Date: Fri, 1 Jan 1999 00:00:00 +0000\r\n"),
+        c.arrived);
   }
   ASSERT_TRUE(rig.Sync().has_value());
   auto msgs = rig.sink.Messages();
@@ -258,15 +261,39 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
     struct Borrowed final : MailSource {
       MailSource* s;
       explicit Borrowed(MailSource* x) : s(x) {}
-      core::Result<FolderState> Examine(const std::string& f) override { return s->Examine(f); }
-      core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f, uint32_t u) override { return s->ListUidsFrom(f, u); }
-      core::Result<std::vector<MessageMeta>> FetchSizes(const std::string& f, std::span<const uint32_t> u) override { return s->FetchSizes(f, u); }
-      core::Result<FetchedMessage> Fetch(const std::string& f, uint32_t u) override { return s->Fetch(f, u); }
-      core::Result<FetchedMessage> FetchHeader(const std::string& f, uint32_t u) override { return s->FetchHeader(f, u); }
-      core::Status Append(const std::string& f, std::string_view r, std::span<const std::string> fl, std::optional<core::TimePoint> d) override { return s->Append(f, r, fl, d); }
-      core::Result<std::vector<FolderInfo>> ListFolders() override { return s->ListFolders(); }
+      core::Result<FolderState> Examine(const std::string& f) override {
+        return s->Examine(f);
+      }
+      core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f,
+                                                       uint32_t u) override {
+        return s->ListUidsFrom(f, u);
+      }
+      core::Result<std::vector<MessageMeta>> FetchSizes(
+          const std::string& f, std::span<const uint32_t> u) override {
+        return s->FetchSizes(f, u);
+      }
+      core::Result<FetchedMessage> Fetch(const std::string& f,
+                                         uint32_t u) override {
+        return s->Fetch(f, u);
+      }
+      core::Result<FetchedMessage> FetchHeader(const std::string& f,
+                                               uint32_t u) override {
+        return s->FetchHeader(f, u);
+      }
+      core::Status Append(const std::string& f, std::string_view r,
+                          std::span<const std::string> fl,
+                          std::optional<core::TimePoint> d) override {
+        return s->Append(f, r, fl, d);
+      }
+      core::Result<std::vector<FolderInfo>> ListFolders() override {
+        return s->ListFolders();
+      }
       core::Result<bool> SupportsPush() override { return s->SupportsPush(); }
-      core::Result<bool> WaitForChange(const std::string& f, std::chrono::seconds t, std::stop_token st) override { return s->WaitForChange(f, t, st); }
+      core::Result<bool> WaitForChange(const std::string& f,
+                                       std::chrono::seconds t,
+                                       std::stop_token st) override {
+        return s->WaitForChange(f, t, st);
+      }
     };
     return std::unique_ptr<MailSource>(new Borrowed(&source));
   };
