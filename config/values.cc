@@ -138,7 +138,7 @@ std::string FormatDuration(Seconds d) {
   static constexpr struct {
     int64_t seconds;
     char unit;
-  } kUnits[] = {{7 * 86400, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+  } kUnits[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
   for (const auto& u : kUnits) {
     if (s % u.seconds == 0) return std::to_string(s / u.seconds) + u.unit;
   }

@@ -30,7 +30,8 @@ inline constexpr int64_t kMaxByteSize = int64_t{1} << 40;
 // Fails with kInvalidArgument on an empty string, a missing number or unit,
 // an unknown unit, or a total above kMaxDurationSeconds.
 core::Result<Seconds> ParseDuration(std::string_view text);
-// The largest unit that divides `d` exactly: 5400 s -> "90m", 0 -> "0s".
+// The largest unit up to days that divides `d` exactly: 5400 s -> "90m",
+// 14 days -> "14d" (weeks are read, never written), 0 -> "0s".
 std::string FormatDuration(Seconds d);
 
 // "65536", "64KiB", "25MiB", "1GiB" (binary units; also "B"). Fails with
