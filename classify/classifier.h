@@ -1,0 +1,104 @@
+// classifier.h: decides what a message is (issue 4): kind, class, thread,
+// sender role, language and whether inboxd acknowledges it, with the reasons.
+//
+// What it does: runs the compiled rules (rule_engine.h) over the message,
+// combines the hits (kind precedence bounce > auto_reply > list_bulk > spam;
+// weak signals count only when a non-weak automatic signal agrees; spam and
+// every automatic kind win over any class), adds the signals that need
+// config (our own Message-IDs, agents, shared mailbox addresses, parsed DSN
+// data), resolves the thread (thread.h), detects the language (language.h)
+// and decides the acknowledgement. Every refusal is stated as a reason.
+// What it does not do: store anything, send anything, or compute deadlines.
+//
+// Class choice for human mail: complaint > personal > quote > support, then
+// the mailbox's default_class, then "other". A sales@ mailbox therefore gets
+// "quote" for unclear mail only when its default_class says so (the shipped
+// example config sets default_class = "quote" for sales).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classify/rule_engine.h"
+#include "classify/thread.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/message.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace inboxd::classify {
+
+enum class Kind { kHuman, kAutoReply, kBounce, kListBulk, kSpam };
+enum class FolderRole { kIncoming, kSent };
+enum class SenderRole { kCustomer, kAgent, kSelf };
+
+// "human", "auto_reply", "bounce", "list_bulk", "spam".
+std::string_view KindName(Kind kind);
+// "customer", "agent", "self".
+std::string_view SenderRoleName(SenderRole role);
+// True for every kind but kHuman.
+inline bool IsAutomatic(Kind kind) { return kind != Kind::kHuman; }
+
+struct Context {
+  const config::Mailbox* mailbox = nullptr;  // null: no mailbox (replay)
+  FolderRole folder = FolderRole::kIncoming;
+  const ThreadLookup* threads = nullptr;  // required
+  core::TimePoint now{};                  // used when the message has no Date
+};
+
+struct Decision {
+  Kind kind = Kind::kHuman;
+  std::string cls;  // quote|complaint|support|personal|other; "" unless human
+  bool followup = false;            // thread: new or followup
+  std::optional<TicketRef> ticket;  // when the thread's ticket is known
+  SenderRole sender_role = SenderRole::kCustomer;
+  std::string language;         // "de"
+  std::string language_source;  // "cld2", "charset", ...
+  bool ack = false;
+  // For bounces: the Message-ID of the message that bounced (RFC 3464
+  // Original-Message-ID or the enclosed headers), "" when unknown.
+  std::string bounced_message_id;
+  std::vector<Reason> hits;          // every rule that fired
+  std::vector<std::string> reasons;  // human-readable, one per decision step
+};
+
+class Classifier {
+ public:
+  ~Classifier();
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  // Compiles the shipped default rules plus `config.rules` (overrides by
+  // id) and responder.noreply_regex. Keeps a copy of `config`.
+  // Failure: kInvalidArgument naming the rule id and file:line, or the
+  // noreply regex; kInternal when the shipped rules do not parse.
+  static core::Result<std::unique_ptr<Classifier>> Create(
+      const config::Config& config);
+  // Same, with `defaults` instead of the shipped rules (tests).
+  static core::Result<std::unique_ptr<Classifier>> CreateWithRules(
+      const config::Config& config, const std::vector<config::Rule>& defaults);
+
+  // Classifies `msg`. Failure: only the thread lookup's error (kUnavailable
+  // from a store: retry later); kInvalidArgument when ctx.threads is null.
+  core::Result<Decision> Classify(const core::Message& msg,
+                                  const Context& ctx) const;
+
+  const RuleEngine& engine() const { return *engine_; }
+  const config::Config& config() const { return config_; }
+
+ private:
+  Classifier() = default;
+  config::Config config_;
+  std::unique_ptr<RuleEngine> engine_;
+  std::unique_ptr<re2::RE2> noreply_;
+  std::vector<std::string> our_domains_;
+};
+
+}  // namespace inboxd::classify

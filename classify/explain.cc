@@ -1,0 +1,69 @@
+#include "classify/explain.h"
+
+#include "classify/text_norm.h"
+#include "core/text.h"
+
+namespace inboxd::classify {
+namespace {
+
+std::string Show(std::string_view s) {
+  return core::Printable(Utf8Prefix(s, 200));
+}
+
+}  // namespace
+
+std::string Explain(const core::Message& msg, const Decision& d) {
+  std::string out;
+  out += "message-id: <" + Show(msg.message_id) + ">\n";
+  out += "from:       " + Show(msg.from.addr) + "\n";
+  out += "subject:    " + Show(msg.subject) + "\n";
+  out += "kind:       " + std::string(KindName(d.kind)) + "\n";
+  for (const Reason& r : d.hits) {
+    if (r.kind.empty()) continue;
+    out += "  " + r.rule_id + (r.weak ? " (weak)" : "") + " [" + r.kind + "] " +
+           r.field + ": " + r.matched + "\n";
+  }
+  out += "class:      " + (d.cls.empty() ? std::string("-") : d.cls) + "\n";
+  for (const Reason& r : d.hits) {
+    if (r.cls.empty()) continue;
+    out += "  " + r.rule_id + " [" + r.cls + "] " + r.field + ": " + r.matched +
+           "\n";
+  }
+  out += "sender:     " + std::string(SenderRoleName(d.sender_role)) + "\n";
+  out += "thread:     " + std::string(d.followup ? "followup" : "new");
+  if (d.ticket && d.ticket->number != 0) out += " " + d.ticket->ToString();
+  out += "\n";
+  out += "language:   " + d.language + " (" + d.language_source + ")\n";
+  out += "ack:        " + std::string(d.ack ? "yes" : "no") + "\n";
+  out += "why:\n";
+  for (const std::string& line : d.reasons) out += "  " + line + "\n";
+  return out;
+}
+
+nlohmann::json DecisionJson(const Decision& d) {
+  nlohmann::json j;
+  j["kind"] = std::string(KindName(d.kind));
+  j["class"] = d.kind == Kind::kHuman && !d.cls.empty()
+                   ? nlohmann::json(d.cls)
+                   : nlohmann::json(nullptr);
+  j["thread"] = d.followup ? "followup" : "new";
+  j["ticket"] = d.ticket && d.ticket->number != 0
+                    ? nlohmann::json(d.ticket->ToString())
+                    : nlohmann::json(nullptr);
+  j["sender_role"] = std::string(SenderRoleName(d.sender_role));
+  j["language"] = d.language;
+  j["ack"] = d.ack;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const Reason& r : d.hits) rules.push_back(r.rule_id);
+  j["rules"] = rules;
+  nlohmann::json reasons = nlohmann::json::array();
+  // Reasons hold Printable text; SanitizeUtf8 keeps json's dump() from
+  // throwing on any byte that slipped through.
+  for (const std::string& r : d.reasons) {
+    reasons.push_back(core::SanitizeUtf8(r));
+  }
+  j["reasons"] = reasons;
+  return j;
+}
+
+}  // namespace inboxd::classify
