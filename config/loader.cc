@@ -864,7 +864,17 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
         std::find_if(list->begin(), list->end(),
                      [&](const Deadline& e) { return e.name == name; });
     if (node.is_string() && node.as_string()->get() == "off") {
-      if (existing != list->end()) list->erase(existing);
+      if (existing != list->end()) {
+        list->erase(existing);
+        continue;
+      }
+      // "off" for a name that is not there is most likely a typo.
+      std::vector<std::string_view> names;
+      for (const Deadline& e : *list) names.push_back(e.name);
+      std::string close = ClosestMatch(name, names);
+      Report(f, "no deadline " + Quote(name) + " to switch off" +
+                    (close.empty() ? std::string()
+                                   : "; did you mean '" + close + "'?"));
       continue;
     }
     bool good = true;
@@ -923,7 +933,7 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
 void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
   const toml::array* arr = TableArray(it);
   if (arr == nullptr) return;
-  std::map<std::string, size_t> seen;
+  std::map<std::string, size_t> seen, seen_names;
   for (size_t i = 0; i < arr->size(); ++i) {
     const toml::table& t = *arr->get(i)->as_table();
     std::string path = "agent[" + std::to_string(i) + "]";
@@ -932,7 +942,16 @@ void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
     Walk(t, path,
          {
              {"name",
-              [&](const Item& f) { has_name = NonEmptyStr(f, &a.name); }},
+              [&](const Item& f) {
+                has_name = NonEmptyStr(f, &a.name);
+                if (!has_name) return;
+                auto [pos, inserted] = seen_names.emplace(a.name, i);
+                if (!inserted) {
+                  Report(f, "duplicate agent name " + Quote(a.name) +
+                                " (also agent[" + std::to_string(pos->second) +
+                                "])");
+                }
+              }},
              {"address",
               [&](const Item& f) {
                 has_address = true;
@@ -1288,6 +1307,11 @@ core::Result<Config> ParseConfig(std::string_view toml_text,
                                  std::string_view source_name) {
   Loader loader(source_name);
   toml::table root;
+  if (toml_text.size() > kMaxConfigBytes) {
+    loader.Report({0, 0}, "file",
+                  "larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+    return Fail(loader.ToError());
+  }
   if (!ParseToml(toml_text, source_name, &loader, &root)) {
     return Fail(loader.ToError());
   }

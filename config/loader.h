@@ -11,7 +11,9 @@
 // imaps://". KEY is the full dotted path; array elements are counted from 0
 // ("mailbox[1]" is the second [[mailbox]]). LINE:COL is where the key is
 // written (for a missing key: the table that lacks it; 0:0 when the file
-// cannot be read). Unknown keys are errors and name the closest known key.
+// cannot be read). KEY is "syntax" for a TOML syntax error (toml++ stops at
+// the first one) and "file" when the file cannot be read or is too large.
+// Unknown keys are errors and name the closest known key.
 // The section design is documented, key by key, in config/inboxd.example.toml.
 //
 // What it does not do: resolve secrets (secret.h), touch the network, or

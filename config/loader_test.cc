@@ -310,6 +310,21 @@ TEST(ParseConfigTest, BadConfigs) {
        "\"business\", got \"work\""},
       {"zero deadline", "[deadlines.quote]\nanswer = \"0s\"\n",
        "t.toml:2:1: deadlines.quote.answer: must be longer than 0s"},
+      {"switching off an unknown deadline",
+       "[deadlines.quote]\nakc = \"off\"\n",
+       "t.toml:2:1: deadlines.quote.akc: no deadline \"akc\" to switch off; "
+       "did you mean 'ack'?"},
+      {"deadline table without within",
+       "[deadlines.quote]\nanswer = { clock = \"business\" }\n",
+       "t.toml:2:1: deadlines.quote.answer: missing required key 'within'"},
+      {"unknown key in an inline deadline",
+       "[deadlines.quote]\nanswer = { within = \"2d\", clok = \"business\" }\n",
+       "t.toml:2:27: deadlines.quote.answer.clok: unknown key; did you mean "
+       "'clock'?"},
+      {"duplicate agent names",
+       "[[agent]]\nname = \"A\"\naddress = \"a@x.example\"\n"
+       "[[agent]]\nname = \"A\"\naddress = \"b@x.example\"\n",
+       "t.toml:5:1: agent[1].name: duplicate agent name \"A\" (also agent[0])"},
       {"route to an unknown team",
        "[[route]]\nclass = \"quote\"\nprimary = \"salez\"\n",
        "t.toml:1:1: route[0].primary: \"salez\" is neither an address nor the "
@@ -431,6 +446,14 @@ TEST(LoadConfigTest, MissingFile) {
   EXPECT_EQ(cfg.error().message,
             "/nonexistent/inboxd.toml:0:0: file: cannot read: No such file or "
             "directory");
+}
+
+TEST(ParseConfigTest, TooLarge) {
+  std::string text(kMaxConfigBytes + 1, '#');
+  auto cfg = ParseConfig(text, "big.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().message,
+            "big.toml:0:0: file: larger than 1048576 bytes");
 }
 
 TEST(LoadConfigTest, ErrorsNameThePath) {
