@@ -1,0 +1,197 @@
+#include "store/schema.h"
+
+namespace inboxd::store {
+
+namespace {
+
+// v1 (issue 2): raw messages and where they were seen, decisions, tickets
+// with mailboxes, messages and deadlines, IMAP checkpoints, the audit chain.
+constexpr char kV1[] = R"sql(
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,               -- without <>; '' when absent
+  sha256 TEXT NOT NULL,                   -- of the full message
+  size INTEGER NOT NULL,                  -- of the full message
+  truncated INTEGER NOT NULL DEFAULT 0,   -- raw holds only the headers
+  raw BLOB NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('incoming', 'sent')),
+  arrived_at INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'stored'
+    CHECK (state IN ('stored', 'processed', 'quarantined')),
+  parse_attempts INTEGER NOT NULL DEFAULT 0,
+  quarantine_reason TEXT NOT NULL DEFAULT '',
+  UNIQUE (message_id, sha256)
+);
+CREATE INDEX messages_sha256 ON messages (sha256);
+CREATE INDEX messages_state ON messages (state, id);
+
+CREATE TABLE message_locations (
+  id INTEGER PRIMARY KEY,
+  message_row INTEGER NOT NULL REFERENCES messages (id),
+  mailbox TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  uid_validity INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('incoming', 'sent')),
+  arrived_at INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL
+);
+-- IMAP: one message per (mailbox, folder, uid_validity, uid).
+CREATE UNIQUE INDEX message_locations_imap
+  ON message_locations (mailbox, folder, uid_validity, uid) WHERE uid > 0;
+-- Files (uid 0): one row per message and file.
+CREATE UNIQUE INDEX message_locations_file
+  ON message_locations (mailbox, folder, message_row) WHERE uid = 0;
+CREATE INDEX message_locations_message ON message_locations (message_row);
+
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  prefix TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  mailbox TEXT NOT NULL,
+  customer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  normalized_subject TEXT NOT NULL,
+  cls TEXT NOT NULL,
+  language TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open', 'answered', 'closed')),
+  opened_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (prefix, number)
+);
+CREATE INDEX tickets_subject
+  ON tickets (customer, normalized_subject, updated_at);
+
+CREATE TABLE ticket_counters (
+  prefix TEXT PRIMARY KEY,
+  next_number INTEGER NOT NULL
+);
+
+CREATE TABLE ticket_mailboxes (
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  mailbox TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (ticket_id, mailbox)
+);
+
+CREATE TABLE ticket_messages (
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  message_row INTEGER NOT NULL REFERENCES messages (id),
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY (ticket_id, message_row)
+);
+CREATE INDEX ticket_messages_message ON ticket_messages (message_row);
+
+CREATE TABLE deadlines (
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  deadline_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  met_at INTEGER,
+  state TEXT NOT NULL DEFAULT 'open'
+    CHECK (state IN ('open', 'met', 'missed', 'notified')),
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (ticket_id, deadline_id)
+);
+CREATE INDEX deadlines_due ON deadlines (state, due_at);
+
+CREATE TABLE decisions (
+  message_row INTEGER PRIMARY KEY REFERENCES messages (id),
+  kind TEXT NOT NULL,
+  cls TEXT NOT NULL,
+  thread TEXT NOT NULL,
+  language TEXT NOT NULL,
+  ack INTEGER NOT NULL,
+  reasons TEXT NOT NULL,                  -- JSON array of strings
+  ticket_id INTEGER REFERENCES tickets (id),
+  decided_at INTEGER NOT NULL
+);
+
+CREATE TABLE checkpoints (
+  mailbox TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  uid_validity INTEGER NOT NULL,
+  last_uid INTEGER NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  last_sync_at INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, folder)
+);
+CREATE INDEX message_locations_folder
+  ON message_locations (mailbox, folder, uid_validity);
+
+-- The audit log (POLICY A1): append-only and hash-chained;
+-- hash = SHA-256(prev_hash || canonical row text), see audit.cc.
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  mailbox TEXT NOT NULL DEFAULT '',
+  ticket_id INTEGER,
+  message_row INTEGER,
+  actor TEXT NOT NULL,
+  data TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_ticket ON events (ticket_id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only');
+END;
+)sql";
+
+// v2 (issue 5): the transactional outbox. At most one "ack" per ticket and
+// one row per Message-ID, enforced by the schema.
+constexpr char kV2[] = R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  ticket_id INTEGER REFERENCES tickets (id),
+  kind TEXT NOT NULL,
+  mailbox TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  from_addr TEXT NOT NULL,
+  envelope_from TEXT NOT NULL,
+  raw BLOB NOT NULL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued', 'sending', 'sent', 'deferred', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  appended_to_sent_at INTEGER
+);
+CREATE UNIQUE INDEX outbox_one_ack_per_ticket ON outbox (ticket_id)
+  WHERE kind = 'ack';
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+
+CREATE TABLE outbox_recipients (
+  outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+  position INTEGER NOT NULL,
+  address TEXT NOT NULL,                 -- as given
+  address_lower TEXT NOT NULL,           -- for rate limits
+  PRIMARY KEY (outbox_id, position)
+);
+CREATE INDEX outbox_recipients_address ON outbox_recipients (address_lower);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "messages, tickets, checkpoints, audit events", kV1},
+      {2, "outbox", kV2},
+  };
+  return kMigrations;
+}
+
+}  // namespace inboxd::store

@@ -1,0 +1,202 @@
+// store.cc: opening, pragmas, schema migrations, transactions, error
+// mapping, statistics.
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "store/internal.h"
+#include "store/schema.h"
+
+namespace inboxd::store {
+
+namespace internal {
+
+core::Error MapSqlite(std::string_view what, const SQLite::Exception& e) {
+  std::string msg = std::string(what) + ": " + e.what();
+  switch (e.getErrorCode() & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:  // disk full: retrying later is the right move
+      return core::Error::Unavailable(std::move(msg));
+    case SQLITE_CONSTRAINT:
+      return core::Error::FailedPrecondition(std::move(msg));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return core::Error::DataLoss(std::move(msg));
+    default:
+      return core::Error::Internal(std::move(msg));
+  }
+}
+
+}  // namespace internal
+
+using internal::Dump;
+
+Store::Store(std::unique_ptr<SQLite::Database> db, core::Clock* clock,
+             std::string path)
+    : db_(std::move(db)), clock_(clock), path_(std::move(path)) {}
+
+Store::~Store() = default;
+
+int Store::CurrentSchemaVersion() { return Migrations().back().version; }
+
+core::Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                 core::Clock* clock) {
+  INBOXD_CHECK(clock != nullptr);
+  const std::string what = "store open " + path;
+  std::unique_ptr<SQLite::Database> db;
+  try {
+    db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+        static_cast<int>(kBusyTimeout.count()));
+    // The first statement reads the header: a non-database file fails here
+    // with SQLITE_NOTADB.
+    std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal" && mode != "memory") {
+      return core::Fail(core::Error::Internal(what + ": journal_mode is \"" +
+                                              mode + "\", WAL was refused"));
+    }
+    db->exec("PRAGMA foreign_keys = ON");
+    db->exec("PRAGMA synchronous = NORMAL");
+  } catch (const SQLite::Exception& e) {
+    return core::Fail(internal::MapSqlite(what, e));
+  }
+  std::unique_ptr<Store> store(new Store(std::move(db), clock, path));
+  if (auto st = store->Migrate(); !st) return core::Fail(st.error());
+  return store;
+}
+
+core::Status Store::Migrate() {
+  const std::vector<Migration>& migrations = Migrations();
+  const int known = migrations.back().version;
+  // One transaction per step; the version is re-read under the write lock so
+  // two processes opening a fresh file do not both migrate.
+  for (;;) {
+    auto step = Write("store migrate", [&]() -> core::Result<bool> {
+      const int version = db_->execAndGet("PRAGMA user_version").getInt();
+      if (version > known) {
+        return core::Fail(core::Error::FailedPrecondition(
+            "store " + path_ + ": schema version " + std::to_string(version) +
+            " is newer than this inboxd knows (" + std::to_string(known) +
+            "); run a newer inboxd or restore a backup"));
+      }
+      if (version < 0) {
+        return core::Fail(core::Error::DataLoss("store " + path_ +
+                                                ": negative schema version " +
+                                                std::to_string(version)));
+      }
+      if (version == known) return false;
+      const Migration& m = migrations[static_cast<size_t>(version)];
+      INBOXD_CHECK(m.version == version + 1);
+      Exec(m.sql);
+      Exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
+      AppendEventLocked({.type = "store.migrated",
+                         .data = Dump({{"from", version},
+                                       {"to", m.version},
+                                       {"description", m.description}})});
+      return true;
+    });
+    if (!step) return core::Fail(step.error());
+    if (!*step) return core::Ok();
+  }
+}
+
+core::Result<int> Store::SchemaVersion() {
+  return Read("store schema version", [&]() -> core::Result<int> {
+    return db_->execAndGet("PRAGMA user_version").getInt();
+  });
+}
+
+void Store::FailWriteForTest(int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_write_in_ = n;
+}
+
+void Store::MaybeInjectFault() {
+  if (fail_write_in_ >= 0 && fail_write_in_-- == 0) {
+    throw SQLite::Exception("injected write fault", SQLITE_IOERR);
+  }
+}
+
+int Store::Exec(SQLite::Statement& st) {
+  MaybeInjectFault();
+  return st.exec();
+}
+
+int Store::Exec(const char* sql) {
+  MaybeInjectFault();
+  return db_->exec(sql);
+}
+
+core::Result<StoreStats> Store::Stats() {
+  return Read("store stats", [&]() -> core::Result<StoreStats> {
+    StoreStats s;
+    s.schema_version = db_->execAndGet("PRAGMA user_version").getInt();
+    SQLite::Statement msgs(
+        *db_, "SELECT state, COUNT(*) FROM messages GROUP BY state");
+    while (msgs.executeStep()) {
+      auto state = ParseMessageState(msgs.getColumn(0).getString());
+      if (!state) return core::Fail(state.error());
+      int64_t n = msgs.getColumn(1).getInt64();
+      switch (*state) {
+        case MessageState::kStored:
+          s.messages_stored = n;
+          break;
+        case MessageState::kProcessed:
+          s.messages_processed = n;
+          break;
+        case MessageState::kQuarantined:
+          s.messages_quarantined = n;
+          break;
+      }
+    }
+    SQLite::Statement tickets(
+        *db_, "SELECT status, COUNT(*) FROM tickets GROUP BY status");
+    while (tickets.executeStep()) {
+      auto status = ParseTicketStatus(tickets.getColumn(0).getString());
+      if (!status) return core::Fail(status.error());
+      int64_t n = tickets.getColumn(1).getInt64();
+      switch (*status) {
+        case TicketStatus::kOpen:
+          s.tickets_open = n;
+          break;
+        case TicketStatus::kAnswered:
+          s.tickets_answered = n;
+          break;
+        case TicketStatus::kClosed:
+          s.tickets_closed = n;
+          break;
+      }
+    }
+    SQLite::Statement outbox(
+        *db_, "SELECT state, COUNT(*) FROM outbox GROUP BY state");
+    while (outbox.executeStep()) {
+      auto state = ParseOutboxState(outbox.getColumn(0).getString());
+      if (!state) return core::Fail(state.error());
+      int64_t n = outbox.getColumn(1).getInt64();
+      switch (*state) {
+        case OutboxState::kQueued:
+          s.outbox_queued = n;
+          break;
+        case OutboxState::kSending:
+          s.outbox_sending = n;
+          break;
+        case OutboxState::kSent:
+          s.outbox_sent = n;
+          break;
+        case OutboxState::kDeferred:
+          s.outbox_deferred = n;
+          break;
+        case OutboxState::kFailed:
+          s.outbox_failed = n;
+          break;
+      }
+    }
+    s.events = db_->execAndGet("SELECT COUNT(*) FROM events").getInt64();
+    return s;
+  });
+}
+
+}  // namespace inboxd::store

@@ -1,0 +1,279 @@
+// store.h: inboxd's durable state in one SQLite database (the only SQL in
+// the project).
+//
+// What it does: keeps raw message bytes (deduplicated by Message-ID + SHA-256,
+// every place a message was seen), parse attempts and quarantine, decisions,
+// tickets with their mailboxes and deadlines, IMAP checkpoints, the outbox
+// state machine, and the append-only, hash-chained audit log (events).
+// Every public method is one atomic transaction; every method that changes
+// business state writes its audit event in that same transaction (house rule
+// 3). Two deliberate exceptions, both derivable from other events: the
+// per-message checkpoint advance (only its creation and UIDVALIDITY resets are
+// audited) and the parse-attempt counter (BeginParse).
+//
+// What it does not do: parse MIME, classify, decide, send, or normalise text
+// (callers pass normalised subjects and addresses). Nothing here throws:
+// SQLiteCpp exceptions are caught in store/ and mapped to core::Error:
+//   SQLITE_BUSY / SQLITE_LOCKED / SQLITE_FULL -> kUnavailable (retry later)
+//   constraint violations                     -> kFailedPrecondition
+//   SQLITE_CORRUPT / SQLITE_NOTADB            -> kDataLoss
+//   anything else                             -> kInternal
+//
+// Durability: WAL with synchronous=NORMAL. A commit survives a crash of
+// inboxd; after a power loss the last few commits may roll back, but always
+// in order and never half-applied. That is enough because every stage is
+// idempotent and ordered: raw bytes are committed before the checkpoint moves
+// (losing both refetches, and dedupe absorbs it), and an outbox row that falls
+// back from "sent" to "sending" is resolved by the responder's Sent-folder
+// check before any resend (issue 5). FULL would cost an fsync per commit.
+//
+// Threads: one connection guarded by a mutex; methods may be called from any
+// thread. Other processes (inboxd status) may open the same file: WAL lets
+// them read alongside; writers wait up to kBusyTimeout, then kUnavailable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "store/types.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace inboxd::store {
+
+// How long a writer waits for another process's lock before kUnavailable.
+inline constexpr std::chrono::milliseconds kBusyTimeout{5000};
+// The first tag number of every ticket prefix (S-1000, S-1001, ...).
+inline constexpr int64_t kFirstTicketNumber = 1000;
+// prev_hash of the first audit event.
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at `path` (":memory:" for tests),
+  // sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL, and runs
+  // the schema migrations (each in its own transaction with a "store.migrated"
+  // event). `clock` is not owned and must outlive the Store.
+  // Errors: kFailedPrecondition when the file's schema is newer than this
+  // binary knows; kDataLoss when the file is not a database or corrupt;
+  // kUnavailable when locked; kInternal otherwise (e.g. cannot open).
+  static core::Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                                   core::Clock* clock);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The schema version this binary migrates to.
+  static int CurrentSchemaVersion();
+  // The schema version of the open database.
+  core::Result<int> SchemaVersion();
+
+  // ------------------------------------------------------------ messages
+  // Stores the raw bytes of a message seen at (mailbox, folder, uid_validity,
+  // uid) and returns its row. Dedupe: one messages row per (message_id,
+  // sha256); one message_locations row per place (IMAP: UNIQUE (mailbox,
+  // folder, uid_validity, uid); files, uid 0: one per (mailbox, folder,
+  // message)). Storing the same thing again changes nothing and returns
+  // new_message = new_location = false. Events: "message.stored" (new
+  // content), "message.location_added" (known content, new place),
+  // "message.quarantined" (when in.quarantine_reason is set). A new location
+  // of a message already on tickets adds its mailbox to those tickets
+  // ("ticket.mailbox_added"). Errors: kInvalidArgument when sha256/size do not
+  // match the bytes (untruncated) or fields are missing; kFailedPrecondition
+  // when that IMAP UID already holds other content.
+  core::Result<MessageRef> PutRawMessage(const RawMessageIn& in);
+  // Returns the message with its raw bytes and locations. kNotFound.
+  core::Result<StoredMessage> GetMessage(int64_t message_row);
+  // Rows of every message with this Message-ID, oldest first (maybe empty).
+  core::Result<std::vector<int64_t>> FindMessagesByMessageId(
+      const std::string& message_id);
+  // Counts a parse attempt before parsing starts; returns the new count.
+  // A message whose count is already >= 2 on restart crashed the parser
+  // (poison message): quarantine it. kNotFound; kFailedPrecondition unless
+  // state is "stored".
+  core::Result<int> BeginParse(int64_t message_row);
+  // Messages in state "stored", oldest first, at most `limit`.
+  core::Result<std::vector<UnprocessedMessage>> ListUnprocessed(
+      int limit = 1000);
+  // stored -> quarantined, raw bytes kept; event "message.quarantined" with
+  // the reason. kNotFound; kFailedPrecondition unless state is "stored".
+  core::Status MarkQuarantined(int64_t message_row, const std::string& reason);
+  // Records what classify decided and moves the message stored -> processed;
+  // when row.ticket_id is set, also attaches the message to that ticket.
+  // Event "message.processed". kNotFound; kFailedPrecondition when the message
+  // is not "stored" or the ticket does not exist; kInvalidArgument when
+  // reasons_json is not a JSON array.
+  core::Status RecordDecision(int64_t message_row, const DecisionRow& row);
+  // kNotFound when no decision is recorded.
+  core::Result<Decision> GetDecision(int64_t message_row);
+
+  // ------------------------------------------------------------- tickets
+  // Creates a ticket with the next tag number of `in.prefix` (starting at
+  // kFirstTicketNumber), its mailbox, and attaches in.first_message.
+  // Event "ticket.created". kInvalidArgument for an empty or non-alphanumeric
+  // prefix or empty mailbox; kFailedPrecondition when first_message is
+  // unknown.
+  core::Result<TicketRef> CreateTicket(const TicketIn& in);
+  // Attaches a message; adds every mailbox the message was seen in to the
+  // ticket. Returns false (and changes nothing) when already attached.
+  // Event "ticket.message_attached". kNotFound for an unknown ticket or
+  // message.
+  core::Result<bool> AttachMessageToTicket(int64_t ticket_id,
+                                           int64_t message_row);
+  // Adds a mailbox to a ticket; false when it was already there. Event
+  // "ticket.mailbox_added". kNotFound for an unknown ticket.
+  core::Result<bool> AddTicketMailbox(int64_t ticket_id,
+                                      const std::string& mailbox);
+  // Event "ticket.status" with old and new status; `actor` is "inboxd" or an
+  // agent address. kNotFound.
+  core::Status SetTicketStatus(int64_t ticket_id, TicketStatus status,
+                               const std::string& actor);
+  // Lookups; each returns kNotFound when nothing matches.
+  core::Result<Ticket> GetTicket(int64_t ticket_id);
+  core::Result<Ticket> FindTicketByTag(const std::string& prefix,
+                                       int64_t number);
+  // Any stored message with this Message-ID attached to a ticket, or one of
+  // our own outgoing messages; the oldest ticket wins.
+  core::Result<Ticket> FindTicketByMessageId(const std::string& message_id);
+  // The most recently updated ticket of `customer` (any case) with exactly
+  // this normalised subject, updated at or after `since`.
+  core::Result<Ticket> FindRecentTicketBySubject(
+      const std::string& customer, const std::string& normalized_subject,
+      core::TimePoint since);
+
+  // Creates or moves a deadline (a moved due time reopens it). Event
+  // "deadline.set" with the old and new due time. kNotFound for the ticket.
+  core::Status SetDeadline(int64_t ticket_id, const DeadlineIn& in);
+  // Sets the state (kMet records met_at = at). Event "deadline.<state>".
+  // kNotFound for an unknown deadline.
+  core::Status SetDeadlineState(int64_t ticket_id,
+                                const std::string& deadline_id,
+                                DeadlineState state, core::TimePoint at);
+  core::Result<std::vector<Deadline>> ListDeadlines(int64_t ticket_id);
+  // Open or notified deadlines due before `before`, earliest first.
+  core::Result<std::vector<Deadline>> ListDeadlinesDueBefore(
+      core::TimePoint before);
+
+  // --------------------------------------------------------- checkpoints
+  // kNotFound when the folder has never been synced.
+  core::Result<Checkpoint> GetCheckpoint(const std::string& mailbox,
+                                         const std::string& folder);
+  // Records a sync of (mailbox, folder) and returns the checkpoint. Creates
+  // it on first use (first_seen_at = now, event "checkpoint.created"). For
+  // the same uid_validity last_uid only moves forward (a smaller value is
+  // ignored); a different uid_validity resets last_uid to `last_uid` (event
+  // "checkpoint.uidvalidity_changed"). last_sync_at = now. Call it only after
+  // the bytes up to last_uid are committed (PutRawMessage).
+  core::Result<Checkpoint> AdvanceCheckpoint(const std::string& mailbox,
+                                             const std::string& folder,
+                                             uint32_t uid_validity,
+                                             uint32_t last_uid);
+  // Every checkpoint, by mailbox and folder.
+  core::Result<std::vector<Checkpoint>> ListCheckpoints();
+
+  // -------------------------------------------------------------- outbox
+  // Queues a complete outgoing message (state queued, due now). Event
+  // "outbox.queued". kFailedPrecondition "already queued" for a second "ack"
+  // of the same ticket or a reused message_id; kInvalidArgument for missing
+  // fields or no recipients; kFailedPrecondition for an unknown ticket.
+  core::Result<int64_t> EnqueueOutgoing(const OutgoingIn& in);
+  // Moves the oldest-due queued or deferred row with next_attempt_at <= now
+  // to "sending" and returns it; nullopt when nothing is due. Event
+  // "outbox.sending".
+  core::Result<std::optional<Outgoing>> ClaimNextDue(core::TimePoint now);
+  // sending -> sent. Event "outbox.sent". kNotFound; kFailedPrecondition
+  // from any other state.
+  core::Status MarkSent(int64_t id, core::TimePoint at);
+  // sending -> deferred, attempts + 1, retry at next_attempt_at. Event
+  // "outbox.deferred". kNotFound; kFailedPrecondition from another state.
+  core::Status MarkDeferred(int64_t id, core::TimePoint next_attempt_at,
+                            const std::string& error);
+  // queued | sending | deferred -> failed (final). Event "outbox.failed".
+  // kNotFound; kFailedPrecondition from sent or failed.
+  core::Status MarkFailed(int64_t id, const std::string& error);
+  // Records that a sent row was APPENDed to the shared Sent folder (C1).
+  // Idempotent: a second call changes nothing. Event "outbox.appended".
+  // kNotFound; kFailedPrecondition unless state is "sent".
+  core::Status MarkAppendedToSent(int64_t id);
+  core::Result<Outgoing> GetOutgoing(int64_t id);
+  // Rows in `state`, oldest first.
+  core::Result<std::vector<Outgoing>> ListInState(OutboxState state);
+  // Sent rows not yet appended to the Sent folder, oldest first.
+  core::Result<std::vector<Outgoing>> ListSentNotAppended();
+  // Messages addressed to `recipient` (any case) created at or after `since`
+  // and not failed: queued ones count, so a burst cannot pass a rate limit.
+  core::Result<int64_t> CountSentTo(const std::string& recipient,
+                                    core::TimePoint since);
+
+  // --------------------------------------------------------------- audit
+  // Appends one event (at = clock now) to the chain; returns its id.
+  // kInvalidArgument for an empty type or data that is not a JSON object.
+  core::Result<int64_t> AppendEvent(const EventIn& in);
+  // Events matching `filter`, oldest first.
+  core::Result<std::vector<Event>> ListEvents(const EventFilter& filter);
+  // Recomputes every hash. Returns the verified head, or kDataLoss naming
+  // the first event id whose prev_hash or hash does not match.
+  core::Result<ChainHead> VerifyAuditChain();
+
+  // Counts per state for `inboxd status`.
+  core::Result<StoreStats> Stats();
+
+  // Fault injection (tests only): the n-th write statement from now (0 =
+  // the next one) fails as an I/O error, once; -1 disables.
+  void FailWriteForTest(int n);
+
+ private:
+  Store(std::unique_ptr<SQLite::Database> db, core::Clock* clock,
+        std::string path);
+
+  core::Status Migrate();
+  // Runs `body` in one BEGIN IMMEDIATE transaction under mu_; commits when it
+  // returns a value, rolls back on an error or exception; maps exceptions.
+  template <typename F>
+  auto Write(const char* what, F&& body) -> decltype(body());
+  // The same for reads (a deferred transaction: one consistent snapshot).
+  template <typename F>
+  auto Read(const char* what, F&& body) -> decltype(body());
+
+  // Executes a write statement (honours FailWriteForTest); returns changes.
+  int Exec(SQLite::Statement& st);
+  int Exec(const char* sql);
+  // Throws the injected fault when FailWriteForTest's countdown reaches it.
+  void MaybeInjectFault();
+  // Appends an event inside the current transaction.
+  int64_t AppendEventLocked(const EventIn& in);
+  core::Result<Ticket> LoadTicket(int64_t ticket_id);
+  core::Result<Outgoing> LoadOutgoing(int64_t id);
+  core::Status OutboxTransition(int64_t id, const char* what,
+                                std::initializer_list<OutboxState> from,
+                                OutboxState to, const std::string& error,
+                                std::optional<core::TimePoint> at);
+  bool TicketExists(int64_t ticket_id);
+  // Adds a mailbox to a ticket (event "ticket.mailbox_added"); returns false
+  // when it was already there.
+  bool AddMailboxLocked(int64_t ticket_id, const std::string& mailbox);
+  // Attaches a message and its mailboxes to a ticket (event
+  // "ticket.message_attached"); returns false when already attached.
+  bool AttachLocked(int64_t ticket_id, int64_t message_row);
+  // kNotFound, or the message's state.
+  core::Result<MessageState> MessageStateLocked(int64_t message_row);
+
+  std::mutex mu_;
+  std::unique_ptr<SQLite::Database> db_;
+  core::Clock* clock_;
+  std::string path_;
+  int fail_write_in_ = -1;
+};
+
+}  // namespace inboxd::store

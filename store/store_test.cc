@@ -1,0 +1,371 @@
+// store_test.cc: opening, migrations, durability across reopen, and
+// atomicity under injected write faults.
+#include "store/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include "store/schema.h"
+#include "store/test_util.h"
+
+namespace inboxd::store {
+namespace {
+
+using testing::DumpAll;
+using testing::Raw;
+using testing::StoreTest;
+using testing::T;
+using testing::TempDb;
+
+TEST(StoreOpen, FreshDatabaseIsAtCurrentVersionWithPragmas) {
+  TempDb db;
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(db.path(), &clock);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  EXPECT_EQ((*store)->SchemaVersion().value(), Store::CurrentSchemaVersion());
+  EXPECT_EQ(Store::CurrentSchemaVersion(),
+            static_cast<int>(Migrations().size()));
+  // One "store.migrated" event per step, in one valid chain.
+  EventFilter filter;
+  filter.type = "store.migrated";
+  EXPECT_EQ((*store)->ListEvents(filter)->size(), Migrations().size());
+  EXPECT_EQ((*store)->VerifyAuditChain()->count,
+            static_cast<int64_t>(Migrations().size()));
+
+  SQLite::Database raw(db.path(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+TEST(StoreOpen, MemoryDatabaseWorks) {
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(":memory:", &clock);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  EXPECT_TRUE((*store)->PutRawMessage(Raw("a@x", "body")).has_value());
+}
+
+TEST(StoreOpen, ForeignKeysAreEnforced) {
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(":memory:", &clock);
+  ASSERT_TRUE(store.has_value());
+  // Attaching to a ticket that does not exist is refused, not stored.
+  auto msg = (*store)->PutRawMessage(Raw("a@x", "body"));
+  ASSERT_TRUE(msg.has_value());
+  auto r = (*store)->AttachMessageToTicket(42, msg->id);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kNotFound);
+}
+
+// Builds databases in the states an upgrade meets, then opens them.
+TEST(StoreOpen, MigrationTable) {
+  struct Case {
+    const char* name;
+    std::function<void(const std::string& path)> setup;
+    bool want_ok;
+    core::Code want_code;
+    const char* want_text;
+  };
+  const Case cases[] = {
+      {"empty file becomes current", [](const std::string&) {}, true,
+       core::Code::kInternal, ""},
+      {"v1 with data migrates to current",
+       [](const std::string& path) {
+         SQLite::Database db(path,
+                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+         db.exec(Migrations()[0].sql);
+         db.exec("PRAGMA user_version = 1");
+         db.exec(
+             "INSERT INTO messages (message_id, sha256, size, raw, role, "
+             "arrived_at, stored_at) VALUES ('old@x', "
+             "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "'"
+             ", 3, 'abc', 'incoming', 1, 1)");
+       },
+       true, core::Code::kInternal, ""},
+      {"newer than known is refused",
+       [](const std::string& path) {
+         SQLite::Database db(path,
+                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+         db.exec("PRAGMA user_version = " +
+                 std::to_string(Store::CurrentSchemaVersion() + 1));
+       },
+       false, core::Code::kFailedPrecondition, "is newer than this inboxd"},
+      {"not a database",
+       [](const std::string& path) {
+         std::ofstream(path) << std::string(4096, 'x');
+       },
+       false, core::Code::kDataLoss, "file is not a database"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDb db;
+    c.setup(db.path());
+    core::FakeClock clock(T(1'800'000'000));
+    auto store = Store::Open(db.path(), &clock);
+    ASSERT_EQ(store.has_value(), c.want_ok)
+        << (store ? "" : store.error().ToString());
+    if (!c.want_ok) {
+      EXPECT_EQ(store.error().code, c.want_code);
+      EXPECT_NE(store.error().message.find(c.want_text), std::string::npos)
+          << store.error().message;
+      EXPECT_NE(store.error().message.find(db.path()), std::string::npos);
+      continue;
+    }
+    EXPECT_EQ((*store)->SchemaVersion().value(), Store::CurrentSchemaVersion());
+    EXPECT_TRUE((*store)->VerifyAuditChain().has_value());
+  }
+}
+
+TEST(StoreOpen, V1DataSurvivesMigrationAndV2TablesWork) {
+  TempDb db;
+  {
+    SQLite::Database raw(db.path(),
+                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec(Migrations()[0].sql);
+    raw.exec("PRAGMA user_version = 1");
+  }
+  core::FakeClock clock(T(1'800'000'000));
+  // A v1 binary stored a message and a ticket.
+  {
+    SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
+    RawMessageIn in = Raw("v1@x", "stored by v1");
+    SQLite::Statement st(raw,
+                         "INSERT INTO messages (message_id, sha256, size, raw, "
+                         "role, arrived_at, stored_at) VALUES (?, ?, ?, ?, "
+                         "'incoming', 5, 5)");
+    st.bind(1, in.message_id);
+    st.bind(2, in.sha256);
+    st.bind(3, static_cast<int64_t>(in.size));
+    st.bind(4, in.raw);
+    st.exec();
+    raw.exec(
+        "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
+        "normalized_subject, cls, language, opened_at, updated_at) VALUES "
+        "('S', 1000, 'support', 'a@customer.example', 's', 's', 'support', "
+        "'en', 5, 5)");
+    raw.exec("INSERT INTO ticket_counters VALUES ('S', 1001)");
+  }
+  auto store = Store::Open(db.path(), &clock);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  Store& s = **store;
+  EXPECT_EQ(s.SchemaVersion().value(), Store::CurrentSchemaVersion());
+  // The old message is there and dedupes against the same bytes.
+  auto again = s.PutRawMessage(Raw("v1@x", "stored by v1"));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->id, 1);
+  EXPECT_FALSE(again->new_message);
+  // The counter continues; the outbox (v2) works against the old ticket.
+  auto t = s.CreateTicket({.mailbox = "support",
+                           .prefix = "S",
+                           .customer = "b@customer.example",
+                           .opened_at = T(6)});
+  ASSERT_TRUE(t.has_value()) << t.error().ToString();
+  EXPECT_EQ(t->Tag(), "S-1001");
+  auto out = s.EnqueueOutgoing({.ticket_id = 1,
+                                .kind = "ack",
+                                .mailbox = "support",
+                                .message_id = "ack-1@inboxd",
+                                .from = "support@shop.example",
+                                .recipients = {"a@customer.example"},
+                                .raw = "Subject: ack\r\n\r\nhi\r\n"});
+  EXPECT_TRUE(out.has_value()) << out.error().ToString();
+  EventFilter filter;
+  filter.type = "store.migrated";
+  auto migrated = s.ListEvents(filter);
+  ASSERT_EQ(migrated->size(), 1u);  // only 1 -> 2 ran here
+  EXPECT_NE(migrated->front().data.find("\"from\":1"), std::string::npos);
+  EXPECT_TRUE(s.VerifyAuditChain().has_value());
+}
+
+TEST(StoreOpen, ReopenedFileKeepsEverything) {
+  TempDb db;
+  core::FakeClock clock(T(1'800'000'000));
+  int64_t message = 0;
+  int64_t ticket = 0;
+  std::string head;
+  {
+    auto s = Store::Open(db.path(), &clock);
+    ASSERT_TRUE(s.has_value());
+    message = (*s)->PutRawMessage(Raw("keep@x", "kept")).value().id;
+    ticket = (*s)->CreateTicket({.mailbox = "support",
+                                 .prefix = "S",
+                                 .customer = "a@customer.example",
+                                 .opened_at = T(1),
+                                 .first_message = message})
+                 .value()
+                 .id;
+    ASSERT_TRUE((*s)->AdvanceCheckpoint("support", "INBOX", 7, 1).has_value());
+    ASSERT_TRUE((*s)->EnqueueOutgoing({.ticket_id = ticket,
+                                       .kind = "ack",
+                                       .mailbox = "support",
+                                       .message_id = "ack@inboxd",
+                                       .from = "support@shop.example",
+                                       .recipients = {"a@customer.example"},
+                                       .raw = "x"})
+                    .has_value());
+    head = (*s)->VerifyAuditChain().value().last_hash;
+  }
+  auto s = Store::Open(db.path(), &clock);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  EXPECT_EQ((*s)->GetMessage(message).value().message_id, "keep@x");
+  EXPECT_EQ((*s)->FindTicketByMessageId("keep@x").value().id, ticket);
+  EXPECT_EQ((*s)->GetCheckpoint("support", "INBOX").value().last_uid, 1u);
+  EXPECT_EQ((*s)->ListInState(OutboxState::kQueued).value().size(), 1u);
+  auto verified = (*s)->VerifyAuditChain();
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->last_hash, head);  // reopening appended nothing
+  EXPECT_EQ((*s)->Stats().value().messages_stored, 1);
+}
+
+// House rule 10: fail each write of a change in turn; a failed change leaves
+// no trace (every table byte-identical), and the change then succeeds.
+TEST_F(StoreTest, EveryWriteFailingInTurnLeavesNothingBehind) {
+  auto seed = store_->PutRawMessage(Raw("seed@x", "seed"));
+  ASSERT_TRUE(seed.has_value());
+  auto seed_ticket = store_->CreateTicket({.mailbox = "support",
+                                           .prefix = "S",
+                                           .customer = "a@customer.example",
+                                           .opened_at = T(1),
+                                           .first_message = seed->id});
+  ASSERT_TRUE(seed_ticket.has_value());
+  ASSERT_TRUE(store_->AdvanceCheckpoint("support", "INBOX", 7, 1).has_value());
+  auto seed_out = store_->EnqueueOutgoing({.ticket_id = seed_ticket->id,
+                                           .kind = "ack",
+                                           .mailbox = "support",
+                                           .message_id = "seed-ack@inboxd",
+                                           .from = "support@shop.example",
+                                           .recipients = {"a@x", "b@x"},
+                                           .raw = "x"});
+  ASSERT_TRUE(seed_out.has_value());
+
+  auto t_msg = store_->PutRawMessage(Raw("t@x", "t", "support", "INBOX", 7, 2));
+  auto d_msg = store_->PutRawMessage(Raw("d@x", "d", "support", "INBOX", 7, 3));
+  ASSERT_TRUE(t_msg && d_msg);
+
+  int64_t new_message = 0;
+  struct Op {
+    const char* name;
+    std::function<bool()> run;  // true on success
+  };
+  const Op ops[] = {
+      {"put quarantined message",
+       [&] {
+         RawMessageIn in = Raw("big@x", "big", "sales", "INBOX", 9, 4);
+         in.quarantine_reason = "size over limit";
+         auto r = store_->PutRawMessage(in);
+         if (r) new_message = r->id;
+         return r.has_value();
+       }},
+      {"put known message at a new place (ticket gains mailbox)",
+       [&] {
+         return store_
+             ->PutRawMessage(Raw("seed@x", "seed", "sales", "INBOX", 9, 5))
+             .has_value();
+       }},
+      {"create ticket with first message",
+       [&] {
+         return store_
+             ->CreateTicket({.mailbox = "support",
+                             .prefix = "S",
+                             .customer = "c@x",
+                             .opened_at = T(2),
+                             .first_message = t_msg->id})
+             .has_value();
+       }},
+      {"record decision with ticket",
+       [&] {
+         return store_
+             ->RecordDecision(d_msg->id, {.kind = "human",
+                                          .reasons_json = "[\"x\"]",
+                                          .ticket_id = seed_ticket->id})
+             .has_value();
+       }},
+      {"enqueue",
+       [&] {
+         return store_
+             ->EnqueueOutgoing({.kind = "agent_alert",
+                                .mailbox = "support",
+                                .message_id = "alert@inboxd",
+                                .from = "support@shop.example",
+                                .recipients = {"agent@shop.example"},
+                                .raw = "y"})
+             .has_value();
+       }},
+      {"claim",
+       [&] { return store_->ClaimNextDue(T(1'900'000'000)).has_value(); }},
+      {"defer",
+       [&] {
+         return store_->MarkDeferred(seed_out.value(), T(1'900'000'100), "451")
+             .has_value();
+       }},
+      {"uidvalidity reset",
+       [&] {
+         return store_->AdvanceCheckpoint("support", "INBOX", 8, 0).has_value();
+       }},
+      {"deadline",
+       [&] {
+         return store_
+             ->SetDeadline(seed_ticket->id,
+                           {.deadline_id = "D1", .name = "ack", .due_at = T(9)})
+             .has_value();
+       }},
+      {"ticket status",
+       [&] {
+         return store_
+             ->SetTicketStatus(seed_ticket->id, TicketStatus::kAnswered,
+                               "agent@shop.example")
+             .has_value();
+       }},
+  };
+  for (const Op& op : ops) {
+    SCOPED_TRACE(op.name);
+    int failures = 0;
+    for (int n = 0;; ++n) {
+      ASSERT_LT(n, 100) << "never succeeded";
+      const std::string before = DumpAll(db_.path());
+      store_->FailWriteForTest(n);
+      const bool ok = op.run();
+      store_->FailWriteForTest(-1);
+      if (ok) break;
+      ++failures;
+      EXPECT_EQ(DumpAll(db_.path()), before) << "write " << n;
+    }
+    EXPECT_GT(failures, 0) << "the change wrote nothing";
+  }
+  EXPECT_GT(new_message, 0);
+  EXPECT_TRUE(store_->VerifyAuditChain().has_value());
+  // The last step of the defer op deferred the claimed seed row.
+  EXPECT_EQ(store_->GetOutgoing(seed_out.value()).value().state,
+            OutboxState::kDeferred);
+}
+
+TEST_F(StoreTest, InjectedFaultIsReportedAsInternal) {
+  store_->FailWriteForTest(0);
+  auto r = store_->PutRawMessage(Raw("a@x", "a"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kInternal);
+  EXPECT_NE(r.error().message.find("injected write fault"), std::string::npos);
+  // Only once: the retry succeeds.
+  EXPECT_TRUE(store_->PutRawMessage(Raw("a@x", "a")).has_value());
+}
+
+TEST_F(StoreTest, StatsCountStates) {
+  auto a = store_->PutRawMessage(Raw("a@x", "a", "support", "INBOX", 7, 1));
+  auto b = store_->PutRawMessage(Raw("b@x", "b", "support", "INBOX", 7, 2));
+  auto c = store_->PutRawMessage(Raw("c@x", "c", "support", "INBOX", 7, 3));
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(store_->MarkQuarantined(b->id, "bad mime").has_value());
+  ASSERT_TRUE(store_->RecordDecision(c->id, {.kind = "spam"}).has_value());
+  StoreStats s = store_->Stats().value();
+  EXPECT_EQ(s.messages_stored, 1);
+  EXPECT_EQ(s.messages_quarantined, 1);
+  EXPECT_EQ(s.messages_processed, 1);
+  EXPECT_EQ(s.outbox_queued, 0);
+  EXPECT_EQ(s.schema_version, Store::CurrentSchemaVersion());
+  EXPECT_GT(s.events, 0);
+}
+
+}  // namespace
+}  // namespace inboxd::store

@@ -1,0 +1,288 @@
+// types.h: the typed rows that go in and out of store::Store.
+//
+// Plain structs only: no SQL, no behaviour beyond string conversion of the
+// enums. Ids are SQLite row ids (int64_t, > 0); 0 means "none" where a field
+// is optional. Times are core::TimePoint (UTC seconds), stored as INTEGER unix
+// seconds in columns named *_at.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace inboxd::store {
+
+// ---------------------------------------------------------------- messages
+
+// Where a message was seen: "incoming" (a watched folder such as INBOX) or
+// "sent" (the shared mailbox's Sent folder: an agent's reply).
+enum class Role { kIncoming, kSent };
+// stored -> processed (a decision is recorded) | quarantined (raw kept).
+enum class MessageState { kStored, kProcessed, kQuarantined };
+
+std::string_view ToString(Role role);
+std::string_view ToString(MessageState state);
+// kInvalidArgument for an unknown name.
+core::Result<Role> ParseRole(std::string_view s);
+core::Result<MessageState> ParseMessageState(std::string_view s);
+
+struct RawMessageIn {
+  std::string mailbox;        // config mailbox name ("support")
+  std::string folder;         // "INBOX", "Sent"; for files: the file path
+  uint32_t uid_validity = 0;  // 0 for files
+  uint32_t uid = 0;           // 0 for files
+  Role role = Role::kIncoming;
+  core::TimePoint arrived_at;  // server INTERNALDATE, or the file time
+  std::string raw;             // the exact bytes (headers only if truncated)
+  std::string sha256;          // lower-case hex SHA-256 of the full message
+  std::string message_id;      // without <>; "" when absent
+  size_t size = 0;             // size of the full message in bytes
+  // True when `raw` holds only the header block because the message was over
+  // the size limit; `sha256` and `size` then describe the full message.
+  bool truncated = false;
+  // Non-empty: the message is stored already quarantined with this reason (in
+  // the same transaction), e.g. "size 30000000 over limit 26214400".
+  std::string quarantine_reason;
+};
+
+struct MessageRef {
+  int64_t id = 0;             // messages row id
+  bool new_message = false;   // first time this content is stored
+  bool new_location = false;  // first time seen at this place
+  // Another, earlier messages row with the same non-empty Message-ID but other
+  // bytes (e.g. the copy delivered to the other mailbox with its own trace
+  // headers); 0 when none.
+  int64_t same_message_id_as = 0;
+};
+
+struct MessageLocation {
+  std::string mailbox;
+  std::string folder;
+  uint32_t uid_validity = 0;
+  uint32_t uid = 0;
+  Role role = Role::kIncoming;
+  core::TimePoint arrived_at;
+  core::TimePoint seen_at;  // when inboxd stored this location
+};
+
+struct StoredMessage {
+  int64_t id = 0;
+  std::string message_id;
+  std::string sha256;
+  size_t size = 0;
+  bool truncated = false;
+  Role role = Role::kIncoming;  // role of the first sighting
+  core::TimePoint arrived_at;   // arrival of the first sighting
+  core::TimePoint stored_at;
+  MessageState state = MessageState::kStored;
+  int parse_attempts = 0;
+  std::string quarantine_reason;
+  std::string raw;
+  std::vector<MessageLocation> locations;  // in the order they were seen
+};
+
+// A message still waiting for a decision (state "stored").
+struct UnprocessedMessage {
+  int64_t id = 0;
+  int parse_attempts = 0;  // parses begun so far (BeginParse)
+  core::TimePoint arrived_at;
+};
+
+// What classify decided about one message.
+struct DecisionRow {
+  std::string kind;      // human|auto_reply|bounce|list_bulk|spam
+  std::string cls;       // quote|complaint|support|personal|other ("" if n/a)
+  std::string thread;    // new|followup
+  std::string language;  // "en", "de", ...
+  bool ack = false;      // whether an acknowledgement is due
+  std::string reasons_json = "[]";  // JSON array of strings
+  int64_t ticket_id = 0;            // 0: no ticket
+};
+
+struct Decision : DecisionRow {
+  int64_t message_row = 0;  // messages row id
+  core::TimePoint decided_at;
+};
+
+// ----------------------------------------------------------------- tickets
+
+enum class TicketStatus { kOpen, kAnswered, kClosed };
+enum class DeadlineState { kOpen, kMet, kMissed, kNotified };
+
+std::string_view ToString(TicketStatus status);
+std::string_view ToString(DeadlineState state);
+core::Result<TicketStatus> ParseTicketStatus(std::string_view s);
+core::Result<DeadlineState> ParseDeadlineState(std::string_view s);
+
+struct TicketIn {
+  std::string mailbox;             // the mailbox it arrived in
+  std::string prefix;              // tag prefix, "S"; [A-Za-z0-9]+
+  std::string customer;            // customer address (stored lower case)
+  std::string subject;             // decoded UTF-8, as received
+  std::string normalized_subject;  // no Re:/AW:/tag; for subject threading
+  std::string cls;
+  std::string language;
+  core::TimePoint opened_at;  // arrival of the first message
+  // The message that opened the ticket (messages row id), attached in the
+  // same transaction so a crash cannot leave a ticket without its message;
+  // 0 for none.
+  int64_t first_message = 0;
+};
+
+struct TicketRef {
+  int64_t id = 0;
+  std::string prefix;
+  int64_t number = 0;
+  std::string Tag() const { return prefix + "-" + std::to_string(number); }
+};
+
+struct Ticket {
+  int64_t id = 0;
+  std::string prefix;
+  int64_t number = 0;
+  std::string mailbox;                 // where it was opened
+  std::vector<std::string> mailboxes;  // every mailbox it belongs to, sorted
+  std::string customer;
+  std::string subject;
+  std::string normalized_subject;
+  std::string cls;
+  std::string language;
+  TicketStatus status = TicketStatus::kOpen;
+  core::TimePoint opened_at;
+  core::TimePoint updated_at;  // last attach or status change
+  std::string Tag() const { return prefix + "-" + std::to_string(number); }
+};
+
+struct DeadlineIn {
+  std::string deadline_id;  // "D1"
+  std::string name;         // "ack", "quote", ...
+  core::TimePoint due_at;
+};
+
+struct Deadline {
+  int64_t ticket_id = 0;
+  std::string deadline_id;
+  std::string name;
+  core::TimePoint due_at;
+  std::optional<core::TimePoint> met_at;
+  DeadlineState state = DeadlineState::kOpen;
+  core::TimePoint updated_at;
+};
+
+// ------------------------------------------------------------- checkpoints
+
+struct Checkpoint {
+  std::string mailbox;
+  std::string folder;
+  uint32_t uid_validity = 0;
+  uint32_t last_uid = 0;  // highest UID whose bytes are stored
+  core::TimePoint last_sync_at;
+  core::TimePoint first_seen_at;  // first time inboxd saw this folder
+  int64_t messages = 0;  // locations stored under the current uid_validity
+};
+
+// ------------------------------------------------------------------ outbox
+
+// queued -> sending -> sent | deferred | failed; deferred -> sending.
+enum class OutboxState { kQueued, kSending, kSent, kDeferred, kFailed };
+std::string_view ToString(OutboxState state);
+core::Result<OutboxState> ParseOutboxState(std::string_view s);
+
+struct OutgoingIn {
+  int64_t ticket_id = 0;   // 0: not about a ticket (e.g. an agent alert)
+  std::string kind;        // "ack", "delay_notice", "csat", "agent_alert"...
+  std::string mailbox;     // the shared mailbox that sends it (Sent APPEND)
+  std::string message_id;  // ours, without <>; unique
+  std::string from;        // header From address
+  std::vector<std::string> recipients;  // envelope recipients
+  std::string envelope_from;            // MAIL FROM (bounce address)
+  std::string raw;                      // the complete message, CRLF
+  std::string reason;                   // why it is sent (audit)
+};
+
+struct Outgoing {
+  int64_t id = 0;
+  int64_t ticket_id = 0;
+  std::string kind;
+  std::string mailbox;
+  std::string message_id;
+  std::string from;
+  std::vector<std::string> recipients;
+  std::string envelope_from;
+  std::string raw;
+  std::string reason;
+  OutboxState state = OutboxState::kQueued;
+  int attempts = 0;  // deferrals so far
+  core::TimePoint next_attempt_at;
+  std::string last_error;
+  core::TimePoint created_at;
+  core::TimePoint updated_at;
+  std::optional<core::TimePoint> sent_at;
+  std::optional<core::TimePoint> appended_to_sent_at;
+};
+
+// ------------------------------------------------------------------- audit
+
+struct EventIn {
+  std::string type;              // "message.stored", "outbox.sent", ...
+  std::string mailbox;           // "" when not about one mailbox
+  int64_t ticket_id = 0;         // 0: none
+  int64_t message_row = 0;       // messages row id; 0: none
+  std::string actor = "inboxd";  // "inboxd" or an agent address
+  std::string data = "{}";       // a JSON value (object), checked
+};
+
+struct Event {
+  int64_t id = 0;
+  core::TimePoint at;
+  std::string type;
+  std::string mailbox;
+  int64_t ticket_id = 0;
+  int64_t message_row = 0;
+  std::string actor;
+  std::string data;
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct EventFilter {
+  std::optional<core::TimePoint> since;  // at >= since
+  std::optional<core::TimePoint> until;  // at < until
+  int64_t ticket_id = 0;                 // 0: any
+  int64_t message_row = 0;               // 0: any
+  std::string type;                      // "": any
+  int limit = 1000;                      // newest events are cut
+};
+
+// The verified head of the audit chain. Publishing `last_hash` elsewhere
+// (a log line, a ticket) also makes truncation of the tail detectable.
+struct ChainHead {
+  int64_t count = 0;
+  int64_t last_id = 0;
+  std::string last_hash;
+};
+
+// ------------------------------------------------------------------- stats
+
+struct StoreStats {
+  int64_t messages_stored = 0;  // waiting for a decision
+  int64_t messages_processed = 0;
+  int64_t messages_quarantined = 0;
+  int64_t tickets_open = 0;
+  int64_t tickets_answered = 0;
+  int64_t tickets_closed = 0;
+  int64_t outbox_queued = 0;
+  int64_t outbox_sending = 0;
+  int64_t outbox_sent = 0;
+  int64_t outbox_deferred = 0;
+  int64_t outbox_failed = 0;
+  int64_t events = 0;
+  int schema_version = 0;
+};
+
+}  // namespace inboxd::store
