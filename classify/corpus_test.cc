@@ -141,6 +141,16 @@ TEST(ClassifyCorpus, Conformance) {
       }
     }
     if (std::getenv("INBOXD_CORPUS_VERBOSE")) std::cout << explain();
+    if (const char* dump = std::getenv("INBOXD_CORPUS_DUMP");
+        dump != nullptr && path == dump) {
+      std::cout << "text: [" << msg.text << "]\n";
+      for (const auto& a : msg.attachments) {
+        std::cout << "attachment: " << a.filename << " " << a.content_type
+                  << "\n";
+      }
+      for (const auto& t : msg.part_types) std::cout << "part: " << t << "\n";
+      std::cout << "original_headers: [" << msg.original_headers << "]\n";
+    }
   }
 
   const char* kinds[] = {"human", "auto_reply", "bounce", "list_bulk", "spam"};

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <string>
 
 #include "classify/rule_engine.h"
 
@@ -23,67 +25,32 @@ TEST(RulesFile, ShippedRulesParseAndCompile) {
   ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
 }
 
-TEST(RulesFile, ParsesEveryKey) {
-  auto rules = ParseRulesToml(R"([[rule]]
-id = "x.one"
-field = "subject"
-pattern = 'a\d'
-unless = 'b'
-kind = "spam"
-mailbox = "sales"
-description = "d"
-enabled = false
-weak = true
-
-[[rule]]
-id = "x.two"
-field = "body"
-pattern = "c"
-class = "quote"
-)",
-                              "r.toml");
-  ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
-  ASSERT_EQ(rules->size(), 2u);
-  const auto& a = (*rules)[0];
-  EXPECT_EQ(a.id, "x.one");
-  EXPECT_EQ(a.pattern, "a\\d");
-  EXPECT_EQ(a.unless, "b");
-  EXPECT_EQ(a.kind, "spam");
-  EXPECT_EQ(a.mailbox, "sales");
-  EXPECT_FALSE(a.enabled);
-  EXPECT_TRUE(a.weak);
-  EXPECT_EQ(a.pos.file, "r.toml");
-  EXPECT_EQ(a.pos.line, 1);
-  EXPECT_EQ((*rules)[1].cls, "quote");
-  EXPECT_EQ((*rules)[1].pos.line, 12);
+TEST(RulesFile, EmbeddedTextIsTheSourceFile) {
+  std::ifstream in(
+      std::string(INBOXD_SOURCE_DIR) + "/classify/default_rules.toml",
+      std::ios::binary);
+  ASSERT_TRUE(in);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_EQ(DefaultRulesToml(), text);
 }
 
-TEST(RulesFile, Errors) {
-  struct Case {
-    const char* toml;
-    const char* want;  // substring of the error
-  } cases[] = {
-      {"[[rule]]\nid = \"a\"\nfeld = \"subject\"\n",
-       "r.toml:3:8: rule.feld: unknown key"},
-      {"[[rule]]\nid = 5\n", "rule.id: must be a string"},
-      {"[[rule]]\nid = \"a\"\nweak = \"yes\"\n",
-       "rule.weak: must be true or false"},
-      {"[[rule]]\nfield = \"subject\"\n", "rule.id: missing"},
-      {"rule = 3\n", "must be an array"},
-      {"[other]\n", "other: unknown key"},
-      {"[[rule]\n", "r.toml:1:"},
-  };
-  for (const auto& c : cases) {
-    auto r = ParseRulesToml(c.toml, "r.toml");
-    ASSERT_FALSE(r.has_value()) << c.toml;
-    EXPECT_EQ(r.error().code, core::Code::kInvalidArgument) << c.toml;
-    EXPECT_NE(r.error().message.find(c.want), std::string::npos)
-        << c.toml << " -> " << r.error().message;
+TEST(RulesFile, EveryShippedAutomaticRuleFamilyIsPresent) {
+  auto rules = DefaultRules();
+  ASSERT_TRUE(rules.has_value());
+  std::set<std::string> ids;
+  for (const auto& r : *rules) ids.insert(r.id);
+  for (const char* id :
+       {"rfc3834.auto_submitted", "precedence.list", "precedence.bulk",
+        "exchange.xars_all", "exchange.inbox_rules_loop", "list.list_id",
+        "list.rfc2369", "dsn.report_delivery_status", "arf.report",
+        "bounce.daemon_sender", "bounce.subject", "ooo.subject",
+        "ooo.body_first_lines", "spam.x_spam_flag", "loop.inboxd",
+        "class.quote.subject", "class.complaint.subject",
+        "class.support.subject"}) {
+    EXPECT_TRUE(ids.count(id)) << id;
   }
-  // The passing twin: an empty file is zero rules, not an error.
-  auto empty = ParseRulesToml("", "r.toml");
-  ASSERT_TRUE(empty.has_value());
-  EXPECT_TRUE(empty->empty());
+  EXPECT_FALSE(ids.count("no.such.rule"));
 }
 
 }  // namespace
