@@ -17,6 +17,8 @@
 
 namespace inboxd::config {
 
+// Returns the TOML text of `config`. Never fails; `config` should be one
+// ParseConfig accepted (or Defaults()), else the text may not parse back.
 std::string ShowConfig(const Config& config);
 
 // `s` as a TOML basic string, quotes included ("a\"b" -> "\"a\\\"b\"").
