@@ -42,15 +42,16 @@ Store::~Store() = default;
 
 int Store::CurrentSchemaVersion() { return Migrations().back().version; }
 
-core::Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
-                                                 core::Clock* clock) {
+core::Result<std::unique_ptr<Store>> Store::Open(
+    const std::string& path, core::Clock* clock,
+    std::chrono::milliseconds busy_timeout) {
   INBOXD_CHECK(clock != nullptr);
   const std::string what = "store open " + path;
   std::unique_ptr<SQLite::Database> db;
   try {
     db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-        static_cast<int>(kBusyTimeout.count()));
+        static_cast<int>(busy_timeout.count()));
     // The first statement reads the header: a non-database file fails here
     // with SQLITE_NOTADB.
     std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();

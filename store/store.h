@@ -64,12 +64,14 @@ class Store {
   // Opens (creating if needed) the database at `path` (":memory:" for tests),
   // sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL, and runs
   // the schema migrations (each in its own transaction with a "store.migrated"
-  // event). `clock` is not owned and must outlive the Store.
+  // event). `clock` is not owned and must outlive the Store. A writer waits
+  // up to `busy_timeout` for another process's lock.
   // Errors: kFailedPrecondition when the file's schema is newer than this
   // binary knows; kDataLoss when the file is not a database or corrupt;
   // kUnavailable when locked; kInternal otherwise (e.g. cannot open).
-  static core::Result<std::unique_ptr<Store>> Open(const std::string& path,
-                                                   core::Clock* clock);
+  static core::Result<std::unique_ptr<Store>> Open(
+      const std::string& path, core::Clock* clock,
+      std::chrono::milliseconds busy_timeout = kBusyTimeout);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

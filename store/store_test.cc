@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <functional>
+#include <thread>
+#include <vector>
 
 #include "store/schema.h"
 #include "store/test_util.h"
@@ -339,6 +341,74 @@ TEST_F(StoreTest, EveryWriteFailingInTurnLeavesNothingBehind) {
   // The last step of the defer op deferred the claimed seed row.
   EXPECT_EQ(store_->GetOutgoing(seed_out.value()).value().state,
             OutboxState::kDeferred);
+}
+
+// Another process holding the write lock: a writer waits busy_timeout, then
+// reports kUnavailable (retry later) and has changed nothing; readers go on.
+TEST(StoreLocking, BusyIsUnavailableAndChangesNothing) {
+  TempDb db;
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(db.path(), &clock, std::chrono::milliseconds(50));
+  ASSERT_TRUE(store.has_value());
+  ASSERT_TRUE(
+      (*store)->PutRawMessage(Raw("a@x", "a", "support", "INBOX", 7, 1)));
+  {
+    SQLite::Database other(db.path(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    auto r = (*store)->PutRawMessage(Raw("b@x", "b", "support", "INBOX", 7, 2));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, core::Code::kUnavailable);
+    EXPECT_NE(r.error().message.find("support/INBOX uid 7:2"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_EQ((*store)->GetMessage(1).value().message_id, "a@x");
+    other.exec("ROLLBACK");
+  }
+  EXPECT_TRUE((*store)->FindMessagesByMessageId("b@x").value().empty());
+  EXPECT_TRUE(
+      (*store)->PutRawMessage(Raw("b@x", "b", "support", "INBOX", 7, 2)));
+}
+
+// Two processes (two Stores on one file) and several threads writing at
+// once: every message stored once, tag numbers unique, one valid chain.
+TEST(StoreLocking, ConcurrentWritersKeepOneChain) {
+  TempDb db;
+  core::FakeClock clock(T(1'800'000'000));
+  auto a = Store::Open(db.path(), &clock);
+  auto b = Store::Open(db.path(), &clock);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& s = (t % 2 == 0) ? **a : **b;
+      for (int i = 0; i < kEach; ++i) {
+        const uint32_t uid = static_cast<uint32_t>(t * kEach + i + 1);
+        auto m = s.PutRawMessage(Raw("m" + std::to_string(uid) + "@x", "x",
+                                     "support", "INBOX", 7, uid));
+        if (!m) {
+          ++failures[t];
+          continue;
+        }
+        if (!s.CreateTicket({.mailbox = "support",
+                             .prefix = "S",
+                             .opened_at = T(1),
+                             .first_message = m->id})) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int f : failures) EXPECT_EQ(f, 0);
+  StoreStats stats = (*a)->Stats().value();
+  EXPECT_EQ(stats.messages_stored, kThreads * kEach);
+  EXPECT_EQ(stats.tickets_open, kThreads * kEach);
+  EXPECT_EQ((*b)->FindTicketByTag("S", 1000 + kThreads * kEach - 1)->number,
+            1000 + kThreads * kEach - 1);
+  EXPECT_TRUE((*a)->VerifyAuditChain().has_value());
 }
 
 TEST_F(StoreTest, InjectedFaultIsReportedAsInternal) {
