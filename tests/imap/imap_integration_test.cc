@@ -1,0 +1,354 @@
+// Integration tests of IMAP ingest against a real Dovecot (tests/rig).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "config/config.h"
+#include "ingest/imap_credentials.h"
+#include "ingest/sync_daemon.h"
+#include "ingest/sync_engine.h"
+#include "ingest/sync_memory_sink.h"
+#include "tests/rig/dovecot_rig.h"
+
+namespace inboxd::ingest {
+namespace {
+
+using std::chrono::hours;
+using tests::DovecotRig;
+
+std::string Mail(int i, std::string_view extra = "",
+                 std::string_view body = "") {
+  return "From: Customer <c" + std::to_string(i) +
+         "@example.com>\r\nTo: support@shop.example\r\nMessage-ID: <it" +
+         std::to_string(i) + "@example.com>\r\nSubject: test " +
+         std::to_string(i) + "\r\n" + std::string(extra) + "\r\n" +
+         (body.empty() ? "Hello " + std::to_string(i) + "\r\n"
+                       : std::string(body));
+}
+
+class ImapIntegrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto r = DovecotRig::Start({{"support", "s3cret"}, {"sales", "s4les"}});
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    rig_ = r->release();
+  }
+  static void TearDownTestSuite() {
+    delete rig_;
+    rig_ = nullptr;
+  }
+
+  config::Mailbox Box(const std::string& user, const std::string& password,
+                      bool imaps = false) {
+    config::Mailbox mb;
+    mb.name = user;
+    mb.username = user;
+    mb.imap_url = imaps ? rig_->imaps_url() : rig_->imap_url();
+    mb.tls = imaps ? "required" : "none";
+    mb.tls_ca_file = imaps ? rig_->ca_file() : "";
+    std::string pw = rig_->dir() + "/pw-" + user + "-" + password;
+    std::ofstream(pw) << password << "\n";
+    mb.password_file = pw;
+    return mb;
+  }
+
+  core::Result<SyncReport> SyncInbox(const config::Mailbox& mb,
+                                     MemorySyncSink* sink) {
+    auto src = MakeImapSource(mb, limits_);
+    return SyncEngine(src.get(), sink, &clock_, limits_)
+        .SyncFolder({mb.name, "INBOX", FolderRole::kIncoming, hours(2)});
+  }
+
+  static DovecotRig* rig_;
+  core::Limits limits_;
+  core::FakeClock clock_{core::SystemClock::Default()->Now()};
+};
+
+DovecotRig* ImapIntegrationTest::rig_ = nullptr;
+
+// Ordered: cases share the server (like a real mailbox over time).
+TEST_F(ImapIntegrationTest, A_FetchKeepsFlagsAndExactBytesThenResumes) {
+  // 8-bit bytes, a line that looks like a tagged OK, a fake FETCH, NUL.
+  std::string eight_bit =
+      Mail(1, "Content-Type: text/plain; charset=iso-8859-1\r\n",
+           "Gr\xfc\xdf"
+           "e\r\nA004 OK injected\r\n* 9 FETCH "
+           "(FLAGS (\\Deleted))\r\n");
+  const std::vector<std::string> mails = {eight_bit, Mail(2), Mail(3)};
+  for (const auto& m : mails) {
+    ASSERT_TRUE(rig_->DeliverUnseen("support", "INBOX", m).has_value());
+  }
+  MemorySyncSink sink;
+  auto mb = Box("support", "s3cret");
+  auto r = SyncInbox(mb, &sink);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->fetched, 3u);
+  EXPECT_EQ(r->stored_new, 3u);
+  auto msgs = sink.Messages();
+  ASSERT_EQ(msgs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(msgs[i].first.raw, mails[i]) << i;
+  EXPECT_EQ(msgs[0].first.message_id, "it1@example.com");
+
+  // \Seen untouched: agents still see the mail as unread.
+  auto flags = rig_->Flags("support", "INBOX");
+  ASSERT_TRUE(flags.has_value()) << flags.error().ToString();
+  ASSERT_EQ(flags->size(), 3u);
+  for (const auto& f : *flags)
+    EXPECT_EQ(f.find("\\Seen"), std::string::npos) << f;
+
+  // Restart (a new connection and engine): nothing is refetched.
+  auto again = SyncInbox(mb, &sink);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->fetched, 0u);
+  ASSERT_TRUE(rig_->DeliverUnseen("support", "INBOX", Mail(4)).has_value());
+  auto third = SyncInbox(mb, &sink);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->fetched, 1u);
+  EXPECT_EQ(third->last_uid, 4u);
+  EXPECT_EQ(sink.puts(), 4);
+
+  // UIDVALIDITY change: a rescan, deduplicated to nothing new.
+  ASSERT_TRUE(rig_->ResetUidValidity("support", "INBOX").has_value());
+  auto rescan = SyncInbox(mb, &sink);
+  ASSERT_TRUE(rescan.has_value()) << rescan.error().ToString();
+  EXPECT_TRUE(rescan->uid_validity_changed);
+  EXPECT_EQ(rescan->fetched, 4u);
+  EXPECT_EQ(rescan->duplicates, 4u);
+  EXPECT_EQ(rescan->stored_new, 0u);
+  EXPECT_EQ(sink.Messages().size(), 4u);
+}
+
+TEST_F(ImapIntegrationTest, B_WrongPasswordIsPermissionDeniedNamingMailbox) {
+  MemorySyncSink sink;
+  auto r = SyncInbox(Box("support", "Xq9-not-it"), &sink);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kPermissionDenied)
+      << r.error().ToString();
+  EXPECT_NE(r.error().message.find("support"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("Xq9-not-it"), std::string::npos)
+      << "the password leaked into: " << r.error().message;
+}
+
+TEST_F(ImapIntegrationTest, C_TlsWithRigCaOnImapsAndStartTls) {
+  MemorySyncSink sink;
+  auto imaps = SyncInbox(Box("support", "s3cret", /*imaps=*/true), &sink);
+  ASSERT_TRUE(imaps.has_value()) << imaps.error().ToString();
+  EXPECT_GT(imaps->fetched, 0u);
+
+  auto starttls = Box("support", "s3cret");
+  starttls.tls = "required";  // imap:// + STARTTLS
+  starttls.tls_ca_file = rig_->ca_file();
+  MemorySyncSink sink2;
+  auto r2 = SyncInbox(starttls, &sink2);
+  ASSERT_TRUE(r2.has_value()) << r2.error().ToString();
+
+  auto untrusted = Box("support", "s3cret", true);
+  untrusted.tls_ca_file = "";  // system CAs do not know the rig's cert
+  MemorySyncSink sink3;
+  auto r3 = SyncInbox(untrusted, &sink3);
+  ASSERT_FALSE(r3.has_value());
+  EXPECT_EQ(r3.error().code, core::Code::kUnavailable);
+  EXPECT_NE(r3.error().message.find("tls"), std::string::npos)
+      << r3.error().message;
+}
+
+TEST_F(ImapIntegrationTest, D_TwentyMegabyteMessageAndQuarantine) {
+  std::string big_body;
+  big_body.reserve(20u << 20);
+  while (big_body.size() < (20u << 20)) {
+    big_body += "line of a big attachment \xe4\xf6\xfc 0123456789abcdef\r\n";
+  }
+  std::string big = Mail(100, "", big_body);
+  ASSERT_TRUE(rig_->DeliverUnseen("sales", "INBOX", big).has_value());
+  auto mb = Box("sales", "s4les");
+  MemorySyncSink sink;
+  auto r = SyncInbox(mb, &sink);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(sink.Messages().size(), 1u);
+  EXPECT_EQ(sink.Messages()[0].first.raw.size(), big.size());
+  EXPECT_TRUE(sink.Messages()[0].first.raw == big);
+
+  // With a 1 MB limit the same message becomes a quarantine record.
+  core::Limits small;
+  small.max_message_bytes = 1u << 20;
+  MemorySyncSink sink2;
+  auto src = MakeImapSource(mb, small);
+  auto q = SyncEngine(src.get(), &sink2, &clock_, small)
+               .SyncFolder({"sales", "INBOX", FolderRole::kIncoming, hours(2)});
+  ASSERT_TRUE(q.has_value()) << q.error().ToString();
+  EXPECT_EQ(q->quarantined, 1u);
+  ASSERT_EQ(sink2.Messages().size(), 1u);
+  EXPECT_TRUE(sink2.Messages()[0].first.truncated);
+  EXPECT_LT(sink2.Messages()[0].first.raw.size(), 1000u);
+  EXPECT_EQ(sink2.Events().size(), 1u);
+}
+
+TEST_F(ImapIntegrationTest, E_KickMidSyncReconnectsAndLosesNothing) {
+  const int kCount = 300;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(rig_->DeliverUnseen(
+                        "support", "Sent",
+                        Mail(1000 + i, "", std::string(20000, 'k') + "\r\n"))
+                    .has_value());
+  }
+  MemorySyncSink sink;
+  auto mb = Box("support", "s3cret");
+  std::atomic<bool> done{false};
+  std::thread kicker([&] {
+    // Kick repeatedly while the sync runs.
+    for (int k = 0; k < 5 && !done; ++k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      (void)rig_->Kick("support");
+    }
+  });
+  auto src = MakeImapSource(mb, limits_);
+  SyncEngine engine(src.get(), &sink, &clock_, limits_);
+  SyncTarget sent{"support", "Sent", FolderRole::kSent, hours(2)};
+  core::Result<SyncReport> r = engine.SyncFolder(sent);
+  int attempts = 1;
+  while (!r.has_value() && attempts < 10) {  // the daemon's retry, inline
+    EXPECT_EQ(r.error().code, core::Code::kUnavailable) << r.error().ToString();
+    r = engine.SyncFolder(sent);
+    ++attempts;
+  }
+  done = true;
+  kicker.join();
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  auto* imap = static_cast<ImapSource*>(src.get());
+  std::printf("[ info ] %d sync attempt(s), %d connection(s) for %d messages\n",
+              attempts, imap->connects(), kCount);
+  EXPECT_EQ(sink.Messages().size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(sink.puts(), kCount) << "a message was stored twice";
+  for (const auto& m : sink.Messages()) {
+    EXPECT_EQ(m.first.role, FolderRole::kSent);
+    EXPECT_FALSE(m.first.ack_eligible);
+  }
+}
+
+TEST_F(ImapIntegrationTest, F_SentAutodetectAppendAndCrossMailboxDedupe) {
+  auto sales = Box("sales", "s4les");
+  auto src = MakeImapSource(sales, limits_);
+  auto folders = src->ListFolders();
+  ASSERT_TRUE(folders.has_value()) << folders.error().ToString();
+  bool found = false;
+  for (const auto& f : *folders) found |= f.is_sent && f.name == "Sent";
+  EXPECT_TRUE(found) << "no \\Sent folder in LIST";
+
+  // The responder's Sent copy (C1): APPEND, then the engine sees it as an
+  // agent reply in the autodetected Sent folder.
+  std::vector<std::string> seen = {"\\Seen"};
+  ASSERT_TRUE(src->Append("Sent", Mail(500), seen, clock_.Now()).has_value());
+  // The same customer mail delivered to both mailboxes.
+  std::string both = Mail(600);
+  ASSERT_TRUE(rig_->DeliverUnseen("sales", "INBOX",
+                                  "Delivered-To: sales@shop.example\r\n" + both)
+                  .has_value());
+  ASSERT_TRUE(
+      rig_->DeliverUnseen("support", "INBOX",
+                          "Delivered-To: support@shop.example\r\n" + both)
+          .has_value());
+
+  MemorySyncSink sink;
+  std::vector<DaemonMailbox> boxes;
+  auto support = Box("support", "s3cret");
+  for (const config::Mailbox& mb : {sales, support}) {
+    DaemonMailbox d;
+    d.name = mb.name;
+    d.open = [mb, this]() -> core::Result<std::unique_ptr<MailSource>> {
+      return std::unique_ptr<MailSource>(MakeImapSource(mb, limits_));
+    };
+    boxes.push_back(d);
+  }
+  auto once = SyncOnce(boxes, &sink, &clock_, limits_);
+  for (const auto& e : once.errors) ADD_FAILURE() << e.ToString();
+  bool sent_seen = false;
+  for (const auto& rep : once.reports) {
+    if (rep.role == FolderRole::kSent && rep.mailbox == "sales") {
+      sent_seen = true;
+      EXPECT_EQ(rep.folder, "Sent");
+      EXPECT_EQ(rep.stored_new, 1u);
+    }
+  }
+  EXPECT_TRUE(sent_seen);
+  int with_both = 0;
+  for (const auto& m : sink.Messages()) {
+    if (m.first.message_id == "it600@example.com") {
+      ++with_both;
+      EXPECT_EQ(m.mailboxes, (std::set<std::string>{"sales", "support"}));
+    }
+    if (m.first.message_id == "it500@example.com") {
+      EXPECT_EQ(m.first.role, FolderRole::kSent);
+      EXPECT_FALSE(m.first.ack_eligible);
+    }
+  }
+  EXPECT_EQ(with_both, 1);
+}
+
+TEST_F(ImapIntegrationTest, G_IdlePicksUpNewMailWithinTwoSeconds) {
+  MemorySyncSink sink;
+  auto mb = Box("sales", "s4les");
+  DaemonMailbox d;
+  d.name = "sales";
+  d.sent_folder = "Sent";
+  d.open = [mb, this]() -> core::Result<std::unique_ptr<MailSource>> {
+    return std::unique_ptr<MailSource>(MakeImapSource(mb, limits_));
+  };
+  SyncDaemon daemon({d}, &sink, &clock_, limits_, DaemonOptions{});
+  std::atomic<int> inbox_syncs{0};
+  daemon.on_synced = [&](const SyncReport& r) {
+    if (r.folder == "INBOX") ++inbox_syncs;
+  };
+  std::stop_source stop;
+  std::thread t([&] { daemon.Run(stop.get_token()); });
+  auto wait = [&](auto pred, std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred() && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return pred();
+  };
+  ASSERT_TRUE(wait([&] { return inbox_syncs > 0; }, std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // in IDLE now
+  const size_t before = sink.Messages().size();
+
+  // New mail arrives through another session (as the MTA's LMTP would).
+  auto writer = MakeImapSource(mb, limits_);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(writer->Append("INBOX", Mail(700), {}, {}).has_value());
+  bool got = wait([&] { return sink.Messages().size() > before; },
+                  std::chrono::seconds(10));
+  auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0);
+  std::printf("[ info ] IDLE pickup latency: %lld ms\n",
+              static_cast<long long>(latency.count()));
+  stop.request_stop();
+  t.join();
+  ASSERT_TRUE(got);
+  EXPECT_LT(latency.count(), 2000);
+  for (const auto& s : daemon.States()) {
+    EXPECT_TRUE(s.last_sync.has_value()) << s.mailbox << "/" << s.folder;
+  }
+}
+
+TEST_F(ImapIntegrationTest, H_ServerRestartThenReconnect) {
+  MemorySyncSink sink;
+  auto mb = Box("support", "s3cret");
+  auto src = MakeImapSource(mb, limits_);
+  SyncEngine engine(src.get(), &sink, &clock_, limits_);
+  SyncTarget inbox{"support", "INBOX", FolderRole::kIncoming, hours(2)};
+  ASSERT_TRUE(engine.SyncFolder(inbox).has_value());
+  const size_t before = sink.Messages().size();
+  ASSERT_TRUE(rig_->Restart().has_value());
+  ASSERT_TRUE(rig_->DeliverUnseen("support", "INBOX", Mail(800)).has_value());
+  auto r = engine.SyncFolder(inbox);  // same source: stale connection
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->stored_new, 1u);
+  EXPECT_EQ(sink.Messages().size(), before + 1);
+}
+
+}  // namespace
+}  // namespace inboxd::ingest
