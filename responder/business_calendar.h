@@ -97,8 +97,8 @@ class BusinessCalendar {
 //   en  "Tuesday, 24 November 2026, 14:00 CET"
 //   de  "Dienstag, 24. November 2026, 14:00 Uhr (MEZ)"
 //   zh  "2026年11月24日 星期二 14:00 (UTC+08:00)"
-//   fa  "سه‌شنبه ۲۴ نوامبر ۲۰۲۶، ساعت ۱۴:۰۰ (UTC+03:30)"
-//   (Gregorian calendar,
+//   fa  "سه‌شنبه ۲۴ نوامبر ۲۰۲۶، ساعت ۱۴:۰۰
+//   (UTC+03:30)" (Gregorian calendar,
 //       Persian month names and Persian digits; not the Solar Hijri calendar)
 // The zone abbreviation is used for en/de when tzdata has a letter one
 // (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
