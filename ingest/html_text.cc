@@ -67,8 +67,10 @@ void AppendCodepoint(unsigned long cp, std::string* out) {
 // it is not an entity we know; the '&' is then literal).
 size_t DecodeEntity(std::string_view html, size_t i, std::string* out) {
   constexpr size_t kMaxEntity = 12;
-  size_t semi = html.find(';', i + 1);
-  if (semi == std::string_view::npos || semi - i > kMaxEntity) return 0;
+  // A bounded look-ahead keeps many '&' without ';' linear.
+  size_t semi = html.substr(i + 1, kMaxEntity).find(';');
+  if (semi == std::string_view::npos) return 0;
+  semi += i + 1;
   std::string_view body = html.substr(i + 1, semi - i - 1);
   if (body.size() >= 2 && body[0] == '#') {
     unsigned long cp = 0;

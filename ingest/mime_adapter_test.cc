@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <iostream>
 #include <string>
 
 #include "core/hash.h"
@@ -471,6 +473,56 @@ TEST(MimeAdapterTest, HeadersBestEffort) {
   core::Message empty = ParseHeadersBestEffort("", limits);
   EXPECT_EQ(empty.raw_size, 0u);
   EXPECT_EQ(empty.sha256, core::Sha256Hex(""));
+}
+
+}  // namespace
+}  // namespace inboxd::ingest
+
+namespace inboxd::ingest {
+namespace {
+
+// Hostile shapes that would make a naive scanner quadratic. Each input is
+// about 1 MB; a quadratic pass would take minutes, linear ones take
+// milliseconds (the bound is loose for sanitizer builds).
+TEST(MimeAdapterTest, PathologicalInputsStayFast) {
+  auto repeat = [](std::string_view s, size_t bytes) {
+    std::string out;
+    while (out.size() < bytes) out += s;
+    return out;
+  };
+  constexpr size_t kSize = 1000000;
+  core::Limits limits;
+  limits.max_header_bytes = 2u << 20;
+  struct Case {
+    std::string name;
+    std::string raw;
+  } cases[] = {
+      {"encoded word starts without close",
+       "Subject: " + repeat("=?a?B?a", kSize) + "\n\nx"},
+      {"encoded word starts, one close at the end",
+       "Subject: " + repeat("=?a?Q?a ", kSize) + "?=\n\nx"},
+      {"html ampersands without semicolon",
+       "Content-Type: text/html\n\n" + repeat("&a", kSize) + ";"},
+      {"html tags without end",
+       "Content-Type: text/html\n\n" + repeat("<", kSize)},
+      {"boundary prefixes mid-line",
+       "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n" +
+           repeat("x--b", kSize)},
+      {"address list of commas and quotes",
+       "To: " + repeat("\"a\",<", kSize) + "\n\nx"},
+      {"parameters",
+       "Content-Type: text/plain" + repeat("; a*1=x", kSize) + "\n\nx"},
+  };
+  for (const auto& c : cases) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = ParseMessage(c.raw, limits);
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    EXPECT_TRUE(r.has_value()) << c.name << ": " << r.error().ToString();
+    EXPECT_LT(secs, 10.0) << c.name;
+    std::cout << c.name << ": " << secs << " s\n";
+  }
 }
 
 }  // namespace

@@ -30,18 +30,32 @@ struct EncodedWord {
 };
 
 // Parses an encoded word starting at raw[pos] == '=' and raw[pos+1] == '?'.
-bool ParseEncodedWord(std::string_view raw, size_t pos, EncodedWord* w) {
+// `*next_close` caches the position of the next "?=" (or npos) across calls
+// with increasing `pos`, so a header full of "=?" starts is scanned once.
+bool ParseEncodedWord(std::string_view raw, size_t pos, size_t* next_close,
+                      EncodedWord* w) {
   size_t cs_begin = pos + 2;
-  size_t q1 = raw.find('?', cs_begin);
-  if (q1 == std::string_view::npos || q1 == cs_begin) return false;
+  constexpr size_t kMaxCharsetBytes = 64;
+  size_t q1 = raw.substr(cs_begin, kMaxCharsetBytes).find('?');
+  if (q1 == std::string_view::npos || q1 == 0) return false;
+  q1 += cs_begin;
   if (q1 + 2 >= raw.size() || raw[q1 + 2] != '?') return false;
   char enc = raw[q1 + 1];
   if (enc == 'b') enc = 'B';
   if (enc == 'q') enc = 'Q';
   if (enc != 'B' && enc != 'Q') return false;
   size_t text_begin = q1 + 3;
-  size_t close = raw.find("?=", text_begin);
-  if (close == std::string_view::npos) return false;
+  // RFC 2047 allows 75 bytes per word; real mailers exceed that, but not by
+  // this much.
+  constexpr size_t kMaxEncodedWordBytes = 2048;
+  if (*next_close != std::string_view::npos && *next_close < text_begin) {
+    *next_close = raw.find("?=", text_begin);
+  }
+  size_t close = *next_close;
+  if (close == std::string_view::npos ||
+      close - text_begin > kMaxEncodedWordBytes) {
+    return false;
+  }
   std::string_view charset = raw.substr(cs_begin, q1 - cs_begin);
   for (char c : charset) {
     if (IsSpace(c) || c == '=') return false;
@@ -98,11 +112,12 @@ std::string DecodeHeaderText(std::string_view raw) {
   size_t i = 0;
   size_t plain_begin = 0;
   bool last_was_word = false;
+  size_t next_close = 0;  // "< text_begin" forces the first search
   while (i < raw.size()) {
     size_t at = raw.find("=?", i);
     if (at == std::string_view::npos) break;
     EncodedWord w;
-    if (!ParseEncodedWord(raw, at, &w)) {
+    if (!ParseEncodedWord(raw, at, &next_close, &w)) {
       i = at + 2;
       continue;
     }
