@@ -333,57 +333,88 @@ core::Status Store::RecordDecision(int64_t message_row,
                                    const DecisionRow& row) {
   const std::string what =
       "record decision message " + std::to_string(message_row);
-  nlohmann::json reasons =
-      nlohmann::json::parse(row.reasons_json, nullptr, false);
-  if (reasons.is_discarded() || !reasons.is_array()) {
-    return core::Fail(core::Error::InvalidArgument(
-        what + ": reasons_json is not a JSON array"));
-  }
-  return Write(what.c_str(), [&]() -> core::Status {
+  return Write(what.c_str(),
+               [&] { return RecordDecisionLocked(message_row, row); });
+}
+
+core::Result<TicketRef> Store::RecordDecisionWithNewTicket(
+    int64_t message_row, const TicketIn& ticket, const DecisionRow& row) {
+  const std::string what =
+      "record decision with new ticket message " + std::to_string(message_row);
+  return Write(what.c_str(), [&]() -> core::Result<TicketRef> {
+    // Refuse before a tag number is used (the rollback would undo it too).
     auto state = MessageStateLocked(message_row);
     if (!state) return core::Fail(state.error());
     if (*state != MessageState::kStored) {
       return core::Fail(core::Error::FailedPrecondition(
           what + ": state is " + std::string(ToString(*state))));
     }
-    if (row.ticket_id > 0 && !TicketExists(row.ticket_id)) {
-      return core::Fail(core::Error::FailedPrecondition(
-          what + ": ticket " + std::to_string(row.ticket_id) + " not found"));
+    TicketIn in = ticket;
+    in.first_message = message_row;
+    auto ref = CreateTicketLocked(in);
+    if (!ref) return core::Fail(ref.error());
+    DecisionRow decided = row;
+    decided.ticket_id = ref->id;
+    if (auto st = RecordDecisionLocked(message_row, decided); !st) {
+      return core::Fail(st.error());
     }
-    SQLite::Statement update(
-        *db_, "UPDATE messages SET state = 'processed' WHERE id = ?");
-    update.bind(1, message_row);
-    Exec(update);
-    SQLite::Statement insert(
-        *db_,
-        "INSERT INTO decisions (message_row, kind, cls, thread, language, ack, "
-        "reasons, ticket_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert.bind(1, message_row);
-    insert.bind(2, row.kind);
-    insert.bind(3, row.cls);
-    insert.bind(4, row.thread);
-    insert.bind(5, row.language);
-    insert.bind(6, row.ack ? 1 : 0);
-    insert.bind(7, row.reasons_json);
-    if (row.ticket_id > 0) {
-      insert.bind(8, row.ticket_id);
-    } else {
-      insert.bind(8);
-    }
-    insert.bind(9, ToUnix(clock_->Now()));
-    Exec(insert);
-    if (row.ticket_id > 0) AttachLocked(row.ticket_id, message_row);
-    AppendEventLocked({.type = "message.processed",
-                       .ticket_id = row.ticket_id,
-                       .message_row = message_row,
-                       .data = Dump({{"kind", row.kind},
-                                     {"class", row.cls},
-                                     {"thread", row.thread},
-                                     {"language", row.language},
-                                     {"ack", row.ack},
-                                     {"reasons", reasons}})});
-    return core::Ok();
+    return ref;
   });
+}
+
+core::Status Store::RecordDecisionLocked(int64_t message_row,
+                                         const DecisionRow& row) {
+  const std::string what =
+      "record decision message " + std::to_string(message_row);
+  nlohmann::json reasons =
+      nlohmann::json::parse(row.reasons_json, nullptr, false);
+  if (reasons.is_discarded() || !reasons.is_array()) {
+    return core::Fail(core::Error::InvalidArgument(
+        what + ": reasons_json is not a JSON array"));
+  }
+  auto state = MessageStateLocked(message_row);
+  if (!state) return core::Fail(state.error());
+  if (*state != MessageState::kStored) {
+    return core::Fail(core::Error::FailedPrecondition(
+        what + ": state is " + std::string(ToString(*state))));
+  }
+  if (row.ticket_id > 0 && !TicketExists(row.ticket_id)) {
+    return core::Fail(core::Error::FailedPrecondition(
+        what + ": ticket " + std::to_string(row.ticket_id) + " not found"));
+  }
+  SQLite::Statement update(
+      *db_, "UPDATE messages SET state = 'processed' WHERE id = ?");
+  update.bind(1, message_row);
+  Exec(update);
+  SQLite::Statement insert(
+      *db_,
+      "INSERT INTO decisions (message_row, kind, cls, thread, language, ack, "
+      "reasons, ticket_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, message_row);
+  insert.bind(2, row.kind);
+  insert.bind(3, row.cls);
+  insert.bind(4, row.thread);
+  insert.bind(5, row.language);
+  insert.bind(6, row.ack ? 1 : 0);
+  insert.bind(7, row.reasons_json);
+  if (row.ticket_id > 0) {
+    insert.bind(8, row.ticket_id);
+  } else {
+    insert.bind(8);
+  }
+  insert.bind(9, ToUnix(clock_->Now()));
+  Exec(insert);
+  if (row.ticket_id > 0) AttachLocked(row.ticket_id, message_row);
+  AppendEventLocked({.type = "message.processed",
+                     .ticket_id = row.ticket_id,
+                     .message_row = message_row,
+                     .data = Dump({{"kind", row.kind},
+                                   {"class", row.cls},
+                                   {"thread", row.thread},
+                                   {"language", row.language},
+                                   {"ack", row.ack},
+                                   {"reasons", reasons}})});
+  return core::Ok();
 }
 
 core::Result<Decision> Store::GetDecision(int64_t message_row) {

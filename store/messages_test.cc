@@ -260,6 +260,70 @@ TEST_F(StoreTest, RecordDecision) {
   EXPECT_EQ(store_->GetDecision(12345).error().code, core::Code::kNotFound);
 }
 
+TEST_F(StoreTest, RecordDecisionWithNewTicketIsOneChange) {
+  auto m = store_->PutRawMessage(Raw("new@x", "my printer"));
+  ASSERT_TRUE(m.has_value());
+  const TicketIn ticket{.mailbox = "support",
+                        .prefix = "S",
+                        .customer = "a@x",
+                        .subject = "printer",
+                        .normalized_subject = "printer",
+                        .cls = "support",
+                        .language = "en",
+                        .opened_at = T(5)};
+  const DecisionRow row{.kind = "human",
+                        .cls = "support",
+                        .thread = "new",
+                        .language = "en",
+                        .ack = true};
+
+  // Refusals first: no ticket appears and no tag number is used up.
+  const struct {
+    const char* name;
+    int64_t message;
+    TicketIn ticket;
+    DecisionRow row;
+    core::Code want;
+  } bad[] = {
+      {"unknown message", 999, ticket, row, core::Code::kNotFound},
+      {"bad prefix", m->id,
+       [&] {
+         TicketIn t = ticket;
+         t.prefix = "S 1";
+         return t;
+       }(),
+       row, core::Code::kInvalidArgument},
+      {"bad reasons (fails after the ticket insert)", m->id, ticket,
+       [&] {
+         DecisionRow r = row;
+         r.reasons_json = "nope";
+         return r;
+       }(),
+       core::Code::kInvalidArgument},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.name);
+    auto r = store_->RecordDecisionWithNewTicket(c.message, c.ticket, c.row);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, c.want);
+    EXPECT_EQ(store_->Stats()->tickets_open, 0);
+    EXPECT_EQ(store_->GetMessage(m->id)->state, MessageState::kStored);
+  }
+
+  auto ref = store_->RecordDecisionWithNewTicket(m->id, ticket, row);
+  ASSERT_TRUE(ref.has_value()) << ref.error().ToString();
+  EXPECT_EQ(ref->Tag(), "S-1000");
+  EXPECT_EQ(store_->GetDecision(m->id)->ticket_id, ref->id);
+  EXPECT_EQ(store_->FindTicketByMessageId("new@x")->id, ref->id);
+  EXPECT_EQ(store_->GetMessage(m->id)->state, MessageState::kProcessed);
+  // A second run (say, after a crash before the caller saw the answer) is
+  // refused and makes no second ticket.
+  auto again = store_->RecordDecisionWithNewTicket(m->id, ticket, row);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, core::Code::kFailedPrecondition);
+  EXPECT_EQ(store_->Stats()->tickets_open, 1);
+}
+
 TEST_F(StoreTest, SameMessageInSecondMailboxJoinsItsTicket) {
   auto m = store_->PutRawMessage(
       Raw("both@x", "to sales and support", "sales", "INBOX", 1, 1));

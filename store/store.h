@@ -117,6 +117,15 @@ class Store {
   // is not "stored" or the ticket does not exist; kInvalidArgument when
   // reasons_json is not a JSON array.
   core::Status RecordDecision(int64_t message_row, const DecisionRow& row);
+  // The decision for a message that opens a ticket, as one transaction:
+  // creates the ticket (first_message = message_row, the given value is
+  // ignored), then records `row` with that ticket id. A crash cannot leave a
+  // ticket without its decision, so a re-run never sees its own ticket as an
+  // older thread. Errors as CreateTicket and RecordDecision; on any error
+  // nothing is created and no tag number is used.
+  core::Result<TicketRef> RecordDecisionWithNewTicket(int64_t message_row,
+                                                      const TicketIn& ticket,
+                                                      const DecisionRow& row);
   // kNotFound when no decision is recorded.
   core::Result<Decision> GetDecision(int64_t message_row);
 
@@ -256,6 +265,10 @@ class Store {
   // Appends an event inside the current transaction.
   int64_t AppendEventLocked(const EventIn& in);
   core::Result<Ticket> LoadTicket(int64_t ticket_id);
+  // The bodies of CreateTicket and RecordDecision, inside a transaction.
+  core::Result<TicketRef> CreateTicketLocked(const TicketIn& in);
+  core::Status RecordDecisionLocked(int64_t message_row,
+                                    const DecisionRow& row);
   core::Result<Outgoing> LoadOutgoing(int64_t id);
   core::Status OutboxTransition(int64_t id, const char* what,
                                 std::initializer_list<OutboxState> from,

@@ -244,7 +244,8 @@ TEST_F(StoreTest, EveryWriteFailingInTurnLeavesNothingBehind) {
 
   auto t_msg = store_->PutRawMessage(Raw("t@x", "t", "support", "INBOX", 7, 2));
   auto d_msg = store_->PutRawMessage(Raw("d@x", "d", "support", "INBOX", 7, 3));
-  ASSERT_TRUE(t_msg && d_msg);
+  auto n_msg = store_->PutRawMessage(Raw("n@x", "n", "support", "INBOX", 7, 4));
+  ASSERT_TRUE(t_msg && d_msg && n_msg);
 
   int64_t new_message = 0;
   struct Op {
@@ -282,6 +283,15 @@ TEST_F(StoreTest, EveryWriteFailingInTurnLeavesNothingBehind) {
              ->RecordDecision(d_msg->id, {.kind = "human",
                                           .reasons_json = "[\"x\"]",
                                           .ticket_id = seed_ticket->id})
+             .has_value();
+       }},
+      {"record decision with new ticket",
+       [&] {
+         return store_
+             ->RecordDecisionWithNewTicket(
+                 n_msg->id,
+                 {.mailbox = "support", .prefix = "S", .opened_at = T(3)},
+                 {.kind = "human", .ack = true})
              .has_value();
        }},
       {"enqueue",

@@ -139,6 +139,11 @@ bool Store::AttachLocked(int64_t ticket_id, int64_t message_row) {
 
 core::Result<TicketRef> Store::CreateTicket(const TicketIn& in) {
   const std::string what = "create ticket " + in.mailbox + " " + in.prefix;
+  return Write(what.c_str(), [&] { return CreateTicketLocked(in); });
+}
+
+core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
+  const std::string what = "create ticket " + in.mailbox + " " + in.prefix;
   if (!IsAlnum(in.prefix)) {
     return core::Fail(core::Error::InvalidArgument(
         what + ": prefix must be letters and digits"));
@@ -146,73 +151,70 @@ core::Result<TicketRef> Store::CreateTicket(const TicketIn& in) {
   if (in.mailbox.empty()) {
     return core::Fail(core::Error::InvalidArgument(what + ": empty mailbox"));
   }
-  return Write(what.c_str(), [&]() -> core::Result<TicketRef> {
-    if (in.first_message > 0) {
-      auto state = MessageStateLocked(in.first_message);
-      if (!state) {
-        return core::Fail(core::Error::FailedPrecondition(
-            what + ": " + state.error().message));
-      }
+  if (in.first_message > 0) {
+    auto state = MessageStateLocked(in.first_message);
+    if (!state) {
+      return core::Fail(
+          core::Error::FailedPrecondition(what + ": " + state.error().message));
     }
-    const int64_t now = ToUnix(clock_->Now());
-    SQLite::Statement seed(*db_,
-                           "INSERT INTO ticket_counters (prefix, next_number) "
-                           "VALUES (?, ?) ON CONFLICT DO NOTHING");
-    seed.bind(1, in.prefix);
-    seed.bind(2, kFirstTicketNumber);
-    Exec(seed);
-    SQLite::Statement next(*db_,
-                           "UPDATE ticket_counters SET next_number = "
-                           "next_number + 1 WHERE prefix = ? "
-                           "RETURNING next_number - 1");
-    next.bind(1, in.prefix);
-    MaybeInjectFault();
-    if (!next.executeStep()) {
-      return core::Fail(core::Error::Internal(what + ": no counter row"));
-    }
-    TicketRef ref;
-    ref.prefix = in.prefix;
-    ref.number = next.getColumn(0).getInt64();
-    next.reset();
+  }
+  const int64_t now = ToUnix(clock_->Now());
+  SQLite::Statement seed(*db_,
+                         "INSERT INTO ticket_counters (prefix, next_number) "
+                         "VALUES (?, ?) ON CONFLICT DO NOTHING");
+  seed.bind(1, in.prefix);
+  seed.bind(2, kFirstTicketNumber);
+  Exec(seed);
+  SQLite::Statement next(*db_,
+                         "UPDATE ticket_counters SET next_number = "
+                         "next_number + 1 WHERE prefix = ? "
+                         "RETURNING next_number - 1");
+  next.bind(1, in.prefix);
+  MaybeInjectFault();
+  if (!next.executeStep()) {
+    return core::Fail(core::Error::Internal(what + ": no counter row"));
+  }
+  TicketRef ref;
+  ref.prefix = in.prefix;
+  ref.number = next.getColumn(0).getInt64();
+  next.reset();
 
-    SQLite::Statement insert(
-        *db_,
-        "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
-        "normalized_subject, cls, language, opened_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert.bind(1, in.prefix);
-    insert.bind(2, ref.number);
-    insert.bind(3, in.mailbox);
-    insert.bind(4, core::AsciiLower(in.customer));
-    insert.bind(5, in.subject);
-    insert.bind(6, in.normalized_subject);
-    insert.bind(7, in.cls);
-    insert.bind(8, in.language);
-    insert.bind(9, ToUnix(in.opened_at));
-    insert.bind(10, now);
-    Exec(insert);
-    ref.id = db_->getLastInsertRowid();
+  SQLite::Statement insert(
+      *db_,
+      "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
+      "normalized_subject, cls, language, opened_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, in.prefix);
+  insert.bind(2, ref.number);
+  insert.bind(3, in.mailbox);
+  insert.bind(4, core::AsciiLower(in.customer));
+  insert.bind(5, in.subject);
+  insert.bind(6, in.normalized_subject);
+  insert.bind(7, in.cls);
+  insert.bind(8, in.language);
+  insert.bind(9, ToUnix(in.opened_at));
+  insert.bind(10, now);
+  Exec(insert);
+  ref.id = db_->getLastInsertRowid();
 
-    SQLite::Statement mb(*db_,
-                         "INSERT INTO ticket_mailboxes (ticket_id, mailbox, "
-                         "added_at) VALUES (?, ?, ?)");
-    mb.bind(1, ref.id);
-    mb.bind(2, in.mailbox);
-    mb.bind(3, now);
-    Exec(mb);
-    AppendEventLocked(
-        {.type = "ticket.created",
-         .mailbox = in.mailbox,
-         .ticket_id = ref.id,
-         .message_row = in.first_message,
-         .data = Dump({{"tag", ref.Tag()},
-                       {"customer", core::AsciiLower(in.customer)},
-                       {"subject", in.subject},
-                       {"class", in.cls},
-                       {"language", in.language}})});
-    if (in.first_message > 0) AttachLocked(ref.id, in.first_message);
-    return ref;
-  });
+  SQLite::Statement mb(*db_,
+                       "INSERT INTO ticket_mailboxes (ticket_id, mailbox, "
+                       "added_at) VALUES (?, ?, ?)");
+  mb.bind(1, ref.id);
+  mb.bind(2, in.mailbox);
+  mb.bind(3, now);
+  Exec(mb);
+  AppendEventLocked({.type = "ticket.created",
+                     .mailbox = in.mailbox,
+                     .ticket_id = ref.id,
+                     .message_row = in.first_message,
+                     .data = Dump({{"tag", ref.Tag()},
+                                   {"customer", core::AsciiLower(in.customer)},
+                                   {"subject", in.subject},
+                                   {"class", in.cls},
+                                   {"language", in.language}})});
+  if (in.first_message > 0) AttachLocked(ref.id, in.first_message);
+  return ref;
 }
 
 core::Result<bool> Store::AttachMessageToTicket(int64_t ticket_id,
