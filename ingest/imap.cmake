@@ -11,8 +11,9 @@ target_sources(inboxd_ingest PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sync_memory_sink.cc
   ${CMAKE_CURRENT_LIST_DIR}/sync_fake_source.cc
   ${CMAKE_CURRENT_LIST_DIR}/sync_backoff.cc
-  ${CMAKE_CURRENT_LIST_DIR}/sync_daemon.cc)
-target_link_libraries(inboxd_ingest PUBLIC inboxd_config CURL::libcurl spdlog::spdlog
+  ${CMAKE_CURRENT_LIST_DIR}/sync_daemon.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sync_store_sink.cc)
+target_link_libraries(inboxd_ingest PUBLIC inboxd_config inboxd_store CURL::libcurl spdlog::spdlog
   Threads::Threads)
 
 inboxd_test(imap_test
@@ -23,4 +24,5 @@ inboxd_test(imap_test
 inboxd_test(sync_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_engine_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sync_backoff_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/sync_store_sink_test.cc
   DEPS inboxd_ingest)
