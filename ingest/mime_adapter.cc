@@ -87,6 +87,13 @@ size_t DecodedSize(std::string_view body, std::string_view cte) {
   return body.size();
 }
 
+bool IsBlank(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
 std::string CrLfToLf(std::string s) {
   size_t w = 0;
   for (size_t r = 0; r < s.size(); ++r) {
@@ -207,6 +214,12 @@ class Walker {
                      "\" found, read as one text part");
         return Leaf(fields, "text/plain", ct, body, in_report);
       }
+      if (parts.empty()) {
+        Warn(m_, type +
+                     ": closing boundary before any part, read as one "
+                     "text part");
+        return Leaf(fields, "text/plain", ct, body, in_report);
+      }
       if (!closed) {
         Warn(m_, type + ": closing boundary \"--" + *boundary + "--\" missing");
       }
@@ -235,13 +248,25 @@ class Walker {
 
   // After the walk: picks the body text from the candidates.
   void Finish() {
-    if (plain_.set) {
-      SetText(plain_, false);
-    } else if (html_.set) {
-      SetText(html_, true);
-    } else if (other_text_.set) {
-      SetText(other_text_, false);
+    // Plain text first, then HTML, then other text/*; a blank part only
+    // when nothing better exists.
+    TextCandidate* order[] = {&plain_, &html_, &other_text_};
+    TextCandidate* pick = nullptr;
+    for (TextCandidate* c : order) {
+      if (c->set && !IsBlank(c->body)) {
+        pick = c;
+        break;
+      }
     }
+    if (pick == nullptr) {
+      for (TextCandidate* c : order) {
+        if (c->set) {
+          pick = c;
+          break;
+        }
+      }
+    }
+    if (pick != nullptr) SetText(*pick, pick == &html_);
     if (m_->delivery_status && !m_->original_headers.empty() &&
         m_->delivery_status->original_message_id.empty()) {
       m_->delivery_status->original_message_id = original_id_;
@@ -341,7 +366,12 @@ class Walker {
       a.content_type = type;
       a.size = DecodedSize(body, cte);
       m_->attachments.push_back(std::move(a));
-      return core::Ok();
+      // An inline text part with a file name (Thunderbird does this) is
+      // still listed as an attachment but may carry the only body text.
+      if (disp_type == "attachment" ||
+          (type != "text/plain" && type != "text/html")) {
+        return core::Ok();
+      }
     }
     TextCandidate* slot = nullptr;
     if (type == "text/plain") {
@@ -351,7 +381,10 @@ class Walker {
     } else if (!report_part && type.starts_with("text/")) {
       slot = &other_text_;
     }
-    if (slot != nullptr && !slot->set) {
+    // The first part with text wins; a blank one only until a part with
+    // text turns up (broken nesting often leaves empty text parts).
+    if (slot != nullptr &&
+        (!slot->set || (IsBlank(slot->body) && !IsBlank(body)))) {
       slot->body = body;
       slot->cte = cte;
       const std::string* cs = ct.Get("charset");

@@ -197,6 +197,49 @@ TEST(MimeAdapterTest, MissingBoundaryParameter) {
   EXPECT_TRUE(HasWarning(*r2, "no boundary line"));
 }
 
+TEST(MimeAdapterTest, BodyTextChoice) {
+  struct Case {
+    std::string name;
+    std::string raw;
+    std::string want_text;
+    bool from_html;
+    size_t attachments;
+  } cases[] = {
+      {"inline text/plain with a file name is still the body",
+       "From: a@x.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+       "Content-Type: text/plain; name=fabel.txt\n"
+       "Content-Disposition: inline; filename=fabel.txt\n\nDie Hasen\n--b--\n",
+       "Die Hasen", false, 1},
+      {"text/plain attachment is not the body",
+       "From: a@x.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+       "Content-Type: text/plain\n\nbody\n--b\n"
+       "Content-Type: text/plain\nContent-Disposition: attachment\n\nlog\n"
+       "--b--\n",
+       "body", false, 1},
+      {"blank plain part loses to html",
+       "From: a@x.org\nContent-Type: multipart/alternative; boundary=b\n\n"
+       "--b\nContent-Type: text/plain\n\n\n\n--b\n"
+       "Content-Type: text/html\n\n<p>real</p>\n--b--\n",
+       "real", true, 0},
+      {"same boundary inside: the empty inner part does not win",
+       "From: a@x.org\nContent-Type: multipart/mixed; boundary=s\n\n--s\n"
+       "Content-Type: multipart/alternative; boundary=s\n\n--s\n"
+       "Content-Type: text/plain\n\nhello\n--s--\n",
+       "hello", false, 0},
+      {"closing boundary before any part",
+       "From: a@x.org\nContent-Type: multipart/alternative; boundary=b\n\n"
+       "--x\nbroken\n--b--\n",
+       "--x\nbroken\n--b--\n", false, 0},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseMessage(c.raw, core::Limits{});
+    ASSERT_TRUE(r.has_value()) << c.name;
+    EXPECT_EQ(r->text, c.want_text) << c.name;
+    EXPECT_EQ(r->text_from_html, c.from_html) << c.name;
+    EXPECT_EQ(r->attachments.size(), c.attachments) << c.name;
+  }
+}
+
 TEST(MimeAdapterTest, MissingInnerClosingBoundary) {
   // DEPS-FACTS 4.2: mimetic drops or misplaces the parts after the
   // unclosed alternative. Here they must all be found.

@@ -15,6 +15,14 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 // Plain header text: UTF-8 as is, anything else converted from its detected
 // charset (raw 8-bit headers, RFC 6532 or not).
 void AppendPlain(std::string_view text, std::string* out) {
+  // Raw ISO-2022-JP (7-bit, so "valid UTF-8") from old Japanese mailers.
+  if (text.find("\x1B$B") != std::string_view::npos ||
+      text.find("\x1B$@") != std::string_view::npos) {
+    if (auto r = ToUtf8(text, "iso-2022-jp"); r.has_value()) {
+      out->append(*r);
+      return;
+    }
+  }
   if (core::IsValidUtf8(text)) {
     out->append(text);
   } else {

@@ -39,6 +39,8 @@ TEST(Rfc2047Test, EncodedWords) {
       {"", ""},
       // Unknown charset: bytes decoded by detection, never dropped.
       {"=?x-bogus?Q?abc?=", "abc"},
+      // Raw ISO-2022-JP in a header, no encoded word.
+      {"\x1B$B$3$s$K$A$O\x1B(B 41", "こんにちは 41"},
       // Raw 8-bit Latin-1 in a header.
       {"caf\xE9 cr\xE8me br\xFBl\xE9"
        "e",
