@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "core/hash.h"
@@ -566,6 +568,78 @@ TEST(MimeAdapterTest, PathologicalInputsStayFast) {
     EXPECT_LT(secs, 10.0) << c.name;
     std::cout << c.name << ": " << secs << " s\n";
   }
+}
+
+}  // namespace
+}  // namespace inboxd::ingest
+
+namespace inboxd::ingest {
+namespace {
+
+std::string ReadFixture(std::string_view name) {
+  std::ifstream in(std::string(INBOXD_SOURCE_DIR) + "/tests/fixtures/mime/" +
+                       std::string(name),
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The fixture files in tests/fixtures/mime, one row each.
+TEST(MimeAdapterTest, FixtureFiles) {
+  struct Case {
+    std::string_view file;
+    std::string_view from_name;
+    std::string_view subject;
+    std::string_view text_prefix;
+    std::string_view text_charset;
+    std::string_view part_types;
+    std::string_view attachment;  // first attachment's file name
+  } cases[] = {
+      {"de_complaint_alternative.eml", "Jürgen Weiß",
+       "Beschwerde: beschädigter Stuhl",
+       "Sehr geehrte Damen und Herren,\n\nder gelieferte Stuhl ist beschädigt.",
+       "WINDOWS-1252", "text/plain,text/html,image/jpeg",
+       "Schäden am Stuhl.jpg"},
+      {"zh_quote_gb2312.eml", "王先生", "询价：办公椅",
+       "您好：\n我们想询问三百套办公椅的报价，请提供价格和交货时间。\n镕",
+       "GB18030", "text/plain", ""},
+      {"fa_support_cp1256.eml", "علي رضايي", "درخواست پشتيباني",
+       "سلام،\nسفارش من هنوز نرسيده است.", "WINDOWS-1256", "text/plain", ""},
+      {"ja_iso2022jp.eml", "山田", "見積もり依頼",
+       "お世話になっております。\n見積もりをお願いします。", "ISO-2022-JP",
+       "text/plain", ""},
+      {"dsn_bounce.eml", "Mail Delivery System",
+       "Undelivered Mail Returned to Sender",
+       "This is the mail system at host mx.shop.example.", "UTF-8",
+       "text/plain,message/delivery-status,text/rfc822-headers", ""},
+  };
+  for (const auto& c : cases) {
+    std::string raw = ReadFixture(c.file);
+    ASSERT_FALSE(raw.empty()) << c.file;
+    auto r = ParseMessage(raw, core::Limits{});
+    ASSERT_TRUE(r.has_value()) << c.file << ": " << r.error().ToString();
+    EXPECT_EQ(r->from.name, c.from_name) << c.file;
+    EXPECT_EQ(r->subject, c.subject) << c.file;
+    EXPECT_TRUE(r->text.starts_with(c.text_prefix))
+        << c.file << ": " << r->text;
+    EXPECT_EQ(r->text_charset, c.text_charset) << c.file;
+    EXPECT_EQ(Join(r->part_types), c.part_types) << c.file;
+    if (c.attachment.empty()) {
+      EXPECT_TRUE(r->attachments.empty()) << c.file;
+    } else {
+      ASSERT_FALSE(r->attachments.empty()) << c.file;
+      EXPECT_EQ(r->attachments[0].filename, c.attachment) << c.file;
+    }
+    EXPECT_TRUE(r->date.has_value()) << c.file;
+    EXPECT_TRUE(r->warnings.empty()) << c.file << ": " << r->warnings[0];
+  }
+  auto dsn = ParseMessage(ReadFixture("dsn_bounce.eml"), core::Limits{});
+  ASSERT_TRUE(dsn.has_value() && dsn->delivery_status.has_value());
+  EXPECT_EQ(dsn->delivery_status->status, "5.1.1");
+  EXPECT_EQ(dsn->delivery_status->original_message_id,
+            "ack-T1001@shop.example");
+  EXPECT_EQ(dsn->delivery_status->final_recipient, "nobody@kunde.example");
 }
 
 }  // namespace
