@@ -207,6 +207,13 @@ TEST(StoreOpen, ReopenedFileKeepsEverything) {
                                        .recipients = {"a@customer.example"},
                                        .raw = "x"})
                     .has_value());
+    // A parse that crashed and a send that was cut off before the restart.
+    auto poison =
+        (*s)->PutRawMessage(Raw("poison@x", "p", "support", "INBOX", 7, 2));
+    ASSERT_TRUE(poison.has_value());
+    ASSERT_TRUE((*s)->BeginParse(poison->id).has_value());
+    ASSERT_TRUE((*s)->BeginParse(poison->id).has_value());
+    ASSERT_TRUE((*s)->ClaimNextDue(clock.Now()).value().has_value());
     head = (*s)->VerifyAuditChain().value().last_hash;
   }
   auto s = Store::Open(db.path(), &clock);
@@ -214,11 +221,21 @@ TEST(StoreOpen, ReopenedFileKeepsEverything) {
   EXPECT_EQ((*s)->GetMessage(message).value().message_id, "keep@x");
   EXPECT_EQ((*s)->FindTicketByMessageId("keep@x").value().id, ticket);
   EXPECT_EQ((*s)->GetCheckpoint("support", "INBOX").value().last_uid, 1u);
-  EXPECT_EQ((*s)->ListInState(OutboxState::kQueued).value().size(), 1u);
+  EXPECT_EQ((*s)->ListInState(OutboxState::kSending).value().size(), 1u);
+  // Both messages are undecided ("keep@x" is on a ticket but has no
+  // decision); the poison one shows its two parse attempts.
+  auto pending = (*s)->ListUnprocessed().value();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, message);
+  EXPECT_EQ(pending[0].parse_attempts, 0);
+  auto poison = (*s)->FindMessagesByMessageId("poison@x").value();
+  ASSERT_EQ(poison.size(), 1u);
+  EXPECT_EQ(pending[1].id, poison[0]);
+  EXPECT_EQ(pending[1].parse_attempts, 2);
   auto verified = (*s)->VerifyAuditChain();
   ASSERT_TRUE(verified.has_value());
   EXPECT_EQ(verified->last_hash, head);  // reopening appended nothing
-  EXPECT_EQ((*s)->Stats().value().messages_stored, 1);
+  EXPECT_EQ((*s)->Stats().value().messages_stored, 2);
 }
 
 // House rule 10: fail each write of a change in turn; a failed change leaves
