@@ -1,8 +1,7 @@
 // main.cc: the inboxd binary. Parses the command line and dispatches to a
 // subcommand (app/cmd_*.cc); nothing else happens here.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "app/commands.h"
 

@@ -1,0 +1,207 @@
+// cli_test.cc: end-to-end tests of the inboxd binary's command-line contracts.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `args` (a shell-quoted string) with the inboxd binary; collects
+// stdout and stderr separately.
+RunResult Run(const std::string& args) {
+  fs::path err_file =
+      fs::temp_directory_path() /
+      ("inboxd-cli-test-" + std::to_string(::getpid()) + ".err");
+  std::string cmd =
+      std::string(INBOXD_BIN) + " " + args + " 2>" + err_file.string();
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  fs::remove(err_file);
+  return r;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& out) {
+  std::vector<nlohmann::json> v;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(start, end - start);
+    if (!line.empty()) {
+      v.push_back(nlohmann::json::parse(line, nullptr, false));
+    }
+    start = end + 1;
+  }
+  return v;
+}
+
+const std::string kSrc = INBOXD_SOURCE_DIR;
+
+TEST(CliTest, VersionPrintsName) {
+  RunResult r = Run("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("inboxd "), std::string::npos) << r.out;
+}
+
+TEST(CliTest, UnknownSubcommandIsUsageError) {
+  EXPECT_EQ(Run("frobnicate").status, 2);
+}
+
+TEST(CliTest, ExampleConfigsAreValid) {
+  for (const char* f :
+       {"/config/inboxd.example.toml", "/examples/inboxd.toml"}) {
+    RunResult r = Run("check-config " + kSrc + f);
+    EXPECT_EQ(r.status, 0) << f << ": " << r.err;
+  }
+}
+
+TEST(CliTest, BadConfigNamesFileLineAndKeyAndExits2) {
+  fs::path dir =
+      fs::temp_directory_path() / ("inboxd-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path bad = dir / "bad.toml";
+  std::ofstream(bad) << "[state]\n"
+                        "dir = \"/tmp/x\"\n"
+                        "[[mailbox]]\n"
+                        "name = \"support\"\n"
+                        "address = \"support@shop.example\"\n"
+                        "imap_url = \"http://imap.shop.example\"\n"
+                        "smtp_url = \"smtps://smtp.shop.example\"\n"
+                        "username = \"support\"\n"
+                        "password_file = \"/etc/inboxd/support.pass\"\n"
+                        "time_zone = \"Europe/Berlin\"\n";
+  RunResult r = Run("check-config " + bad.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.toml:6:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("imap_url"), std::string::npos) << r.err;
+
+  std::ofstream(bad) << "[state]\ndri = \"/tmp/x\"\n";
+  r = Run("check-config " + bad.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.toml:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dri"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, ConfigShowMasksNothingSecretAndIsValidToml) {
+  RunResult r = Run("config show " + kSrc + "/config/inboxd.example.toml");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("[[mailbox]]"), std::string::npos);
+  EXPECT_NE(r.out.find("ack_window"), std::string::npos);
+}
+
+// The bundled sample mail: what inboxd must decide for each file.
+TEST(CliTest, ReplayJsonDecidesSampleMail) {
+  RunResult r = Run("replay --json --config " + kSrc +
+                    "/examples/inboxd.toml " + kSrc + "/examples/mail");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 10u) << r.out;
+  std::map<std::string, nlohmann::json> by_file;
+  for (const auto& j : lines) {
+    ASSERT_FALSE(j.is_discarded());
+    for (const char* key :
+         {"file", "message_id", "from", "subject", "language", "kind", "class",
+          "thread", "ack", "reasons", "quarantined", "error"}) {
+      EXPECT_TRUE(j.contains(key)) << key << " missing in " << j.dump();
+    }
+    by_file[fs::path(j["file"].get<std::string>()).filename().string()] = j;
+  }
+  struct {
+    const char* file;
+    const char* kind;
+    const char* cls;  // nullptr: not human
+    const char* thread;
+    const char* language;
+    bool ack;
+  } want[] = {
+      {"01-quote-de.eml", "human", "quote", "new", "de", true},
+      {"02-support-en.eml", "human", "support", "new", "en", true},
+      {"03-complaint-zh.eml", "human", "complaint", "new", "zh", true},
+      {"04-quote-fa.eml", "human", "quote", "new", "fa", true},
+      {"05-out-of-office.eml", "auto_reply", nullptr, nullptr, nullptr, false},
+      {"06-bounce.eml", "bounce", nullptr, nullptr, nullptr, false},
+      {"07-newsletter.eml", "list_bulk", nullptr, nullptr, nullptr, false},
+      {"08-followup-en.eml", "human", nullptr, "followup", "en", false},
+      {"09-spam-rfq.eml", "spam", nullptr, nullptr, nullptr, false},
+  };
+  for (const auto& w : want) {
+    SCOPED_TRACE(w.file);
+    ASSERT_TRUE(by_file.count(w.file));
+    const auto& j = by_file[w.file];
+    EXPECT_EQ(j["kind"], w.kind);
+    if (w.cls != nullptr) EXPECT_EQ(j["class"], w.cls);
+    if (w.thread != nullptr) EXPECT_EQ(j["thread"], w.thread);
+    if (w.language != nullptr) EXPECT_EQ(j["language"], w.language);
+    EXPECT_EQ(j["ack"], w.ack);
+    EXPECT_EQ(j["quarantined"], false);
+    EXPECT_TRUE(j["error"].is_null());
+    EXPECT_FALSE(j["reasons"].empty());
+  }
+  // Decoded subjects reach the output as UTF-8.
+  EXPECT_EQ(by_file["01-quote-de.eml"]["subject"],
+            "Anfrage: Angebot für 50 Lizenzen");
+  EXPECT_EQ(by_file["03-complaint-zh.eml"]["subject"],
+            "关于设备质量问题的投诉");
+  // The hostile nesting is quarantined with a reason, not lost and not a crash.
+  const auto& q = by_file["10-deep-nesting.eml"];
+  EXPECT_EQ(q["quarantined"], true);
+  EXPECT_EQ(q["ack"], false);
+  EXPECT_NE(q["error"].get<std::string>().find("depth"), std::string::npos)
+      << q.dump();
+  EXPECT_EQ(q["message_id"], "broken.1@customer.example");
+}
+
+TEST(CliTest, ReplayOfMissingPathFails) {
+  RunResult r = Run("replay --json /nonexistent/inboxd/path");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("/nonexistent/inboxd/path"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, ReplayCorpusPrintsOneObjectPerMessage) {
+  std::string corpus = std::getenv("INBOXD_CORPUS")
+                           ? std::getenv("INBOXD_CORPUS")
+                           : kSrc + "/../shared/corpus";
+  if (!fs::exists(corpus + "/labels.csv"))
+    GTEST_SKIP() << "no corpus at " << corpus;
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(corpus)) {
+    if (!e.is_regular_file()) continue;
+    auto name = e.path().filename().string();
+    if (name == "labels.csv" || name == "README.md" || name[0] == '.') continue;
+    ++files;
+  }
+  RunResult r = Run("replay --json " + corpus);
+  ASSERT_EQ(r.status, 0) << r.err.substr(0, 2000);
+  auto lines = JsonLines(r.out);
+  EXPECT_EQ(lines.size(), files);
+  for (const auto& j : lines) {
+    ASSERT_FALSE(j.is_discarded());
+    EXPECT_TRUE(j.contains("kind"));
+  }
+}
+
+}  // namespace
