@@ -192,27 +192,38 @@ class Walker {
       type = std::string(default_type);
     }
     if (type.starts_with("multipart/")) {
-      const std::string* boundary = ct.Get("boundary");
-      if (boundary == nullptr || boundary->empty()) {
-        Warn(m_, type + " without boundary parameter, read as one text part");
-        return Leaf(fields, "text/plain", ct, body, in_report);
-      }
-      if (depth + 1 > limits_.mime_max_depth) {
-        return core::Fail(core::Error::DataLoss(
-            Over("mime depth", depth + 1, limits_.mime_max_depth)));
-      }
       if (type == "multipart/report" && m_->report_type.empty()) {
         if (const auto* rt = ct.Get("report-type")) {
           m_->report_type = core::AsciiLower(core::Trim(*rt));
         }
         in_report = true;
       }
+      const std::string* param = ct.Get("boundary");
+      std::string boundary = param != nullptr ? *param : "";
       std::vector<std::string_view> parts;
       bool closed = false;
-      if (!Split(body, *boundary, &parts, &closed)) {
-        Warn(m_, type + ": no boundary line \"--" + *boundary +
-                     "\" found, read as one text part");
-        return Leaf(fields, "text/plain", ct, body, in_report);
+      bool split = !boundary.empty() && Split(body, boundary, &parts, &closed);
+      if (!split) {
+        // A truncated or wrong boundary parameter (seen in old bounces and
+        // spam): if the body has delimiter-shaped lines, use them.
+        std::string guess = GuessBoundary(body);
+        std::string why =
+            boundary.empty()
+                ? type + " without boundary parameter"
+                : type + ": no boundary line \"--" + boundary + "\" found";
+        if (guess.empty()) {
+          Warn(m_, why + ", read as one text part");
+          return Leaf(fields, "text/plain", ct, body, in_report);
+        }
+        Warn(m_, why + ", boundary \"" + guess + "\" guessed from the body");
+        boundary = guess;
+        parts.clear();
+        split = Split(body, boundary, &parts, &closed);
+        INBOXD_CHECK(split);  // GuessBoundary saw such a line
+      }
+      if (depth + 1 > limits_.mime_max_depth) {
+        return core::Fail(core::Error::DataLoss(
+            Over("mime depth", depth + 1, limits_.mime_max_depth)));
       }
       if (parts.empty()) {
         Warn(m_, type +
@@ -221,7 +232,7 @@ class Walker {
         return Leaf(fields, "text/plain", ct, body, in_report);
       }
       if (!closed) {
-        Warn(m_, type + ": closing boundary \"--" + *boundary + "--\" missing");
+        Warn(m_, type + ": closing boundary \"--" + boundary + "--\" missing");
       }
       std::string child_default =
           type == "multipart/digest" ? "message/rfc822" : "text/plain";
@@ -317,6 +328,45 @@ class Walker {
     return true;
   }
 
+  // Returns the boundary of the first line "--X" (X 1-70 bytes, no
+  // whitespace) that is followed by a header field or a blank line and that
+  // occurs again later as a delimiter; "" when there is none. Looks at the
+  // first kMaxGuessLines delimiter-shaped lines only.
+  static std::string GuessBoundary(std::string_view body) {
+    constexpr size_t kMaxGuessLines = 16;
+    constexpr size_t kMaxBoundaryBytes = 70;  // RFC 2046 5.1.1
+    size_t tried = 0;
+    size_t pos = 0;
+    while (pos < body.size() && tried < kMaxGuessLines) {
+      size_t hit = body.find("--", pos);
+      if (hit == std::string_view::npos) break;
+      pos = hit + 2;
+      if (hit != 0 && body[hit - 1] != '\n') continue;
+      size_t eol = body.find('\n', hit);
+      if (eol == std::string_view::npos) break;
+      std::string_view b = core::Trim(body.substr(hit + 2, eol - hit - 2));
+      if (b.empty() || b.size() > kMaxBoundaryBytes ||
+          b.find_first_of(" \t") != std::string_view::npos) {
+        continue;
+      }
+      ++tried;
+      // The next line must start a part: a header field or a blank line.
+      std::string_view next = body.substr(eol + 1);
+      next = next.substr(0, next.find('\n'));
+      if (!next.empty() && next.back() == '\r') next.remove_suffix(1);
+      size_t colon = next.find(':');
+      bool starts_part =
+          next.empty() || (colon != std::string_view::npos && colon > 0 &&
+                           next.substr(0, colon).find_first_of(" \t") ==
+                               std::string_view::npos);
+      if (!starts_part) continue;
+      std::string delim = "\n--" + std::string(b);
+      if (body.find(delim, eol) == std::string_view::npos) continue;
+      return std::string(b);
+    }
+    return "";
+  }
+
   core::Status Leaf(const std::vector<core::HeaderField>& fields,
                     const std::string& type, const HeaderParams& ct,
                     std::string_view body, bool in_report) {
@@ -324,6 +374,11 @@ class Walker {
     std::string cte;
     if (const auto* v = FindField(fields, "Content-Transfer-Encoding")) {
       cte = MediaType(*v);
+      if (!cte.empty() && cte != "7bit" && cte != "8bit" && cte != "binary" &&
+          cte != "base64" && cte != "quoted-printable") {
+        Warn(m_, "unknown content-transfer-encoding \"" + cte + "\" in " +
+                     type + " part, body kept as is");
+      }
     }
     HeaderParams disp;
     if (const auto* v = FindField(fields, "Content-Disposition")) {

@@ -242,6 +242,42 @@ TEST(MimeAdapterTest, BodyTextChoice) {
   }
 }
 
+TEST(MimeAdapterTest, BoundaryGuessedFromBody) {
+  // A bounce whose boundary parameter was cut ("bo"), as in cpython's
+  // msg_25.txt: the delimiter lines in the body are used.
+  auto r = ParseMessage(
+      "From: MAILER-DAEMON@x.org\n"
+      "Content-Type: multipart/report; report-type=delivery-status;\n\tbo\n\n"
+      "preamble\n\n--JAB.1/x.org\n\nThe original message was received\n\n"
+      "--JAB.1/x.org\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; x.org\n\nFinal-Recipient: rfc822; a@y.org\n"
+      "Action: failed\nStatus: 5.4.6\n\n--JAB.1/x.org--\n",
+      core::Limits{});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->report_type, "delivery-status");
+  ASSERT_TRUE(r->delivery_status.has_value());
+  EXPECT_EQ(r->delivery_status->status, "5.4.6");
+  EXPECT_EQ(r->text, "The original message was received\n");
+  EXPECT_TRUE(HasWarning(*r, "boundary \"JAB.1/x.org\" guessed"));
+
+  // Failing cases: signature and ruler lines are no boundary.
+  struct Case {
+    std::string body;
+  } cases[] = {
+      {"hello\n-- \nsig\n-- \n"},
+      {"text\n--------\nmore text\n--------\n"},
+      {"--once\nContent-Type: text/plain\n\nnever repeated\n"},
+  };
+  for (const auto& c : cases) {
+    auto p = ParseMessage(
+        "From: a@x.org\nContent-Type: multipart/mixed\n\n" + c.body,
+        core::Limits{});
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->text, c.body);
+    EXPECT_TRUE(HasWarning(*p, "read as one text part")) << c.body;
+  }
+}
+
 TEST(MimeAdapterTest, MissingInnerClosingBoundary) {
   // DEPS-FACTS 4.2: mimetic drops or misplaces the parts after the
   // unclosed alternative. Here they must all be found.
@@ -476,6 +512,21 @@ TEST(MimeAdapterTest, DeliveryStatusNotification) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->report_type, "feedback");
   EXPECT_FALSE(r->delivery_status.has_value());
+}
+
+TEST(MimeAdapterTest, UnknownTransferEncodingWarns) {
+  auto r = ParseMessage(
+      "From: a@x.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 a\n",
+      core::Limits{});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->text, "begin 644 a\n");
+  EXPECT_TRUE(
+      HasWarning(*r, "unknown content-transfer-encoding \"x-uuencode\""));
+  auto ok =
+      ParseMessage("From: a@x.org\nContent-Transfer-Encoding: 7BIT\n\nplain\n",
+                   core::Limits{});
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_TRUE(ok->warnings.empty());
 }
 
 TEST(MimeAdapterTest, InvalidDateWarns) {
