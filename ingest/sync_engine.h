@@ -1,0 +1,103 @@
+// sync_engine.h: syncs one mailbox folder from a MailSource into a SyncSink.
+//
+// Does, per folder (SyncFolder): read the checkpoint; EXAMINE; on a changed
+// UIDVALIDITY log, audit and rescan from UID 1 (the sink's dedupe by
+// Message-ID + SHA-256 absorbs every message already stored); list UIDs above
+// the checkpoint; fetch them in UID order; store each (raw bytes committed)
+// THEN advance the checkpoint (at most kCheckpointEvery messages or
+// kCheckpointInterval behind, at the end, and before returning an error; a
+// crash refetches the gap and the store's dedupe absorbs it). A message over
+// limits.max_message_bytes is stored as a quarantine record holding only its
+// header block, with an audit event: nothing is skipped silently. Each message
+// is marked ack_eligible when its INTERNALDATE is at most ack_window before the
+// mailbox's first sync (and the folder is not the Sent folder). Logs progress
+// every kProgressEvery messages or kProgressSeconds. Targets + SyncAll do every
+// watched folder plus the Sent folder (configured, else \Sent SPECIAL-USE).
+// Does not: retry (the daemon loop does, with backoff), parse MIME, classify.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "ingest/mail_source.h"
+#include "ingest/sync_sink.h"
+
+namespace inboxd::ingest {
+
+inline constexpr size_t kProgressEvery = 500;
+inline constexpr std::chrono::seconds kProgressSeconds{5};
+// The checkpoint is written after at most this many stored messages or this
+// long (each write is a store transaction; a crash refetches at most these,
+// deduplicated by the store).
+inline constexpr size_t kCheckpointEvery = 100;
+inline constexpr std::chrono::seconds kCheckpointInterval{2};
+// UIDs whose sizes are asked for in one round trip.
+inline constexpr size_t kSyncBatch = 500;
+
+struct SyncTarget {
+  std::string mailbox;  // config name
+  std::string folder;   // IMAP wire name
+  FolderRole role = FolderRole::kIncoming;
+  std::chrono::seconds ack_window{2 * 3600};
+};
+
+struct SyncReport {
+  std::string mailbox;
+  std::string folder;
+  FolderRole role = FolderRole::kIncoming;
+  uint32_t uid_validity = 0;
+  uint32_t last_uid = 0;  // checkpoint after the run
+  size_t fetched = 0;     // messages (or headers) downloaded
+  size_t stored_new = 0;  // new bytes in the store
+  size_t duplicates = 0;  // bytes already stored (dedupe)
+  size_t quarantined = 0;
+  size_t errors = 0;  // messages skipped as expunged meanwhile
+  bool uid_validity_changed = false;
+};
+
+class SyncEngine {
+ public:
+  // Nothing is owned; all must outlive the engine.
+  SyncEngine(MailSource* source, SyncSink* sink, const core::Clock* clock,
+             core::Limits limits)
+      : source_(source), sink_(sink), clock_(clock), limits_(limits) {}
+
+  // Syncs one folder. On failure the checkpoint stays at the last committed
+  // message, so the next call resumes there. Errors: as MailSource
+  // (kUnavailable, kPermissionDenied, kNotFound for a missing folder,
+  // kFailedPrecondition when UIDVALIDITY changed during the run: call again),
+  // and the sink's errors. Error messages name mailbox/folder.
+  core::Result<SyncReport> SyncFolder(const SyncTarget& target);
+
+  // The folders of a mailbox to sync: every name in `folders` (incoming)
+  // plus `sent_folder`, or when that is "" the folder with the \Sent
+  // SPECIAL-USE attribute (none found: no Sent target, logged).
+  core::Result<std::vector<SyncTarget>> Targets(
+      const std::string& mailbox, const std::vector<std::string>& folders,
+      const std::string& sent_folder, std::chrono::seconds ack_window);
+
+  // SyncFolder for each target in turn; stops at the first error.
+  core::Result<std::vector<SyncReport>> SyncAll(
+      const std::vector<SyncTarget>& targets);
+
+ private:
+  core::Status StoreOne(const SyncTarget& target, uint32_t uid_validity,
+                        const MessageMeta& meta, core::TimePoint first_seen,
+                        SyncReport* report);
+
+  MailSource* source_;
+  SyncSink* sink_;
+  const core::Clock* clock_;
+  core::Limits limits_;
+};
+
+// "<id@host>" -> "id@host": the first angle-bracketed token of a Message-ID
+// header value, or the trimmed value when it has no brackets.
+std::string NormalizeMessageId(std::string_view value);
+
+}  // namespace inboxd::ingest
