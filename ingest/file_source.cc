@@ -1,6 +1,7 @@
 #include "ingest/file_source.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -47,6 +48,33 @@ bool LooksLikeMbox(const fs::path& file) {
   char buf[5] = {};
   in.read(buf, sizeof buf);
   return in.gcount() == 5 && std::memcmp(buf, "From ", 5) == 0;
+}
+
+// True for an RFC 4155 "From_" line: "From ", the envelope sender, then a
+// timestamp ("From jane@example.org Mon Nov 23 10:00:00 2026"; Thunderbird
+// writes "-" as the sender). A bare "From " line without a time and year is
+// body text a broken writer failed to escape, not a separator.
+bool IsFromLine(std::string_view line) {
+  if (!line.starts_with("From ")) return false;
+  std::string_view rest = line.substr(5);
+  size_t sp = rest.find(' ');
+  if (sp == 0 || sp == std::string_view::npos) return false;
+  std::string_view stamp = rest.substr(sp + 1);
+  bool has_time = false;
+  for (size_t i = 1; i + 1 < stamp.size(); ++i) {
+    if (stamp[i] == ':' &&
+        std::isdigit(static_cast<unsigned char>(stamp[i - 1])) &&
+        std::isdigit(static_cast<unsigned char>(stamp[i + 1]))) {
+      has_time = true;
+      break;
+    }
+  }
+  size_t digits = 0, best = 0;
+  for (char c : stamp) {
+    digits = std::isdigit(static_cast<unsigned char>(c)) ? digits + 1 : 0;
+    best = std::max(best, digits);
+  }
+  return has_time && best >= 4;
 }
 
 }  // namespace
@@ -199,9 +227,16 @@ bool FileSource::VisitMbox(const fs::path& file,
     return fn(MailItem{std::move(label), std::move(msg)});
   };
   std::string line;
+  bool after_blank = true;  // the first line is a separator by detection
   while (std::getline(in, line)) {
     bool had_newline = !in.eof();
-    if (line.starts_with("From ")) {
+    bool blank = line.empty() || line == "\r";
+    // The first line was checked by LooksLikeMbox; later separators must be
+    // proper From_ lines after a blank line (RFC 4155).
+    bool separator = line.starts_with("From ") &&
+                     (!started || (after_blank && IsFromLine(line)));
+    after_blank = blank;
+    if (separator) {
       if (started && !emit()) return false;
       started = true;
       msg.clear();

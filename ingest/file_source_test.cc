@@ -102,6 +102,20 @@ TEST_F(FileSourceTest, Mbox) {
                 "in.mbox#3=Subject: three\n\nno final newline"}));
 }
 
+TEST_F(FileSourceTest, MboxSplitsOnlyAtRfc4155FromLines) {
+  // Unescaped "From " lines without a timestamp, or not after a blank line,
+  // are body text (a torture file of this shape is one message).
+  Write("t.mbox",
+        "From - \nSubject: one\n\nbody\nFrom - \nSubject: still one\n\n"
+        "From here on it is prose.\n"
+        "\nFrom a@x Mon Jan  1 00:00:00 2024\nSubject: two\n");
+  auto got = Run(root_ / "t.mbox");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].starts_with("t.mbox#1=Subject: one\n\nbody\nFrom - \n"))
+      << got[0];
+  EXPECT_EQ(got[1], "t.mbox#2=Subject: two\n");
+}
+
 TEST_F(FileSourceTest, EmlWithEnvelopeLineIsOneMessage) {
   // A saved bounce: envelope line, and a quoted unescaped From_ line.
   std::string bounce =
@@ -122,9 +136,10 @@ TEST_F(FileSourceTest, ErrorsArePerItem) {
   Write("z.eml", "Z");
   fs::create_symlink(root_ / "missing", root_ / "m.eml");  // dangling
   Write("box.mbox",
-        "From x\nSubject: small\n\n"
-        "From y\n" +
-            std::string(200, 'y') + "\nFrom z\nSubject: ok\n");
+        "From x Mon Jan  1 00:00:00 2024\nSubject: small\n\n"
+        "From y Mon Jan  1 00:00:01 2024\n" +
+            std::string(200, 'y') +
+            "\n\nFrom z Mon Jan  1 00:00:02 2024\nSubject: ok\n");
   FileSourceOptions opt;
   opt.max_item_bytes = 50;
   EXPECT_EQ(Run(root_, opt),

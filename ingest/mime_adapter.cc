@@ -156,6 +156,9 @@ void FillHeaderFields(const HeaderBlock& hb, core::Message* m) {
 }
 
 // A text part kept for later decoding (HTML only used when no plain text).
+// Inline text/plain parts after the first that are added to the text.
+constexpr size_t kMaxExtraTextParts = 16;
+
 struct TextCandidate {
   std::string_view body;
   std::string cte;
@@ -278,6 +281,14 @@ class Walker {
       }
     }
     if (pick != nullptr) SetText(*pick, pick == &html_);
+    if (pick == &plain_) {
+      for (const TextCandidate& c : more_plain_) {
+        std::string more =
+            CrLfToLf(DecodeToUtf8(DecodeBody(c.body, c.cte), c.charset));
+        m_->text += "\n\n";
+        m_->text += more;
+      }
+    }
     if (m_->delivery_status && !m_->original_headers.empty() &&
         m_->delivery_status->original_message_id.empty()) {
       m_->delivery_status->original_message_id = original_id_;
@@ -438,6 +449,15 @@ class Walker {
     }
     // The first part with text wins; a blank one only until a part with
     // text turns up (broken nesting often leaves empty text parts).
+    if (slot == &plain_ && plain_.set && !IsBlank(plain_.body) &&
+        !IsBlank(body) && more_plain_.size() < kMaxExtraTextParts) {
+      // A further inline text/plain part (a gateway notice, a second
+      // message body): mail clients show it below the first, so the text
+      // that classification reads includes it.
+      const std::string* cs = ct.Get("charset");
+      more_plain_.push_back({body, cte, cs != nullptr ? *cs : "", true});
+      return core::Ok();
+    }
     if (slot != nullptr &&
         (!slot->set || (IsBlank(slot->body) && !IsBlank(body)))) {
       slot->body = body;
@@ -502,6 +522,7 @@ class Walker {
   core::Message* m_;
   size_t part_count_ = 1;  // the top-level entity
   TextCandidate plain_;
+  std::vector<TextCandidate> more_plain_;  // later inline text/plain parts
   TextCandidate html_;
   TextCandidate other_text_;
   std::string original_id_;

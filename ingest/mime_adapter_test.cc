@@ -228,6 +228,13 @@ TEST(MimeAdapterTest, BodyTextChoice) {
        "Content-Type: multipart/alternative; boundary=s\n\n--s\n"
        "Content-Type: text/plain\n\nhello\n--s--\n",
        "hello", false, 0},
+      {"a second inline text/plain part is shown below the first",
+       "From: a@x.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+       "Content-Type: text/plain\n\nbody\n--b\n"
+       "Content-Type: text/plain; name=message.txt\n"
+       "Content-Disposition: inline; filename=message.txt\n\n"
+       "gateway notice\n--b--\n",
+       "body\n\ngateway notice", false, 1},
       {"closing boundary before any part",
        "From: a@x.org\nContent-Type: multipart/alternative; boundary=b\n\n"
        "--x\nbroken\n--b--\n",

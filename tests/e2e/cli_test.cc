@@ -23,7 +23,7 @@ struct RunResult {
 
 // Runs `args` (a shell-quoted string) with the inboxd binary; collects
 // stdout and stderr separately.
-RunResult Run(const std::string& args) {
+RunResult RunInboxd(const std::string& args) {
   fs::path err_file =
       fs::temp_directory_path() /
       ("inboxd-cli-test-" + std::to_string(::getpid()) + ".err");
@@ -61,19 +61,19 @@ std::vector<nlohmann::json> JsonLines(const std::string& out) {
 const std::string kSrc = INBOXD_SOURCE_DIR;
 
 TEST(CliTest, VersionPrintsName) {
-  RunResult r = Run("--version");
+  RunResult r = RunInboxd("--version");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("inboxd "), std::string::npos) << r.out;
 }
 
 TEST(CliTest, UnknownSubcommandIsUsageError) {
-  EXPECT_EQ(Run("frobnicate").status, 2);
+  EXPECT_EQ(RunInboxd("frobnicate").status, 2);
 }
 
 TEST(CliTest, ExampleConfigsAreValid) {
   for (const char* f :
        {"/config/inboxd.example.toml", "/examples/inboxd.toml"}) {
-    RunResult r = Run("check-config " + kSrc + f);
+    RunResult r = RunInboxd("check-config " + kSrc + f);
     EXPECT_EQ(r.status, 0) << f << ": " << r.err;
   }
 }
@@ -93,13 +93,13 @@ TEST(CliTest, BadConfigNamesFileLineAndKeyAndExits2) {
                         "username = \"support\"\n"
                         "password_file = \"/etc/inboxd/support.pass\"\n"
                         "time_zone = \"Europe/Berlin\"\n";
-  RunResult r = Run("check-config " + bad.string());
+  RunResult r = RunInboxd("check-config " + bad.string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad.toml:6:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("imap_url"), std::string::npos) << r.err;
 
   std::ofstream(bad) << "[state]\ndri = \"/tmp/x\"\n";
-  r = Run("check-config " + bad.string());
+  r = RunInboxd("check-config " + bad.string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad.toml:2:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("dri"), std::string::npos) << r.err;
@@ -107,7 +107,7 @@ TEST(CliTest, BadConfigNamesFileLineAndKeyAndExits2) {
 }
 
 TEST(CliTest, ConfigShowMasksNothingSecretAndIsValidToml) {
-  RunResult r = Run("config show " + kSrc + "/config/inboxd.example.toml");
+  RunResult r = RunInboxd("config show " + kSrc + "/config/inboxd.example.toml");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("[[mailbox]]"), std::string::npos);
   EXPECT_NE(r.out.find("ack_window"), std::string::npos);
@@ -115,7 +115,7 @@ TEST(CliTest, ConfigShowMasksNothingSecretAndIsValidToml) {
 
 // The bundled sample mail: what inboxd must decide for each file.
 TEST(CliTest, ReplayJsonDecidesSampleMail) {
-  RunResult r = Run("replay --json --config " + kSrc +
+  RunResult r = RunInboxd("replay --json --config " + kSrc +
                     "/examples/inboxd.toml " + kSrc + "/examples/mail");
   ASSERT_EQ(r.status, 0) << r.err;
   auto lines = JsonLines(r.out);
@@ -153,9 +153,15 @@ TEST(CliTest, ReplayJsonDecidesSampleMail) {
     ASSERT_TRUE(by_file.count(w.file));
     const auto& j = by_file[w.file];
     EXPECT_EQ(j["kind"], w.kind);
-    if (w.cls != nullptr) EXPECT_EQ(j["class"], w.cls);
-    if (w.thread != nullptr) EXPECT_EQ(j["thread"], w.thread);
-    if (w.language != nullptr) EXPECT_EQ(j["language"], w.language);
+    if (w.cls != nullptr) {
+      EXPECT_EQ(j["class"], w.cls);
+    }
+    if (w.thread != nullptr) {
+      EXPECT_EQ(j["thread"], w.thread);
+    }
+    if (w.language != nullptr) {
+      EXPECT_EQ(j["language"], w.language);
+    }
     EXPECT_EQ(j["ack"], w.ack);
     EXPECT_EQ(j["quarantined"], false);
     EXPECT_TRUE(j["error"].is_null());
@@ -176,7 +182,7 @@ TEST(CliTest, ReplayJsonDecidesSampleMail) {
 }
 
 TEST(CliTest, ReplayOfMissingPathFails) {
-  RunResult r = Run("replay --json /nonexistent/inboxd/path");
+  RunResult r = RunInboxd("replay --json /nonexistent/inboxd/path");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("/nonexistent/inboxd/path"), std::string::npos) << r.err;
 }
@@ -194,7 +200,7 @@ TEST(CliTest, ReplayCorpusPrintsOneObjectPerMessage) {
     if (name == "labels.csv" || name == "README.md" || name[0] == '.') continue;
     ++files;
   }
-  RunResult r = Run("replay --json " + corpus);
+  RunResult r = RunInboxd("replay --json " + corpus);
   ASSERT_EQ(r.status, 0) << r.err.substr(0, 2000);
   auto lines = JsonLines(r.out);
   EXPECT_EQ(lines.size(), files);
