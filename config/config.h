@@ -87,6 +87,10 @@ struct Deadline {
 struct Deadlines {
   std::map<std::string, std::vector<Deadline>> by_class;
   Seconds delay_notice_before{4 * 3600};  // D9: warn this long before due
+  // Deadlines (matched by id or by name) that an agent's reply sent as the
+  // shared mailbox (Sent folder, or a CC/BCC copy) meets. D6 "resolve" and D7
+  // "followup" need more than a reply, so they are not in the default.
+  std::vector<std::string> met_by_agent_reply = {"ack", "answer", "receipt"};
 
   bool operator==(const Deadlines&) const = default;
 };
