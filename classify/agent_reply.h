@@ -1,0 +1,82 @@
+// agent_reply.h: what an agent's reply sent as a shared mailbox means for its
+// ticket (POLICY C1 copies in the Sent folder or CC/BCC, C5, A1).
+//
+// Does: finds POLICY C5 forbidden phrases in what the agent wrote (quotes and
+// signature stripped, so a quoted customer text is not held against the
+// agent); records the reply on its ticket: event "agent.reply" (actor = the
+// agent), event "agent.reply.flagged" for a manager when a forbidden phrase
+// was used, the ticket's answer deadlines (config
+// deadlines.met_by_agent_reply) met, and status open -> answered. Every step
+// is idempotent, so a crash at any point is repaired by running it again.
+// Does not: classify, find the ticket (the processor does), record the
+// message's decision (the processor's last step), or send anything.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "store/store.h"
+
+namespace inboxd::classify {
+
+// How much of a reply's text is scanned for forbidden phrases.
+inline constexpr size_t kAgentReplyScanBytes = 64u << 10;
+
+// The phrases agent replies are checked against: the responder's built-in
+// multilingual list (responder::BuiltinForbiddenPhrases) plus
+// config.templates.forbidden_phrases; trimmed, empty ones dropped, each once.
+std::vector<std::string> AgentReplyForbiddenPhrases(
+    const config::Config& config);
+
+// Returns the phrases of `phrases` found in `text` (each at most once, in list
+// order). Matching: only the part the sender wrote (classify::StripQuoted,
+// then StripSignature), at most kAgentReplyScanBytes; ASCII case-insensitive;
+// Persian letters folded (ي→ی, ك→ک) and ZWNJ removed on both sides; a phrase
+// that begins (ends) with an ASCII letter or digit must begin (end) at a word
+// boundary, so "whatever" does not match "somewhatever". Never fails.
+std::vector<std::string> FindForbiddenPhrases(
+    std::string_view text, const std::vector<std::string>& phrases);
+
+// Appends `event` unless an event of the same type already exists for
+// event.message_row (which must be > 0), so a re-run after a crash does not
+// write it twice. Returns true when it appended. Errors: the store's.
+core::Result<bool> AppendEventOnce(store::Store& store,
+                                   const store::EventIn& event);
+
+// True when `deadline` (by id, e.g. "D2", or by name, e.g. "answer") is listed
+// in config.deadlines.met_by_agent_reply.
+bool MetByAgentReply(const store::Deadline& deadline,
+                     const config::Config& config);
+
+struct AgentReply {
+  int64_t message_row = 0;  // the reply (messages row id)
+  int64_t ticket_id = 0;    // 0: no ticket found (events only)
+  std::string ticket_tag;   // "S-1000", for the event data ("" when none)
+  std::string mailbox;      // the shared mailbox it was sent as
+  std::string agent;        // the From address, lower case
+  core::TimePoint at;       // when it was sent (INTERNALDATE of the copy)
+  std::vector<std::string> flagged;  // FindForbiddenPhrases' result
+};
+
+struct AgentReplyOutcome {
+  std::vector<std::string> deadlines_met;     // ids set to met now
+  std::vector<std::string> deadlines_missed;  // ids answered after due_at
+  bool answered = false;  // status moved open -> answered now
+};
+
+// Records `reply` as described at the top of this file. Deadlines: each open
+// or notified deadline that MetByAgentReply becomes met at reply.at, or
+// missed when reply.at is after its due time (a late answer stays visible).
+// A closed or already answered ticket keeps its status.
+// Errors: the store's (kUnavailable: retry later; kNotFound: the ticket
+// vanished). `store` is not owned.
+core::Result<AgentReplyOutcome> RecordAgentReply(store::Store& store,
+                                                 const config::Config& config,
+                                                 const AgentReply& reply);
+
+}  // namespace inboxd::classify

@@ -1,0 +1,520 @@
+#include "classify/processor.h"
+
+#include <algorithm>
+#include <climits>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "classify/agent_reply.h"
+#include "classify/thread.h"
+#include "core/text.h"
+#include "ingest/mime_adapter.h"
+
+namespace inboxd::classify {
+namespace {
+
+using core::Error;
+using core::Fail;
+
+// Where a message counts: the first incoming location, else the first
+// location (a Sent folder).
+struct Placement {
+  std::string mailbox;
+  std::string folder;
+  store::Role role = store::Role::kIncoming;
+  uint32_t uid_validity = 0;
+  core::TimePoint arrived_at;
+};
+
+Placement Place(const store::StoredMessage& m) {
+  const store::MessageLocation* chosen = nullptr;
+  for (const store::MessageLocation& loc : m.locations) {
+    if (loc.role == store::Role::kIncoming) {
+      chosen = &loc;
+      break;
+    }
+  }
+  if (chosen == nullptr && !m.locations.empty()) chosen = &m.locations[0];
+  if (chosen == nullptr) return {"", "", m.role, 0, m.arrived_at};
+  return {chosen->mailbox, chosen->folder, chosen->role, chosen->uid_validity,
+          chosen->arrived_at};
+}
+
+const config::Mailbox* FindMailbox(const config::Config& config,
+                                   const std::string& name) {
+  for (const config::Mailbox& m : config.mailboxes) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+// classify.ticket_prefix[mailbox], else the mailbox name upper-cased with
+// everything but letters and digits dropped ("support" -> "SUPPORT").
+std::string TicketPrefix(const config::Config& config,
+                         const std::string& mailbox) {
+  auto it = config.classify.ticket_prefix.find(mailbox);
+  if (it != config.classify.ticket_prefix.end() && !it->second.empty()) {
+    return it->second;
+  }
+  std::string p;
+  for (char c : mailbox) {
+    if ((c >= 'a' && c <= 'z')) {
+      p.push_back(static_cast<char>(c - 'a' + 'A'));
+    } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      p.push_back(c);
+    }
+  }
+  return p.empty() ? std::string("T") : p;
+}
+
+std::string CleanAddress(std::string_view addr) {
+  return core::SanitizeUtf8(core::AsciiLower(core::Trim(addr)));
+}
+
+// Reply-To (first non-empty) or From, lower case.
+std::string CustomerAddress(const core::Message& msg) {
+  for (const core::Address& a : msg.reply_to) {
+    if (!a.empty()) return CleanAddress(a.addr);
+  }
+  return CleanAddress(msg.from.addr);
+}
+
+bool SameAddress(std::string_view a, std::string_view b) {
+  return !a.empty() && core::IEquals(core::Trim(a), core::Trim(b));
+}
+
+// True when To or Cc names someone who is neither a shared mailbox (address
+// or alias) nor an agent: the message went to a customer.
+bool HasExternalRecipient(const core::Message& msg,
+                          const config::Config& config) {
+  for (const auto* list : {&msg.to, &msg.cc}) {
+    for (const core::Address& a : *list) {
+      if (a.empty()) continue;
+      bool internal = false;
+      for (const config::Mailbox& m : config.mailboxes) {
+        if (SameAddress(a.addr, m.address)) internal = true;
+        for (const std::string& alias : m.aliases) {
+          if (SameAddress(a.addr, alias)) internal = true;
+        }
+      }
+      for (const config::Agent& agent : config.agents) {
+        if (SameAddress(a.addr, agent.address)) internal = true;
+      }
+      const std::string domain = a.Domain();
+      for (const std::string& d : config.classify.agent_domains) {
+        if (!domain.empty() && core::IEquals(domain, d)) internal = true;
+      }
+      if (!internal) return true;
+    }
+  }
+  return false;
+}
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ReasonsJson(const std::vector<std::string>& reasons) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const std::string& r : reasons) j.push_back(core::SanitizeUtf8(r));
+  return Dump(j);
+}
+
+store::DecisionRow BaseRow(const Decision& d) {
+  store::DecisionRow row;
+  row.kind = std::string(KindName(d.kind));
+  row.cls = d.cls;
+  row.thread = d.followup ? "followup" : "new";
+  row.language = d.language;
+  row.ack = false;
+  return row;
+}
+
+// The store id of a ticket the classifier named; 0 when there is none or
+// the store does not have it.
+core::Result<int64_t> TicketIdOf(store::Store& store,
+                                 const std::optional<TicketRef>& ref) {
+  if (!ref || ref->number == 0 || ref->prefix.empty()) return 0;
+  auto t = store.FindTicketByTag(ref->prefix, ref->number);
+  if (t) return t->id;
+  if (t.error().code == core::Code::kNotFound) return 0;
+  return Fail(t.error());
+}
+
+store::TicketIn NewTicket(const config::Config& config,
+                          const core::Message& msg, const Decision& d,
+                          const Placement& place, int64_t first_message) {
+  store::TicketIn in;
+  in.mailbox = place.mailbox;
+  in.prefix = TicketPrefix(config, place.mailbox);
+  in.customer = CustomerAddress(msg);
+  in.subject = core::SanitizeUtf8(msg.subject);
+  in.normalized_subject = core::SanitizeUtf8(NormalizeSubject(msg.subject));
+  in.cls = d.cls;
+  in.language = d.language;
+  in.opened_at = place.arrived_at;
+  in.first_message = first_message;
+  return in;
+}
+
+// The "no ack: ..." reason when the message arrived before the ack window
+// of its mailbox's first sync; std::nullopt when an ack may be sent.
+core::Result<std::optional<std::string>> AckWindowRefusal(
+    store::Store& store, const core::Clock& clock, const Placement& place,
+    const config::Mailbox* mailbox) {
+  // Replayed from files: no first sync to protect.
+  if (place.uid_validity == 0) return std::optional<std::string>();
+  const config::Seconds window =
+      mailbox ? mailbox->ack_window : config::Mailbox{}.ack_window;
+  auto checkpoints = store.ListCheckpoints();
+  if (!checkpoints) return Fail(checkpoints.error());
+  // No checkpoint yet (ingest creates it before fetching, so this is a
+  // race at most): the first sync is now, as ingest assumes.
+  core::TimePoint first = clock.Now();
+  for (const store::Checkpoint& cp : *checkpoints) {
+    if (cp.mailbox == place.mailbox && cp.first_seen_at < first) {
+      first = cp.first_seen_at;
+    }
+  }
+  if (place.arrived_at + window >= first) return std::optional<std::string>();
+  return std::optional<std::string>(
+      "no ack: arrived " + core::FormatUtc(place.arrived_at) +
+      ", before the ack window of the first sync (first sync " +
+      core::FormatUtc(first) + ", ack_window " +
+      std::to_string(window.count()) + "s)");
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Processor>> Processor::Create(
+    const config::Config& config, store::Store* store,
+    const core::Clock* clock) {
+  INBOXD_CHECK(store != nullptr);
+  INBOXD_CHECK(clock != nullptr);
+  auto classifier = Classifier::Create(config);
+  if (!classifier) return Fail(classifier.error());
+  std::unique_ptr<Processor> p(new Processor());
+  p->config_ = config;
+  p->store_ = store;
+  p->clock_ = clock;
+  p->classifier_ = std::move(*classifier);
+  p->threads_ = std::make_unique<StoreThreadLookup>(store);
+  p->forbidden_phrases_ = AgentReplyForbiddenPhrases(config);
+  p->our_domains_ = OurMessageIdDomains(config);
+  return p;
+}
+
+core::Result<ProcessReport> Processor::ProcessPending(size_t max) {
+  ProcessReport report;
+  if (max == 0) return report;
+  auto pending = store_->ListUnprocessed(
+      static_cast<int>(std::min<size_t>(max, static_cast<size_t>(INT_MAX))));
+  if (!pending) return Fail(pending.error().Wrap("process pending"));
+  for (const store::UnprocessedMessage& p : *pending) {
+    auto st = ProcessOne(p, &report);
+    if (st) continue;
+    Error e = st.error().Wrap("process message " + std::to_string(p.id));
+    if (e.code == core::Code::kUnavailable) return Fail(e);
+    // Stop here: a later message of the same thread must not be decided
+    // before this one (it would open a second ticket). The next run retries;
+    // the poison rule quarantines a message that keeps failing.
+    report.errors.push_back(e.ToString());
+    break;
+  }
+  return report;
+}
+
+// The per-message steps. Each branch ends with the one store call that moves
+// the message out of "stored" (RecordDecision*, MarkQuarantined); what comes
+// before it is idempotent.
+core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
+                                   ProcessReport* report) {
+  const int64_t row = pending.id;
+
+  // Poison rule: two parses begun and never finished.
+  if (pending.parse_attempts >= kPoisonAttempts) {
+    if (auto st = store_->MarkQuarantined(row, std::string(kPoisonReason));
+        !st) {
+      return st;
+    }
+    ++report->quarantined;
+    ++report->processed;
+    return core::Ok();
+  }
+  if (auto n = store_->BeginParse(row); !n) return Fail(n.error());
+  auto stored = store_->GetMessage(row);
+  if (!stored) return Fail(stored.error());
+
+  const Placement place = Place(*stored);
+  const config::Mailbox* mailbox = FindMailbox(config_, place.mailbox);
+  Context ctx;
+  ctx.mailbox = mailbox;
+  ctx.folder = place.role == store::Role::kSent ? FolderRole::kSent
+                                                : FolderRole::kIncoming;
+  ctx.threads = threads_.get();
+  ctx.now = clock_->Now();
+
+  core::Result<core::Message> parsed =
+      stored->truncated
+          ? core::Result<core::Message>(Fail(Error::DataLoss(
+                "only the header block is stored (message over the size "
+                "limit)")))
+          : ingest::ParseMessage(stored->raw, config_.limits);
+  if (!parsed) {
+    // ---------------------------------------------------- quarantine
+    const std::string reason = parsed.error().message;
+    if (place.role == store::Role::kIncoming) {
+      core::Message headers =
+          ingest::ParseHeadersBestEffort(stored->raw, config_.limits);
+      auto d = classifier_->Classify(headers, ctx);
+      if (!d) return Fail(d.error());
+      // No From: nobody to answer; the quarantine record is the trail.
+      if (d->kind == Kind::kHuman && d->sender_role == SenderRole::kCustomer &&
+          !headers.from.empty()) {
+        // The ticket: the one this message (same Message-ID) or its thread
+        // is on, one an interrupted earlier run opened for it, or a new one.
+        int64_t ticket_id = 0;
+        if (!headers.message_id.empty()) {
+          auto t = store_->FindTicketByMessageId(headers.message_id);
+          if (t) {
+            ticket_id = t->id;
+          } else if (t.error().code != core::Code::kNotFound) {
+            return Fail(t.error());
+          }
+        }
+        if (ticket_id == 0 && d->followup) {
+          auto t = TicketIdOf(*store_, d->ticket);
+          if (!t) return Fail(t.error());
+          ticket_id = *t;
+        }
+        if (ticket_id != 0) {
+          auto a = store_->AttachMessageToTicket(ticket_id, row);
+          if (!a) return Fail(a.error());
+        } else {
+          store::EventFilter f;
+          f.message_row = row;
+          f.type = "ticket.created";
+          f.limit = 1;
+          auto earlier = store_->ListEvents(f);
+          if (!earlier) return Fail(earlier.error());
+          if (!earlier->empty()) {
+            ticket_id = earlier->front().ticket_id;
+          } else {
+            auto t = store_->CreateTicket(
+                NewTicket(config_, headers, *d, place, row));
+            if (!t) return Fail(t.error());
+            ticket_id = t->id;
+            ++report->new_tickets;
+          }
+        }
+        std::vector<std::string> reasons = d->reasons;
+        std::erase_if(reasons, [](const std::string& r) {
+          return r.starts_with("ack: ");
+        });
+        reasons.push_back("no ack: quarantined (" + reason + ")");
+        nlohmann::json data = {
+            {"kind", KindName(d->kind)},
+            {"thread", d->followup ? "followup" : "new"},
+            {"ack", false},
+            {"reason", "quarantined"},
+            {"error", core::SanitizeUtf8(reason)},
+            {"reasons", nlohmann::json::parse(ReasonsJson(reasons))}};
+        store::EventIn ev{.type = "message.quarantine_triage",
+                          .mailbox = place.mailbox,
+                          .ticket_id = ticket_id,
+                          .message_row = row,
+                          .actor = "inboxd",
+                          .data = Dump(data)};
+        if (auto r = AppendEventOnce(*store_, ev); !r) return Fail(r.error());
+      }
+    }
+    if (auto st = store_->MarkQuarantined(row, reason); !st) return st;
+    ++report->quarantined;
+    ++report->processed;
+    return core::Ok();
+  }
+
+  const core::Message& msg = *parsed;
+  auto decided = classifier_->Classify(msg, ctx);
+  if (!decided) return Fail(decided.error());
+  const Decision& d = *decided;
+  store::DecisionRow out = BaseRow(d);
+  std::vector<std::string> reasons = d.reasons;
+  const bool sent = place.role == store::Role::kSent;
+
+  // ------------------------------------------------------ automatic mail
+  // (and our own messages, e.g. the copy of an ack in the Sent folder).
+  if (d.kind != Kind::kHuman || d.sender_role == SenderRole::kSelf) {
+    if (d.kind == Kind::kBounce && !d.bounced_message_id.empty()) {
+      const bool ours = IsOurMessageId(d.bounced_message_id, our_domains_);
+      int64_t ticket_id = 0;
+      std::string tag;
+      auto t = store_->FindTicketByMessageId(d.bounced_message_id);
+      if (t) {
+        ticket_id = t->id;
+        tag = t->Tag();
+      } else if (t.error().code != core::Code::kNotFound) {
+        return Fail(t.error());
+      }
+      if (ours || ticket_id != 0) {
+        nlohmann::json data = {{"bounced_message_id", d.bounced_message_id},
+                               {"ours", ours},
+                               {"ticket", tag}};
+        if (msg.delivery_status) {
+          data["action"] = msg.delivery_status->action;
+          data["status"] = msg.delivery_status->status;
+          data["final_recipient"] = msg.delivery_status->final_recipient;
+        }
+        store::EventIn ev{
+            .type = ours ? "outbox.bounced" : "ticket.reply_bounced",
+            .mailbox = place.mailbox,
+            .ticket_id = ticket_id,
+            .message_row = row,
+            .actor = "inboxd",
+            .data = Dump(data)};
+        if (auto r = AppendEventOnce(*store_, ev); !r) return Fail(r.error());
+        reasons.push_back(
+            std::string(ours ? "outbox.bounced" : "ticket.reply_bounced") +
+            (tag.empty() ? "" : " on " + tag));
+      }
+    }
+    out.reasons_json = ReasonsJson(reasons);
+    if (auto st = store_->RecordDecision(row, out); !st) return st;
+    ++report->automatic;
+    ++report->processed;
+    return core::Ok();
+  }
+
+  // -------------------------------------------------------- agent mail
+  if (sent || d.sender_role == SenderRole::kAgent) {
+    auto ticket_id = TicketIdOf(*store_, d.ticket);
+    if (!ticket_id) return Fail(ticket_id.error());
+    const bool to_customer = HasExternalRecipient(msg, config_);
+    if (to_customer && (sent || d.followup)) {
+      AgentReply reply;
+      reply.message_row = row;
+      reply.ticket_id = *ticket_id;
+      reply.ticket_tag =
+          *ticket_id != 0 && d.ticket ? d.ticket->ToString() : "";
+      reply.mailbox = place.mailbox;
+      reply.agent = CleanAddress(msg.from.addr);
+      reply.at = place.arrived_at;
+      reply.flagged = FindForbiddenPhrases(msg.text, forbidden_phrases_);
+      auto outcome = RecordAgentReply(*store_, config_, reply);
+      if (!outcome) return Fail(outcome.error());
+      std::string line = "agent reply by " + core::Printable(reply.agent);
+      line += reply.ticket_tag.empty() ? " (no ticket found)"
+                                       : " on " + reply.ticket_tag;
+      if (!outcome->deadlines_met.empty()) {
+        line += "; met";
+        for (const std::string& id : outcome->deadlines_met) line += " " + id;
+      }
+      if (!outcome->deadlines_missed.empty()) {
+        line += "; answered late";
+        for (const std::string& id : outcome->deadlines_missed) {
+          line += " " + id;
+        }
+      }
+      if (outcome->answered) line += "; status answered";
+      reasons.push_back(line);
+      for (const std::string& p : reply.flagged) {
+        reasons.push_back("agent.reply.flagged: forbidden phrase '" + p +
+                          "' (POLICY C5)");
+      }
+      ++report->agent_replies;
+    } else {
+      reasons.push_back(
+          to_customer
+              ? "agent message that starts no thread: no ticket opened"
+              : "agent message without a customer recipient: not an answer");
+    }
+    out.ticket_id = *ticket_id;
+    out.reasons_json = ReasonsJson(reasons);
+    if (auto st = store_->RecordDecision(row, out); !st) return st;
+    ++report->processed;
+    return core::Ok();
+  }
+
+  // ----------------------------------------------------- customer mail
+  // The same message already on a ticket (a copy delivered to another
+  // mailbox with its own trace headers): it joins that ticket.
+  if (!msg.message_id.empty()) {
+    auto t = store_->FindTicketByMessageId(msg.message_id);
+    if (t) {
+      std::erase_if(
+          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
+      reasons.push_back("thread duplicate: same Message-ID as a message on " +
+                        t->Tag() + " (delivered to more than one mailbox)");
+      reasons.push_back("no ack: " + t->Tag() + " exists already");
+      out.thread = "duplicate";
+      out.ticket_id = t->id;
+      out.reasons_json = ReasonsJson(reasons);
+      if (auto st = store_->RecordDecision(row, out); !st) return st;
+      ++report->duplicates;
+      ++report->processed;
+      return core::Ok();
+    }
+    if (t.error().code != core::Code::kNotFound) return Fail(t.error());
+  }
+
+  if (d.followup) {
+    auto ticket_id = TicketIdOf(*store_, d.ticket);
+    if (!ticket_id) return Fail(ticket_id.error());
+    const std::string tag = d.ticket ? d.ticket->ToString() : "";
+    nlohmann::json data = {{"ticket", tag},
+                           {"found", *ticket_id != 0},
+                           {"customer", CustomerAddress(msg)}};
+    store::EventIn ev{.type = "ticket.followup",
+                      .mailbox = place.mailbox,
+                      .ticket_id = *ticket_id,
+                      .message_row = row,
+                      .actor = "inboxd",
+                      .data = Dump(data)};
+    if (auto r = AppendEventOnce(*store_, ev); !r) return Fail(r.error());
+    if (*ticket_id != 0) {
+      // The customer wrote again: an answered ticket needs an answer again.
+      auto ticket = store_->GetTicket(*ticket_id);
+      if (!ticket) return Fail(ticket.error());
+      if (ticket->status == store::TicketStatus::kAnswered) {
+        auto st = store_->SetTicketStatus(
+            *ticket_id, store::TicketStatus::kOpen, CustomerAddress(msg));
+        if (!st) return st;
+        reasons.push_back("ticket " + tag + " reopened: the customer wrote");
+      }
+    } else {
+      reasons.push_back("follow-up of " +
+                        (tag.empty() ? "a message of ours" : tag) +
+                        " that is not in the store: no ticket");
+    }
+    out.ticket_id = *ticket_id;
+    out.reasons_json = ReasonsJson(reasons);
+    if (auto st = store_->RecordDecision(row, out); !st) return st;
+    ++report->followups;
+    ++report->processed;
+    return core::Ok();
+  }
+
+  // A first contact from a customer: a ticket, and an ack when due.
+  bool ack = d.ack;
+  if (ack) {
+    auto refusal = AckWindowRefusal(*store_, *clock_, place, mailbox);
+    if (!refusal) return Fail(refusal.error());
+    if (*refusal) {
+      ack = false;
+      std::erase_if(
+          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
+      reasons.push_back(**refusal);
+    }
+  }
+  out.ack = ack;
+  out.reasons_json = ReasonsJson(reasons);
+  auto ticket = store_->RecordDecisionWithNewTicket(
+      row, NewTicket(config_, msg, d, place, 0), out);
+  if (!ticket) return Fail(ticket.error());
+  ++report->new_tickets;
+  if (ack) ++report->acks_due;
+  ++report->processed;
+  return core::Ok();
+}
+
+}  // namespace inboxd::classify
