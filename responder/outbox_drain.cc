@@ -1,0 +1,374 @@
+// outbox_drain.cc: the transactional outbox's sender (outbox_drain.h).
+#include "responder/outbox_drain.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "responder/planner.h"
+
+namespace inboxd::responder {
+
+namespace {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+
+constexpr std::string_view kAlertKind = "agent_alert";
+
+const config::Mailbox* FindMailbox(const config::Config& config,
+                                   std::string_view name) {
+  for (const config::Mailbox& m : config.mailboxes) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool IsAddress(std::string_view s) {
+  return s.find('@') != std::string_view::npos;
+}
+
+}  // namespace
+
+std::chrono::seconds BackoffDelay(int attempts, std::chrono::seconds initial,
+                                  std::chrono::seconds max) {
+  std::chrono::seconds d = initial;
+  for (int i = 0; i < attempts && d < max; ++i) d *= 2;
+  return std::min(d, max);
+}
+
+Result<std::unique_ptr<OutboxDrain>> OutboxDrain::Create(
+    const config::Config* config, store::Store* store,
+    std::map<std::string, Mailer*, std::less<>> mailers,
+    SentFolder* sent_folder, const TemplateSet* templates, std::string hmac_key,
+    DrainOptions options) {
+  if (config == nullptr || store == nullptr || sent_folder == nullptr ||
+      templates == nullptr) {
+    return Fail(Error::InvalidArgument(
+        "outbox drain: missing config/store/sent folder/templates"));
+  }
+  for (const auto& [name, mailer] : mailers) {
+    if (mailer == nullptr) {
+      return Fail(
+          Error::InvalidArgument("outbox drain: no mailer for " + name));
+    }
+  }
+  if (options.initial_backoff.count() <= 0 ||
+      options.max_backoff < options.initial_backoff ||
+      options.max_age.count() <= 0 || options.max_per_run <= 0) {
+    return Fail(Error::InvalidArgument("outbox drain: bad options"));
+  }
+  std::unique_ptr<OutboxDrain> d(new OutboxDrain());
+  for (const config::Mailbox& m : config->mailboxes) {
+    auto c = MakeComposer(*config, m, hmac_key);
+    if (!c) return Fail(c.error());
+    d->composers_.emplace(m.name, std::move(*c));
+  }
+  d->config_ = config;
+  d->store_ = store;
+  d->mailers_ = std::move(mailers);
+  d->sent_ = sent_folder;
+  d->templates_ = templates;
+  d->options_ = options;
+  return d;
+}
+
+Result<DrainReport> OutboxDrain::DrainOnce(core::TimePoint now) {
+  DrainReport report;
+  FinishUnrecorded(report);
+  Recover(now, report);
+  for (int i = 0; i < options_.max_per_run; ++i) {
+    auto row = store_->ClaimNextDue(now);
+    if (!row) return Fail(row.error().Wrap("outbox drain: claim"));
+    if (!row->has_value()) break;
+    if (!SendRow(**row, now, report)) break;
+  }
+  // Copies still missing from Sent (C1), including older runs' failures.
+  auto missing = store_->ListSentNotAppended();
+  if (!missing) {
+    report.errors.push_back(missing.error().ToString());
+  } else {
+    for (const store::Outgoing& row : *missing) {
+      AppendToSent(row, /*look_first=*/true, report);
+    }
+  }
+  return report;
+}
+
+void OutboxDrain::FinishUnrecorded(DrainReport& report) {
+  for (auto it = unrecorded_.begin(); it != unrecorded_.end();) {
+    auto s = store_->MarkSent(it->first, it->second);
+    if (s || s.error().code == core::Code::kFailedPrecondition) {
+      // kFailedPrecondition: no longer "sending" (e.g. already marked).
+      it = unrecorded_.erase(it);
+    } else {
+      report.errors.push_back(s.error().ToString());
+      ++it;
+    }
+  }
+}
+
+void OutboxDrain::Recover(core::TimePoint now, DrainReport& report) {
+  auto rows = store_->ListInState(store::OutboxState::kSending);
+  if (!rows) {
+    report.errors.push_back(rows.error().Wrap("outbox recovery").ToString());
+    return;
+  }
+  for (const store::Outgoing& row : *rows) {
+    if (unrecorded_.contains(row.id)) continue;  // known sent; MarkSent owed
+    auto found = sent_->ContainsMessageId(row.mailbox, row.message_id);
+    if (!found) {
+      // Cannot tell: never resend blind. Looked up again next run.
+      report.errors.push_back(
+          found.error()
+              .Wrap("outbox recovery <" + core::Printable(row.message_id) + ">")
+              .ToString());
+      continue;
+    }
+    if (*found) {
+      // The server took it before the crash (and the copy is in Sent).
+      auto s = store_->MarkSent(row.id, now);
+      if (!s) {
+        report.errors.push_back(s.error().ToString());
+        continue;
+      }
+      ++report.recovered_from_sent;
+      if (auto a = store_->MarkAppendedToSent(row.id); !a) {
+        report.errors.push_back(a.error().ToString());
+      }
+      continue;
+    }
+    ++report.resent_after_crash;
+    if (!SendRow(row, now, report)) return;
+  }
+}
+
+bool OutboxDrain::SendRow(const store::Outgoing& row, core::TimePoint now,
+                          DrainReport& report) {
+  auto mailer = mailers_.find(row.mailbox);
+  if (mailer == mailers_.end()) {
+    Defer(row, now,
+          Error::FailedPrecondition("no mailer for mailbox " + row.mailbox),
+          report);
+    return true;
+  }
+  auto sent = mailer->second->Send(row.envelope_from, row.recipients, row.raw);
+  if (sent) {
+    RecordSent(row, now, report);
+    return true;
+  }
+  const Error& e = sent.error();
+  switch (e.code) {
+    case core::Code::kFailedPrecondition:  // 5xx: permanent
+      FailRow(row, e.message, now, report);
+      return true;
+    case core::Code::kPermissionDenied:  // AUTH refused: stop this run
+      Defer(row, now, e, report);
+      report.errors.push_back(
+          e.Wrap("outbox drain: mailbox " + row.mailbox).ToString());
+      return false;
+    default:  // kUnavailable (4xx, network) and anything unexpected
+      Defer(row, now, e, report);
+      return true;
+  }
+}
+
+void OutboxDrain::RecordSent(const store::Outgoing& row, core::TimePoint now,
+                             DrainReport& report) {
+  ++report.sent;
+  auto s = store_->MarkSent(row.id, now);
+  if (!s) {
+    // The server has it: never resend. Put the copy in Sent now, so even a
+    // restart (which forgets unrecorded_) finds it there.
+    unrecorded_[row.id] = now;
+    report.errors.push_back(s.error().ToString());
+    if (auto a = sent_->Append(row.mailbox, row.raw); !a) {
+      report.errors.push_back(a.error().ToString());
+    }
+    return;
+  }
+  AppendToSent(row, /*look_first=*/false, report);
+  if (row.kind == "ack" && row.ticket_id > 0) {
+    // POLICY D1 is met by the acknowledgement.
+    auto deadlines = store_->ListDeadlines(row.ticket_id);
+    if (!deadlines) {
+      report.errors.push_back(deadlines.error().ToString());
+      return;
+    }
+    for (const store::Deadline& d : *deadlines) {
+      if (d.name != "ack" || (d.state != store::DeadlineState::kOpen &&
+                              d.state != store::DeadlineState::kNotified)) {
+        continue;
+      }
+      if (auto m = store_->SetDeadlineState(row.ticket_id, d.deadline_id,
+                                            store::DeadlineState::kMet, now);
+          !m) {
+        report.errors.push_back(m.error().ToString());
+      }
+    }
+  }
+}
+
+void OutboxDrain::AppendToSent(const store::Outgoing& row, bool look_first,
+                               DrainReport& report) {
+  const std::string what =
+      "sent copy <" + core::Printable(row.message_id) + ">";
+  bool present = false;
+  if (look_first) {
+    // An earlier APPEND may have landed before MarkAppendedToSent failed.
+    auto found = sent_->ContainsMessageId(row.mailbox, row.message_id);
+    if (!found) {
+      report.errors.push_back(found.error().Wrap(what).ToString());
+      return;
+    }
+    present = *found;
+  }
+  if (!present) {
+    if (auto a = sent_->Append(row.mailbox, row.raw); !a) {
+      report.errors.push_back(a.error().Wrap(what).ToString());
+      return;  // retried via ListSentNotAppended, never a resend
+    }
+  }
+  if (auto m = store_->MarkAppendedToSent(row.id); !m) {
+    report.errors.push_back(m.error().Wrap(what).ToString());
+    return;
+  }
+  ++report.appended;
+}
+
+void OutboxDrain::Defer(const store::Outgoing& row, core::TimePoint now,
+                        const Error& error, DrainReport& report) {
+  if (now - row.created_at >= options_.max_age) {
+    FailRow(row,
+            "gave up after " + std::to_string(options_.max_age.count()) +
+                "s of temporary failures; last: " + error.message,
+            now, report);
+    return;
+  }
+  const core::TimePoint next =
+      now + BackoffDelay(row.attempts, options_.initial_backoff,
+                         options_.max_backoff);
+  if (auto s = store_->MarkDeferred(row.id, next, error.message); !s) {
+    // Left in "sending": the next run's recovery finds it absent from Sent
+    // and sends it again.
+    report.errors.push_back(s.error().ToString());
+    return;
+  }
+  ++report.deferred;
+}
+
+void OutboxDrain::FailRow(const store::Outgoing& row, const std::string& error,
+                          core::TimePoint now, DrainReport& report) {
+  // The alert first: it is idempotent (deterministic Message-ID), so a crash
+  // or store error before MarkFailed repeats the send (another 5xx) and
+  // finds the alert already queued.
+  if (auto a = Alert(row, error, now, report); !a) {
+    report.errors.push_back(a.error().ToString());
+    return;  // still "sending": retried next run
+  }
+  if (auto s = store_->MarkFailed(row.id, error); !s) {
+    report.errors.push_back(s.error().ToString());
+    return;
+  }
+  ++report.failed;
+}
+
+std::pair<std::string, std::string> OutboxDrain::AlertAddress(
+    std::string_view cls) const {
+  auto agent_of_team =
+      [&](std::string_view team) -> std::pair<std::string, std::string> {
+    for (const config::Agent& a : config_->agents) {
+      if (a.team == team || a.name == team) return {a.address, a.name};
+    }
+    return {"", ""};
+  };
+  for (const config::Route& r : config_->routes) {
+    if (r.cls != cls) continue;
+    if (IsAddress(r.escalate_to)) return {r.escalate_to, r.escalate_to};
+    if (IsAddress(r.primary)) return {r.primary, r.primary};
+    if (!r.primary.empty()) return agent_of_team(r.primary);
+  }
+  return {"", ""};
+}
+
+core::Status OutboxDrain::Alert(const store::Outgoing& row,
+                                const std::string& error, core::TimePoint now,
+                                DrainReport& report) {
+  auto audit = [&](const std::string& why) -> core::Status {
+    store::EventIn in;
+    in.type = "agent.alert";
+    in.mailbox = row.mailbox;
+    in.ticket_id = row.ticket_id;
+    in.data = nlohmann::json{
+        {"outbox", row.id},
+        {"kind", row.kind},
+        {"message_id", row.message_id},
+        {"error", core::Printable(error)},
+        {"not_sent",
+         why}}.dump();
+    auto id = store_->AppendEvent(in);
+    if (!id) return Fail(id.error().Wrap("agent.alert"));
+    ++report.alerts_audited;
+    return core::Ok();
+  };
+  if (row.kind.starts_with(kAlertKind)) {
+    return audit("the failed message is itself an alert");
+  }
+  const config::Mailbox* mailbox = FindMailbox(*config_, row.mailbox);
+  auto composer = composers_.find(row.mailbox);
+  if (row.ticket_id <= 0 || mailbox == nullptr ||
+      composer == composers_.end()) {
+    return audit("no ticket or mailbox to alert about");
+  }
+  auto ticket = store_->GetTicket(row.ticket_id);
+  if (!ticket) return Fail(ticket.error().Wrap("agent alert"));
+  auto [to, agent_name] = AlertAddress(ticket->cls);
+  if (to.empty()) return audit("no alert address configured");
+
+  TemplateVars vars = CommonTemplateVars(*config_, *mailbox, *ticket);
+  vars["agent_name"] = agent_name;
+  vars["reason"] = core::StripCrLf(
+      "our " + row.kind + " to " + ticket->customer +
+      " was refused by the mail server: " + core::Printable(error));
+  vars["due_at"] = "";
+  const std::string lang =
+      ReplyLanguage(*templates_, mailbox->language, mailbox->language);
+  auto rendered = templates_->Render(kAlertKind, lang, mailbox->language,
+                                     mailbox->name, ticket->cls, vars);
+  if (!rendered) return Fail(rendered.error().Wrap("agent alert"));
+  ReplySpec spec;
+  spec.ticket_id = ticket->Tag();
+  spec.ticket_tag = vars["ticket_tag"];
+  spec.kind = std::string(kAlertKind) + "-" + std::to_string(row.id);
+  auto mail = composer->second.ComposeNotice(to, spec, *rendered, now);
+  if (!mail) {
+    if (mail.error().code == core::Code::kFailedPrecondition ||
+        mail.error().code == core::Code::kInvalidArgument) {
+      return audit("alert address refused: " + mail.error().message);
+    }
+    return Fail(mail.error().Wrap("agent alert"));
+  }
+  store::OutgoingIn out;
+  out.ticket_id = row.ticket_id;
+  out.kind = std::string(kAlertKind);
+  out.mailbox = row.mailbox;
+  out.message_id = mail->message_id;
+  out.from = mailbox->address;
+  out.recipients = mail->recipients;
+  out.envelope_from = mail->envelope_from;
+  out.raw = std::move(mail->raw);
+  out.reason = "outbox " + std::to_string(row.id) + " failed";
+  auto id = store_->EnqueueOutgoing(out);
+  if (!id) {
+    if (id.error().code == core::Code::kFailedPrecondition &&
+        id.error().message.find("already queued") != std::string::npos) {
+      return core::Ok();  // queued by an earlier attempt
+    }
+    return Fail(id.error().Wrap("agent alert"));
+  }
+  ++report.alerts_queued;
+  return core::Ok();
+}
+
+}  // namespace inboxd::responder

@@ -1,0 +1,482 @@
+// planner.cc: decisions -> deadlines + queued acknowledgements (planner.h).
+#include "responder/planner.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/text.h"
+#include "responder/store_history.h"
+
+namespace inboxd::responder {
+
+namespace {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+
+constexpr std::string_view kProcessedEvent = "message.processed";
+constexpr std::string_view kRefusedEvent = "ack.refused";
+constexpr std::string_view kAckKind = "ack";
+
+// Parses an event's JSON data; a discarded value when it is not JSON.
+nlohmann::json ParseData(const std::string& data) {
+  return nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string HexEncode(const unsigned char* p, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[p[i] >> 4]);
+    out.push_back(kHex[p[i] & 0xf]);
+  }
+  return out;
+}
+
+Result<std::string> ReadKeyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Fail(Error::InvalidArgument("hmac key " + path + ": cannot read"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string key(core::Trim(ss.str()));
+  if (key.empty()) {
+    return Fail(Error::InvalidArgument("hmac key " + path + ": empty"));
+  }
+  return key;
+}
+
+const config::Mailbox* FindMailbox(const config::Config& config,
+                                   std::string_view name) {
+  for (const config::Mailbox& m : config.mailboxes) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+// The first Reply-To address, else From (what Composer::ReplyRecipient
+// would pick), before any validation: the loop guard judges it.
+std::string CandidateRecipient(const core::Message& m) {
+  for (const core::Address& a : m.reply_to) {
+    if (!a.addr.empty()) return a.addr;
+  }
+  return m.from.addr;
+}
+
+}  // namespace
+
+std::string AckReason(int64_t message_row) {
+  return "ack for message " + std::to_string(message_row);
+}
+
+std::string_view AckTemplateFor(std::string_view cls) {
+  if (cls == "quote") return "quote_ack";
+  if (cls == "complaint") return "complaint_receipt";
+  return "ack";
+}
+
+std::string FormatTicketTag(std::string_view format, std::string_view prefix,
+                            int64_t number) {
+  std::string out(format);
+  auto replace = [&](std::string_view key, const std::string& value) {
+    for (size_t p = out.find(key); p != std::string::npos;
+         p = out.find(key, p + value.size())) {
+      out.replace(p, key.size(), value);
+    }
+  };
+  replace("{prefix}", std::string(prefix));
+  replace("{number}", std::to_string(number));
+  return out;
+}
+
+Result<std::string> LoadOrCreateHmacKey(const config::Config& config) {
+  if (!config.responder.hmac_key_file.empty()) {
+    return ReadKeyFile(config.responder.hmac_key_file);
+  }
+  const std::string path =
+      (std::filesystem::path(config.state.dir) / "hmac.key").string();
+  // Create it exclusively: two processes starting at once both end up
+  // reading the one key that won.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    unsigned char bytes[kHmacKeyBytes];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+      ::close(fd);
+      ::unlink(path.c_str());
+      return Fail(Error::Internal("hmac key: RAND_bytes failed"));
+    }
+    const std::string hex = HexEncode(bytes, sizeof bytes) + "\n";
+    const bool ok = ::write(fd, hex.data(), hex.size()) ==
+                        static_cast<ssize_t>(hex.size()) &&
+                    ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) {
+      ::unlink(path.c_str());
+      return Fail(Error::Unavailable("hmac key " + path +
+                                     ": write: " + std::strerror(err)));
+    }
+  } else if (errno != EEXIST) {
+    return Fail(Error::Unavailable("hmac key " + path +
+                                   ": create: " + std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Fail(Error::Unavailable("hmac key " + path +
+                                   ": stat: " + std::strerror(errno)));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Fail(Error::InvalidArgument(
+        "hmac key " + path + ": readable by group or others (chmod 600)"));
+  }
+  return ReadKeyFile(path);
+}
+
+Result<Composer> MakeComposer(const config::Config& config,
+                              const config::Mailbox& mailbox,
+                              const std::string& hmac_key) {
+  ComposerOptions o;
+  o.mailbox_address = mailbox.address;
+  o.message_id_domain = config.responder.message_id_domain;
+  o.hmac_key = hmac_key;
+  o.envelope_sender = config.responder.envelope_sender;
+  o.noreply_regex = config.responder.noreply_regex;
+  for (const config::Mailbox& m : config.mailboxes) {
+    o.own_addresses.push_back(m.address);
+    o.own_addresses.insert(o.own_addresses.end(), m.aliases.begin(),
+                           m.aliases.end());
+  }
+  auto c = Composer::Create(std::move(o));
+  if (!c) return Fail(c.error().Wrap("mailbox " + mailbox.name));
+  return c;
+}
+
+TemplateVars CommonTemplateVars(const config::Config& config,
+                                const config::Mailbox& mailbox,
+                                const store::Ticket& ticket) {
+  auto address_of = [&](std::string_view name) {
+    const config::Mailbox* m = FindMailbox(config, name);
+    return m != nullptr ? m->address : mailbox.address;
+  };
+  return {
+      {"ticket_tag", FormatTicketTag(config.classify.ticket_tag_format,
+                                     ticket.prefix, ticket.number)},
+      {"mailbox_address", mailbox.address},
+      {"mailbox_name", mailbox.name},
+      {"sales_address", address_of("sales")},
+      {"support_address", address_of("support")},
+      {"customer_address", ticket.customer},
+      {"customer_name", ""},
+      {"original_subject", core::StripCrLf(ticket.subject)},
+  };
+}
+
+std::string ReplyLanguage(const TemplateSet& templates, std::string_view wanted,
+                          std::string_view mailbox_language) {
+  const std::vector<std::string> have = templates.Languages();
+  auto has = [&](std::string_view l) {
+    return !l.empty() && std::find(have.begin(), have.end(), l) != have.end();
+  };
+  if (has(wanted)) return std::string(wanted);
+  if (has(mailbox_language)) return std::string(mailbox_language);
+  return "en";
+}
+
+// ------------------------------------------------------------------ Planner
+
+struct Planner::MailboxParts {
+  const config::Mailbox* mailbox;
+  Composer composer;
+  BusinessCalendar calendar;
+};
+
+Planner::~Planner() = default;
+
+Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
+                                                 store::Store* store,
+                                                 const TemplateSet* templates,
+                                                 std::string hmac_key,
+                                                 MessageParser parser,
+                                                 PlannerOptions options) {
+  if (config == nullptr || store == nullptr || templates == nullptr) {
+    return Fail(
+        Error::InvalidArgument("planner: missing config/store/templates"));
+  }
+  if (hmac_key.empty()) {
+    return Fail(Error::InvalidArgument("planner: empty hmac key"));
+  }
+  if (!parser) return Fail(Error::InvalidArgument("planner: no parser"));
+  std::unique_ptr<Planner> p(new Planner());
+  p->config_ = config;
+  p->store_ = store;
+  p->templates_ = templates;
+  p->hmac_key_ = std::move(hmac_key);
+  p->parser_ = std::move(parser);
+  p->options_ = options;
+  for (const config::Mailbox& m : config->mailboxes) {
+    auto composer = MakeComposer(*config, m, p->hmac_key_);
+    if (!composer) return Fail(composer.error());
+    auto calendar =
+        BusinessCalendar::Create(config->business_hours, m.time_zone);
+    if (!calendar) return Fail(calendar.error().Wrap("mailbox " + m.name));
+    p->mailboxes_.emplace(m.name,
+                          std::unique_ptr<MailboxParts>(new MailboxParts{
+                              &m, std::move(*composer), std::move(*calendar)}));
+  }
+  auto guard = LoopGuard::Create(config->responder, config->mailboxes);
+  if (!guard) return Fail(guard.error());
+  p->guard_ = std::make_unique<LoopGuard>(std::move(*guard));
+  return p;
+}
+
+Result<PlanReport> Planner::PlanPending(core::TimePoint now) {
+  store::EventFilter filter;
+  filter.type = std::string(kProcessedEvent);
+  filter.limit = 0;
+  const core::TimePoint window_start = now - options_.lookback;
+  filter.since = std::max(window_start, resolved_at_);
+  auto events = store_->ListEvents(filter);
+  if (!events) return Fail(events.error().Wrap("plan: list decisions"));
+
+  PlanReport report;
+  bool all_resolved = true;  // every event so far in this scan
+  for (const store::Event& e : *events) {
+    if (e.id <= resolved_through_) continue;
+    const nlohmann::json data = ParseData(e.data);
+    const bool ack = data.is_object() && data.contains("ack") &&
+                     data["ack"].is_boolean() && data["ack"].get<bool>();
+    if (ack) {
+      ++report.candidates;
+      auto outcome = PlanOne(e.message_row, now);
+      if (!outcome) {
+        ++report.errors;
+        report.error_messages.push_back(outcome.error().ToString());
+        all_resolved = false;
+      } else if (*outcome == Outcome::kEnqueued) {
+        ++report.enqueued;
+      } else if (*outcome == Outcome::kRefused) {
+        ++report.refused;
+      } else {
+        ++report.already_done;
+      }
+    }
+    if (all_resolved) {
+      resolved_through_ = e.id;
+      resolved_at_ = e.at;
+    }
+  }
+  return report;
+}
+
+Result<bool> Planner::AlreadyResolved(int64_t message_row, int64_t ticket_id,
+                                      core::TimePoint now) {
+  const std::string reason = AckReason(message_row);
+  store::EventFilter f;
+  f.limit = 0;
+  if (ticket_id > 0) {
+    f.ticket_id = ticket_id;  // indexed
+    f.type = "outbox.queued";
+    auto queued = store_->ListEvents(f);
+    if (!queued) return Fail(queued.error());
+    for (const store::Event& e : *queued) {
+      const nlohmann::json d = ParseData(e.data);
+      if (d.is_object() && d.value("kind", "") == kAckKind &&
+          d.value("reason", "") == reason) {
+        return true;
+      }
+    }
+  } else {
+    f.since = now - options_.lookback - std::chrono::hours(24);
+  }
+  f.type = std::string(kRefusedEvent);
+  auto refused = store_->ListEvents(f);
+  if (!refused) return Fail(refused.error());
+  for (const store::Event& e : *refused) {
+    if (e.message_row == message_row) return true;
+  }
+  return false;
+}
+
+Result<Planner::Outcome> Planner::Refuse(const store::Decision& d,
+                                         const std::string& mailbox,
+                                         const std::string& reason) {
+  store::EventIn in;
+  in.type = std::string(kRefusedEvent);
+  in.mailbox = mailbox;
+  in.ticket_id = d.ticket_id;
+  in.message_row = d.message_row;
+  in.data = nlohmann::json{
+      {"reason", core::Printable(reason)},
+      {"kind",
+       d.kind}}.dump();
+  auto id = store_->AppendEvent(in);
+  if (!id) return Fail(id.error().Wrap("plan: audit ack.refused"));
+  return Outcome::kRefused;
+}
+
+Result<core::TimePoint> Planner::SetDeadlines(const store::Ticket& ticket,
+                                              const std::string& cls,
+                                              const BusinessCalendar& calendar,
+                                              core::TimePoint arrived_at) {
+  const auto& by = config_->deadlines.by_class;
+  auto it = by.find(cls);
+  if (it == by.end()) it = by.find("other");
+  auto existing = store_->ListDeadlines(ticket.id);
+  if (!existing) return Fail(existing.error());
+  std::optional<core::TimePoint> latest;
+  if (it != by.end()) {
+    for (const config::Deadline& dl : it->second) {
+      std::optional<core::TimePoint> due;
+      for (const store::Deadline& have : *existing) {
+        if (have.deadline_id == dl.id) due = have.due_at;
+      }
+      if (!due) {
+        auto at = calendar.DueAt(arrived_at, dl);
+        if (!at) return Fail(at.error().Wrap("deadline " + dl.id));
+        store::DeadlineIn in;
+        in.deadline_id = dl.id;
+        in.name = dl.name;
+        in.due_at = *at;
+        if (auto s = store_->SetDeadline(ticket.id, in); !s) {
+          return Fail(s.error());
+        }
+        due = *at;
+      }
+      if (!latest || *due > *latest) latest = due;
+    }
+  }
+  if (!latest) {
+    // No deadline configured for the class at all: promise POLICY D1.
+    config::Deadline d1{
+        .id = "D1", .name = "ack", .within = std::chrono::hours(2)};
+    auto at = calendar.DueAt(arrived_at, d1);
+    if (!at) return Fail(at.error());
+    latest = *at;
+  }
+  return *latest;
+}
+
+Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
+                                          core::TimePoint now) {
+  const std::string what =
+      "plan ack for message " + std::to_string(message_row);
+  auto decision = store_->GetDecision(message_row);
+  if (!decision) return Fail(decision.error().Wrap(what));
+  const store::Decision& d = *decision;
+  if (!d.ack) return Outcome::kAlreadyDone;  // the event and row disagree
+  auto done = AlreadyResolved(message_row, d.ticket_id, now);
+  if (!done) return Fail(done.error().Wrap(what));
+  if (*done) return Outcome::kAlreadyDone;
+  if (d.ticket_id <= 0) return Refuse(d, "", "decision has no ticket");
+
+  auto ticket = store_->GetTicket(d.ticket_id);
+  if (!ticket) return Fail(ticket.error().Wrap(what));
+  auto mb = mailboxes_.find(ticket->mailbox);
+  if (mb == mailboxes_.end()) {
+    // Transient on purpose: the mailbox may come back with the config.
+    return Fail(Error::FailedPrecondition(
+        what + ": mailbox '" + ticket->mailbox + "' is not configured"));
+  }
+  MailboxParts& parts = *mb->second;
+  const config::Mailbox& mailbox = *parts.mailbox;
+
+  auto stored = store_->GetMessage(message_row);
+  if (!stored) return Fail(stored.error().Wrap(what));
+  auto message = parser_(stored->raw);
+  if (!message) {
+    // The parser is deterministic: this will not get better.
+    return Refuse(
+        d, mailbox.name,
+        "original message cannot be parsed: " + message.error().message);
+  }
+
+  // Loop guard first, on the address a reply would go to.
+  const std::string candidate = CandidateRecipient(*message);
+  StoreHistory history(store_);
+  LoopCheck check;
+  check.message_kind = d.kind;
+  check.recipient = candidate;
+  check.ticket_id = std::to_string(ticket->id);
+  check.reply_kind = std::string(kAckKind);
+  auto verdict = guard_->Check(check, history, now);
+  if (!verdict) return Fail(verdict.error().Wrap(what));
+  if (!verdict->allowed) return Refuse(d, mailbox.name, verdict->reason);
+  auto recipient = parts.composer.ReplyRecipient(*message);
+  if (!recipient) {
+    if (recipient.error().code == core::Code::kFailedPrecondition) {
+      return Refuse(d, mailbox.name, recipient.error().message);
+    }
+    return Fail(recipient.error().Wrap(what));
+  }
+
+  // Deadlines (D1 included), then the due time the reply promises (D8).
+  std::string cls = d.cls;
+  if (cls.empty()) cls = ticket->cls;
+  if (cls.empty()) cls = mailbox.default_class;
+  if (cls.empty()) cls = "other";
+  auto due = SetDeadlines(*ticket, cls, parts.calendar, stored->arrived_at);
+  if (!due) return Fail(due.error().Wrap(what));
+
+  const std::string lang =
+      ReplyLanguage(*templates_, d.language, mailbox.language);
+  auto due_text = FormatLocalTime(*due, mailbox.time_zone, lang);
+  if (!due_text) return Fail(due_text.error().Wrap(what));
+  TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
+  vars["customer_address"] = recipient->addr;
+  vars["customer_name"] = core::StripCrLf(
+      !recipient->name.empty() ? recipient->name : message->from.name);
+  vars["original_subject"] = core::StripCrLf(message->subject);
+  vars["due_at"] = *due_text;
+  const std::string_view name = AckTemplateFor(cls);
+  auto rendered =
+      templates_->Render(name, lang, mailbox.language, mailbox.name, cls, vars);
+  if (!rendered) return Fail(rendered.error().Wrap(what));
+
+  ReplySpec spec;
+  spec.ticket_id = ticket->Tag();
+  spec.ticket_tag = vars["ticket_tag"];
+  spec.kind = std::string(kAckKind);
+  auto mail = parts.composer.ComposeReply(*message, spec, *rendered, now);
+  if (!mail) {
+    if (mail.error().code == core::Code::kFailedPrecondition) {
+      return Refuse(d, mailbox.name, mail.error().message);
+    }
+    return Fail(mail.error().Wrap(what));
+  }
+
+  store::OutgoingIn out;
+  out.ticket_id = ticket->id;
+  out.kind = std::string(kAckKind);
+  out.mailbox = mailbox.name;
+  out.message_id = mail->message_id;
+  out.from = mailbox.address;
+  out.recipients = mail->recipients;
+  out.envelope_from = mail->envelope_from;
+  out.raw = std::move(mail->raw);
+  out.reason = AckReason(message_row);
+  auto id = store_->EnqueueOutgoing(out);
+  if (!id) {
+    if (id.error().code == core::Code::kFailedPrecondition &&
+        id.error().message.find("already queued") != std::string::npos) {
+      return Outcome::kAlreadyDone;  // a concurrent run won
+    }
+    return Fail(id.error().Wrap(what));
+  }
+  return Outcome::kEnqueued;
+}
+
+}  // namespace inboxd::responder

@@ -1,0 +1,249 @@
+// planner_test.cc: decisions -> deadlines + one queued acknowledgement, loop
+// guard refusals audited, re-runs idempotent.
+#include "responder/planner.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "responder/outbox_test_rig.h"
+
+namespace inboxd::responder {
+namespace {
+
+using testing::Incoming;
+using testing::kT0;
+using testing::Rig;
+
+core::Message Parse(const std::string& raw) {
+  auto m = ingest::ParseMessage(raw, core::Limits{});
+  EXPECT_TRUE(m.has_value());
+  return m.value_or(core::Message{});
+}
+
+TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
+  Rig rig;
+  auto rec = rig.Receive({});
+  auto planner = rig.NewPlanner();
+  auto r1 = planner->PlanPending(kT0);
+  ASSERT_TRUE(r1.has_value()) << r1.error().ToString();
+  EXPECT_EQ(r1->enqueued, 1);
+  EXPECT_EQ(r1->errors, 0) << (r1->error_messages.empty()
+                                   ? ""
+                                   : r1->error_messages.front());
+  auto queued = rig.Rows(store::OutboxState::kQueued);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].kind, "ack");
+  EXPECT_EQ(queued[0].ticket_id, rec.ticket_id);
+  EXPECT_EQ(queued[0].reason, AckReason(rec.message_row));
+  EXPECT_EQ(queued[0].recipients,
+            std::vector<std::string>{"anna@customer.example"});
+  core::Message reply = Parse(queued[0].raw);
+  EXPECT_EQ(reply.subject, "Re: Printer broken [#S-1000]");
+  EXPECT_EQ(reply.in_reply_to, "m1@customer.example");
+  ASSERT_NE(reply.Header("Auto-Submitted"), nullptr);
+  EXPECT_EQ(*reply.Header("Auto-Submitted"), "auto-replied");
+  EXPECT_TRUE(IsOurMessageId(reply.message_id, "test-key", "shop.example"));
+
+  // Deadlines of "support": D1 (2 h) and D7 (48 h); the reply names the
+  // latest one (D8) in the mailbox zone.
+  auto deadlines = rig.db->ListDeadlines(rec.ticket_id);
+  ASSERT_TRUE(deadlines.has_value());
+  std::map<std::string, core::TimePoint> due;
+  for (const auto& d : *deadlines) due[d.deadline_id] = d.due_at;
+  EXPECT_EQ(due["D1"], kT0 + std::chrono::hours(2));
+  EXPECT_EQ(due["D7"], kT0 + std::chrono::hours(48));
+  auto text = FormatLocalTime(due["D7"], "Europe/Berlin", "en");
+  ASSERT_TRUE(text.has_value());
+  EXPECT_NE(reply.text.find(*text), std::string::npos) << reply.text;
+  EXPECT_NE(reply.text.find("[#S-1000]"), std::string::npos);
+  EXPECT_NE(reply.text.find("sales@shop.example"), std::string::npos);  // C2
+
+  // The same planner, then a new one (restart): nothing new.
+  auto r2 = planner->PlanPending(kT0 + std::chrono::minutes(1));
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->enqueued, 0);
+  auto r3 = rig.NewPlanner()->PlanPending(kT0 + std::chrono::minutes(2));
+  ASSERT_TRUE(r3.has_value());
+  EXPECT_EQ(r3->enqueued, 0);
+  EXPECT_EQ(r3->already_done, 1);
+  EXPECT_EQ(rig.Rows(store::OutboxState::kQueued).size(), 1u);
+  EXPECT_EQ(rig.Events("deadline.set").size(), 2u);  // not moved again
+}
+
+TEST(PlannerTest, TemplateAndLanguagePerDecision) {
+  struct Case {
+    std::string cls, language, want_text;
+  } cases[] = {
+      {"support", "en", "has arrived at"},             // ack
+      {"quote", "en", "request for a quote"},          // quote_ack
+      {"complaint", "en", "received your complaint"},  // complaint_receipt
+      {"support", "de", "Uhr"},                        // German due time
+      {"support", "xx", "has arrived at"},  // unknown -> mailbox language
+      {"", "en", "has arrived at"},         // no class -> "other" -> ack
+  };
+  for (const Case& c : cases) {
+    Rig rig;
+    Incoming in;
+    in.cls = c.cls;
+    in.language = c.language;
+    rig.Receive(in);
+    auto r = rig.NewPlanner()->PlanPending(kT0);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->enqueued, 1) << c.cls << "/" << c.language;
+    auto rows = rig.Rows(store::OutboxState::kQueued);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_NE(Parse(rows[0].raw).text.find(c.want_text), std::string::npos)
+        << c.cls << "/" << c.language;
+  }
+}
+
+TEST(PlannerTest, LoopGuardRefusalsAreAuditedOnceAndQueueNothing) {
+  struct Case {
+    std::string name;
+    Incoming in;
+    std::string want_reason;
+  };
+  Incoming automatic;
+  automatic.kind = "auto_reply";
+  Incoming noreply;
+  noreply.from = "Shop <no-reply@vendor.example>";
+  Incoming own;
+  own.from = "Support <support@shop.example>";
+  Incoming own_alias_reply_to;
+  own_alias_reply_to.extra_headers = "Reply-To: sales@shop.example\r\n";
+  const Case cases[] = {
+      {"automatic", automatic, "is not human"},
+      {"noreply", noreply, "noreply_regex"},
+      {"own address", own, "our own addresses"},
+      {"reply-to own", own_alias_reply_to, "our own addresses"},
+  };
+  for (const Case& c : cases) {
+    Rig rig;
+    auto rec = rig.Receive(c.in);
+    auto planner = rig.NewPlanner();
+    auto r = planner->PlanPending(kT0);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->enqueued, 0) << c.name;
+    EXPECT_EQ(r->refused, 1) << c.name;
+    auto events = rig.Events("ack.refused");
+    ASSERT_EQ(events.size(), 1u) << c.name;
+    EXPECT_EQ(events[0].message_row, rec.message_row);
+    EXPECT_NE(events[0].data.find(c.want_reason), std::string::npos)
+        << c.name << ": " << events[0].data;
+    EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty()) << c.name;
+    // Re-runs (same and new planner) do not audit again.
+    ASSERT_TRUE(planner->PlanPending(kT0).has_value());
+    ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+    EXPECT_EQ(rig.Events("ack.refused").size(), 1u) << c.name;
+  }
+}
+
+TEST(PlannerTest, SixthAckToOneSenderWithinAnHourIsRefused) {
+  Rig rig;
+  for (int i = 0; i < 6; ++i) {
+    Incoming in;
+    in.subject = "Question " + std::to_string(i);
+    rig.Receive(in);
+  }
+  auto r = rig.NewPlanner()->PlanPending(kT0);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->enqueued, 5);
+  EXPECT_EQ(r->refused, 1);
+  auto events = rig.Events("ack.refused");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].data.find("in the last hour"), std::string::npos)
+      << events[0].data;
+  // An hour later the same sender may get one again.
+  rig.clock.Advance(std::chrono::minutes(61));
+  Incoming later;
+  later.subject = "Later";
+  rig.Receive(later);
+  auto r2 = rig.NewPlanner()->PlanPending(rig.clock.Now());
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->enqueued, 1);
+}
+
+TEST(PlannerTest, FollowupOnAnAcknowledgedTicketIsRefusedPerTicket) {
+  Rig rig;
+  auto first = rig.Receive({});
+  auto planner = rig.NewPlanner();
+  ASSERT_EQ(planner->PlanPending(kT0)->enqueued, 1);
+  Incoming followup;
+  followup.existing_ticket = first.ticket_id;
+  followup.subject = "Re: Printer broken";
+  rig.Receive(followup);
+  auto r = planner->PlanPending(kT0);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->enqueued, 0);
+  EXPECT_EQ(r->refused, 1);
+  auto events = rig.Events("ack.refused");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].data.find("per ticket"), std::string::npos);
+}
+
+TEST(PlannerTest, NoAckDecisionsAndOldDecisionsAreIgnored) {
+  Rig rig;
+  Incoming no_ack;
+  no_ack.ack = false;
+  rig.Receive(no_ack);
+  rig.Receive({});  // ack, but planned 8 days later: outside the lookback
+  auto r = rig.NewPlanner()->PlanPending(kT0 + std::chrono::days(8));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->candidates, 0);
+  EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty());
+}
+
+TEST(PlannerTest, FormatTicketTagTable) {
+  struct Case {
+    std::string format, prefix;
+    int64_t number;
+    std::string want;
+  } cases[] = {
+      {"[#{prefix}-{number}]", "S", 1042, "[#S-1042]"},
+      {"({prefix}{number})", "Q", 7, "(Q7)"},
+      {"no placeholders", "S", 1, "no placeholders"},
+      {"{number}/{number}", "S", 3, "3/3"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(FormatTicketTag(c.format, c.prefix, c.number), c.want);
+  }
+  EXPECT_EQ(AckTemplateFor("quote"), "quote_ack");
+  EXPECT_EQ(AckTemplateFor("complaint"), "complaint_receipt");
+  EXPECT_EQ(AckTemplateFor("personal"), "ack");
+}
+
+TEST(PlannerTest, HmacKeyIsGeneratedOnceWithMode0600OrReadFromFile) {
+  config::Config c = testing::RigConfig();
+  c.state.dir = ::testing::TempDir() + "/hmac_" + std::to_string(getpid());
+  std::filesystem::remove_all(c.state.dir);
+  // No state dir: cannot create.
+  EXPECT_FALSE(LoadOrCreateHmacKey(c).has_value());
+  std::filesystem::create_directories(c.state.dir);
+  auto k1 = LoadOrCreateHmacKey(c);
+  ASSERT_TRUE(k1.has_value()) << k1.error().ToString();
+  EXPECT_EQ(k1->size(), 2 * kHmacKeyBytes);
+  struct stat st {};
+  ASSERT_EQ(::stat((c.state.dir + "/hmac.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto k2 = LoadOrCreateHmacKey(c);
+  ASSERT_TRUE(k2.has_value());
+  EXPECT_EQ(*k1, *k2);  // kept, not regenerated
+  // A group-readable generated key is refused.
+  ::chmod((c.state.dir + "/hmac.key").c_str(), 0644);
+  EXPECT_FALSE(LoadOrCreateHmacKey(c).has_value());
+  // An explicit key file wins; an empty one is refused.
+  c.responder.hmac_key_file = c.state.dir + "/explicit.key";
+  std::ofstream(c.responder.hmac_key_file) << "  secret-key\n";
+  auto k3 = LoadOrCreateHmacKey(c);
+  ASSERT_TRUE(k3.has_value());
+  EXPECT_EQ(*k3, "secret-key");
+  std::ofstream(c.responder.hmac_key_file, std::ios::trunc) << "\n";
+  EXPECT_FALSE(LoadOrCreateHmacKey(c).has_value());
+  std::filesystem::remove_all(c.state.dir);
+}
+
+}  // namespace
+}  // namespace inboxd::responder
