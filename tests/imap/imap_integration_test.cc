@@ -70,7 +70,8 @@ class ImapIntegrationTest : public ::testing::Test {
 
 DovecotRig* ImapIntegrationTest::rig_ = nullptr;
 
-// Ordered: cases share the server (like a real mailbox over time).
+// Each case is self-contained: ctest runs every case in its own process (and
+// rig); run together, they share one server like a mailbox over time.
 TEST_F(ImapIntegrationTest, A_FetchKeepsFlagsAndExactBytesThenResumes) {
   // 8-bit bytes, a line that looks like a tagged OK, a fake FETCH, NUL.
   std::string eight_bit =
@@ -134,6 +135,7 @@ TEST_F(ImapIntegrationTest, B_WrongPasswordIsPermissionDeniedNamingMailbox) {
 }
 
 TEST_F(ImapIntegrationTest, C_TlsWithRigCaOnImapsAndStartTls) {
+  ASSERT_TRUE(rig_->DeliverUnseen("support", "INBOX", Mail(50)).has_value());
   MemorySyncSink sink;
   auto imaps = SyncInbox(Box("support", "s3cret", /*imaps=*/true), &sink);
   ASSERT_TRUE(imaps.has_value()) << imaps.error().ToString();
