@@ -1,0 +1,595 @@
+#include "ingest/imap_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "core/text.h"
+
+namespace inboxd::ingest {
+namespace {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+using Steady = std::chrono::steady_clock;
+
+// Most UIDs per UID FETCH of sizes (keeps each command line short).
+constexpr size_t kSizesPerCommand = 1000;
+
+// The attributes of one message, merged over every FETCH response for its
+// sequence number within one command.
+struct FetchItem {
+  std::optional<uint32_t> uid;
+  std::optional<core::TimePoint> internal_date;
+  std::optional<uint64_t> size;
+  std::optional<std::string> body;  // the requested section, when present
+};
+
+// Parses "* n FETCH (name value ...)" into `item`. `section` is the body
+// attribute name wanted ("BODY[]" or "BODY[HEADER]").
+core::Status MergeFetch(ImapResponse& r, std::string_view section,
+                        FetchItem* item) {
+  if (r.values.size() != 1 || r.values[0].kind != ImapValue::Kind::kList ||
+      r.values[0].list.size() % 2 != 0) {
+    return Fail(Error::Unavailable("imap protocol error: malformed FETCH"));
+  }
+  auto& kv = r.values[0].list;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+    ImapValue& name = kv[i];
+    ImapValue& value = kv[i + 1];
+    if (name.IsAtom("UID")) {
+      item->uid = value.AsNumber();
+      if (!item->uid) {
+        return Fail(Error::Unavailable("imap protocol error: bad UID"));
+      }
+    } else if (name.IsAtom("RFC822.SIZE")) {
+      auto n = value.AsNumber();
+      if (!n) {
+        return Fail(Error::Unavailable("imap protocol error: bad RFC822.SIZE"));
+      }
+      item->size = *n;
+    } else if (name.IsAtom("INTERNALDATE")) {
+      auto t = ParseInternalDate(value.text);
+      if (!t) return Fail(t.error());
+      item->internal_date = *t;
+    } else if (name.IsAtom(section)) {
+      if (value.kind == ImapValue::Kind::kString) {
+        item->body = std::move(value.text);
+      } else if (value.kind == ImapValue::Kind::kNil) {
+        item->body = std::string();
+      } else {
+        return Fail(Error::Unavailable("imap protocol error: bad body value"));
+      }
+    }
+  }
+  return core::Ok();
+}
+
+// Collects FETCH responses by sequence number.
+Result<std::map<uint32_t, FetchItem>> CollectFetches(
+    std::vector<ImapResponse>& untagged, std::string_view section) {
+  std::map<uint32_t, FetchItem> items;
+  for (auto& r : untagged) {
+    if (r.name != "FETCH" || !r.number) continue;
+    auto st = MergeFetch(r, section, &items[*r.number]);
+    if (!st) return Fail(st.error());
+  }
+  return items;
+}
+
+std::string RandomTagPrefix() {
+  static constexpr char kAlphabet[] = "BCDFGHJKLMNPQRSTVWXZ";
+  std::random_device rd;
+  std::string p;
+  for (int i = 0; i < 4; ++i) p.push_back(kAlphabet[rd() % 20]);
+  return p;
+}
+
+bool IsFlagAtom(std::string_view f) {
+  if (f.empty()) return false;
+  for (char c : f) {
+    if (c <= ' ' || c == '(' || c == ')' || c == '{' || c == '"' || c == '%' ||
+        c == '*' || c == ']' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ImapSource::ImapSource(ImapConnector connect, ImapSourceOptions options)
+    : connect_(std::move(connect)), options_(std::move(options)) {}
+
+ImapSource::~ImapSource() { Close(); }
+
+std::string ImapSource::Context(std::string_view op,
+                                const std::string& folder) const {
+  std::string c = "imap " + std::string(op) + " " + options_.mailbox;
+  if (!folder.empty()) c += "/" + core::Printable(folder);
+  return c;
+}
+
+void ImapSource::Drop() {
+  reader_.reset();
+  transport_.reset();
+  open_folder_.clear();
+}
+
+void ImapSource::Close() {
+  if (transport_ == nullptr) return;
+  std::string line = tag_prefix_ + std::to_string(next_tag_++) + " LOGOUT\r\n";
+  if (transport_->Send(line)) {
+    // Best effort: wait briefly for the BYE and the tagged OK.
+    for (int i = 0; i < 2 && reader_ != nullptr; ++i) {
+      auto r = reader_->Read(std::chrono::milliseconds(200));
+      if (!r || !r->has_value()) break;
+    }
+  }
+  Drop();
+}
+
+core::Status ImapSource::EnsureConnected() {
+  if (transport_ != nullptr) return core::Ok();
+  auto t = connect_();
+  if (!t) return Fail(t.error());
+  transport_ = std::move(*t);
+  reader_ = std::make_unique<ImapReader>(transport_.get(), options_.limits);
+  ++connects_;
+  open_folder_.clear();
+  tag_prefix_ = RandomTagPrefix();
+  capabilities_.clear();
+  auto reply = Run("CAPABILITY");
+  if (!reply) return Fail(reply.error().Wrap(Context("capability", "")));
+  for (const auto& r : reply->untagged) {
+    if (r.name != "CAPABILITY") continue;
+    for (const auto& v : r.values) {
+      std::string cap = v.text;
+      for (char& c : cap) c = static_cast<char>(std::toupper(c));
+      capabilities_.insert(cap);
+    }
+  }
+  return core::Ok();
+}
+
+Result<ImapResponse> ImapSource::ReadOne(std::chrono::milliseconds timeout) {
+  auto raw = reader_->Read(timeout);
+  if (!raw) {
+    Drop();
+    return Fail(raw.error());
+  }
+  if (!raw->has_value()) {
+    Drop();
+    return Fail(Error::Unavailable(
+        "no response from server for " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+        "s"));
+  }
+  auto r = ParseImapResponse(**raw);
+  if (!r) {
+    Drop();
+    return Fail(r.error());
+  }
+  return r;
+}
+
+void ImapSource::NoteUntagged(const ImapResponse& r) {
+  if (open_folder_.empty() || !r.number) return;
+  if (r.name == "EXISTS") {
+    if (*r.number > open_exists_) pending_change_ = true;
+    open_exists_ = *r.number;
+  } else if (r.name == "EXPUNGE" && open_exists_ > 0) {
+    --open_exists_;
+  }
+}
+
+Result<ImapSource::Reply> ImapSource::Run(
+    std::string_view command, std::optional<std::string_view> literal) {
+  if (auto st = EnsureConnected(); !st) return Fail(st.error());
+  const std::string tag = tag_prefix_ + std::to_string(next_tag_++);
+  std::string line = tag + " " + std::string(command) + "\r\n";
+  const bool sync_literal = literal && !command.ends_with("+}");
+  if (literal && !sync_literal) {
+    line.append(*literal);
+    line += "\r\n";
+  }
+  if (auto st = transport_->Send(line); !st) {
+    Drop();
+    return Fail(st.error());
+  }
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      options_.io_timeout);
+  Reply reply;
+  bool literal_sent = !sync_literal;
+  std::string bye;
+  while (true) {
+    auto r = ReadOne(timeout);
+    if (!r) {
+      Error e = r.error();
+      if (!bye.empty()) e.message += " (server said BYE: " + bye + ")";
+      return Fail(e);
+    }
+    if (r->type == ImapResponse::Type::kContinuation) {
+      if (literal_sent) {
+        Drop();
+        return Fail(Error::Unavailable("imap protocol error: unexpected '+'"));
+      }
+      if (auto st = transport_->Send(std::string(*literal) + "\r\n"); !st) {
+        Drop();
+        return Fail(st.error());
+      }
+      literal_sent = true;
+      continue;
+    }
+    if (r->type == ImapResponse::Type::kUntagged) {
+      if (r->status == "BYE") bye = core::Printable(r->text);
+      NoteUntagged(*r);
+      reply.untagged.push_back(std::move(*r));
+      continue;
+    }
+    if (r->tag != tag) {
+      Drop();
+      return Fail(Error::Unavailable("imap protocol error: unexpected tag " +
+                                     core::Printable(r->tag)));
+    }
+    reply.tagged = std::move(*r);
+    break;
+  }
+  const ImapResponse& t = reply.tagged;
+  if (t.status == "OK") return reply;
+  std::string why = core::Printable(command.substr(0, command.find(' '))) +
+                    " failed: " + t.status + " " +
+                    (t.code.empty() ? "" : "[" + t.code + "] ") +
+                    core::Printable(t.text);
+  if (t.status == "NO") {
+    if (t.code == "NONEXISTENT" || t.code == "TRYCREATE") {
+      return Fail(Error::NotFound(why));
+    }
+    if (t.code == "AUTHENTICATIONFAILED" || t.code == "AUTHORIZATIONFAILED" ||
+        t.code == "EXPIRED") {
+      return Fail(Error::PermissionDenied(why));
+    }
+    return Fail(Error::Unavailable(why));
+  }
+  return Fail(Error::Internal(why));  // BAD: we sent something it rejects
+}
+
+Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
+  if (transport_ != nullptr && open_folder_ == folder) {
+    FolderState s;
+    s.uid_validity = uid_validity_[folder];
+    s.exists = open_exists_;
+    return s;
+  }
+  auto quoted = QuoteImapString(folder);
+  if (!quoted) return Fail(quoted.error());
+  open_folder_.clear();
+  auto reply = Run("EXAMINE " + *quoted);
+  if (!reply) return Fail(reply.error());
+  FolderState s;
+  for (const auto& r : reply->untagged) {
+    if (r.status == "OK" && (r.code == "UIDVALIDITY" || r.code == "UIDNEXT")) {
+      ImapValue v{ImapValue::Kind::kAtom, r.code_args, {}};
+      auto n = v.AsNumber();
+      if (!n) {
+        return Fail(Error::Unavailable("imap protocol error: bad " + r.code));
+      }
+      (r.code == "UIDVALIDITY" ? s.uid_validity : s.uid_next) = *n;
+    } else if (r.name == "EXISTS" && r.number) {
+      s.exists = *r.number;
+    }
+  }
+  if (s.uid_validity == 0) {
+    return Fail(
+        Error::Unavailable("imap protocol error: EXAMINE without UIDVALIDITY"));
+  }
+  auto [it, inserted] = uid_validity_.emplace(folder, s.uid_validity);
+  if (!inserted && it->second != s.uid_validity) {
+    if (verify) {
+      return Fail(Error::FailedPrecondition(
+          "uidvalidity changed from " + std::to_string(it->second) + " to " +
+          std::to_string(s.uid_validity)));
+    }
+    it->second = s.uid_validity;
+  }
+  open_folder_ = folder;
+  open_exists_ = s.exists;
+  return s;
+}
+
+template <typename F>
+auto ImapSource::WithRetry(F f) -> decltype(f()) {
+  const bool was_open = transport_ != nullptr;
+  auto r = f();
+  if (!r && was_open && transport_ == nullptr &&
+      r.error().code == core::Code::kUnavailable) {
+    spdlog::info("{}: connection lost ({}); reconnecting", options_.mailbox,
+                 r.error().message);
+    r = f();
+  }
+  return r;
+}
+
+Result<FolderState> ImapSource::Examine(const std::string& folder) {
+  auto r = WithRetry([&]() -> Result<FolderState> {
+    open_folder_.clear();  // always fresh: UIDNEXT is not pushed
+    return Open(folder, /*verify=*/false);
+  });
+  if (!r) return Fail(r.error().Wrap(Context("examine", folder)));
+  pending_change_ = false;
+  return r;
+}
+
+Result<std::vector<uint32_t>> ImapSource::ListUidsFrom(
+    const std::string& folder, uint32_t first_uid) {
+  first_uid = std::max<uint32_t>(first_uid, 1);
+  auto r = WithRetry([&]() -> Result<std::vector<uint32_t>> {
+    if (auto s = Open(folder, true); !s) return Fail(s.error());
+    pending_change_ = false;
+    const bool esearch = capabilities_.contains("ESEARCH");
+    std::string range = std::to_string(first_uid) + ":*";
+    auto reply = Run(esearch ? "UID SEARCH RETURN (ALL) UID " + range
+                             : "UID SEARCH UID " + range);
+    if (!reply) return Fail(reply.error());
+    std::vector<uint32_t> uids;
+    for (const auto& resp : reply->untagged) {
+      if (resp.name == "SEARCH") {
+        for (const auto& v : resp.values) {
+          auto n = v.AsNumber();
+          if (!n) {
+            return Fail(Error::Unavailable("imap protocol error: bad SEARCH"));
+          }
+          uids.push_back(*n);
+        }
+      } else if (resp.name == "ESEARCH") {
+        // * ESEARCH (TAG "x") UID ALL 3:5,9   (RFC 4731; ALL absent = none)
+        for (size_t i = 0; i + 1 < resp.values.size(); ++i) {
+          if (!resp.values[i].IsAtom("ALL")) continue;
+          auto set = ExpandSequenceSet(resp.values[i + 1].text);
+          if (!set) return Fail(set.error());
+          uids.insert(uids.end(), set->begin(), set->end());
+        }
+      }
+    }
+    // "n:*" always matches the last message, even when its UID < n.
+    std::erase_if(uids, [&](uint32_t u) { return u < first_uid; });
+    std::sort(uids.begin(), uids.end());
+    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+    return uids;
+  });
+  if (!r) return Fail(r.error().Wrap(Context("search", folder)));
+  return r;
+}
+
+Result<std::vector<MessageMeta>> ImapSource::FetchSizes(
+    const std::string& folder, std::span<const uint32_t> uids_in) {
+  std::vector<uint32_t> uids(uids_in.begin(), uids_in.end());
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  std::vector<MessageMeta> out;
+  for (size_t i = 0; i < uids.size(); i += kSizesPerCommand) {
+    std::span<const uint32_t> chunk(
+        uids.data() + i, std::min(kSizesPerCommand, uids.size() - i));
+    auto r = WithRetry([&]() -> Result<std::vector<MessageMeta>> {
+      if (auto s = Open(folder, true); !s) return Fail(s.error());
+      auto reply = Run("UID FETCH " + FormatSequenceSet(chunk) +
+                       " (UID RFC822.SIZE INTERNALDATE)");
+      if (!reply) return Fail(reply.error());
+      auto items = CollectFetches(reply->untagged, "");
+      if (!items) return Fail(items.error());
+      std::vector<MessageMeta> metas;
+      for (auto& [seq, item] : *items) {
+        if (!item.uid || !item.size || !item.internal_date) continue;
+        if (!std::binary_search(chunk.begin(), chunk.end(), *item.uid))
+          continue;
+        metas.push_back({*item.uid, *item.internal_date, *item.size});
+      }
+      return metas;
+    });
+    if (!r) return Fail(r.error().Wrap(Context("fetch sizes", folder)));
+    out.insert(out.end(), r->begin(), r->end());
+  }
+  std::sort(
+      out.begin(), out.end(),
+      [](const MessageMeta& a, const MessageMeta& b) { return a.uid < b.uid; });
+  return out;
+}
+
+Result<FetchedMessage> ImapSource::FetchSection(const std::string& folder,
+                                                uint32_t uid,
+                                                bool header_only) {
+  const std::string_view section = header_only ? "BODY[HEADER]" : "BODY[]";
+  auto r = WithRetry([&]() -> Result<FetchedMessage> {
+    if (auto s = Open(folder, true); !s) return Fail(s.error());
+    auto reply = Run("UID FETCH " + std::to_string(uid) +
+                     " (UID INTERNALDATE RFC822.SIZE " +
+                     (header_only ? "BODY.PEEK[HEADER])" : "BODY.PEEK[])"));
+    if (!reply) return Fail(reply.error());
+    auto items = CollectFetches(reply->untagged, section);
+    if (!items) return Fail(items.error());
+    for (auto& [seq, item] : *items) {
+      if (item.uid != uid) continue;
+      if (!item.body || !item.internal_date || !item.size) {
+        return Fail(Error::Unavailable(
+            "imap protocol error: FETCH without body, INTERNALDATE or size"));
+      }
+      return FetchedMessage{uid, *item.internal_date, *item.size,
+                            std::move(*item.body)};
+    }
+    return Fail(Error::NotFound("uid " + std::to_string(uid) +
+                                " not found (expunged?)"));
+  });
+  if (!r) {
+    return Fail(
+        r.error().Wrap(Context(header_only ? "fetch header" : "fetch", folder) +
+                       " uid " + std::to_string(uid)));
+  }
+  return r;
+}
+
+Result<FetchedMessage> ImapSource::Fetch(const std::string& folder,
+                                         uint32_t uid) {
+  return FetchSection(folder, uid, false);
+}
+
+Result<FetchedMessage> ImapSource::FetchHeader(const std::string& folder,
+                                               uint32_t uid) {
+  return FetchSection(folder, uid, true);
+}
+
+core::Status ImapSource::Append(const std::string& folder, std::string_view raw,
+                                std::span<const std::string> flags,
+                                std::optional<core::TimePoint> internal_date) {
+  auto quoted = QuoteImapString(folder);
+  if (!quoted) return Fail(quoted.error().Wrap(Context("append", folder)));
+  std::string cmd = "APPEND " + *quoted + " (";
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (!IsFlagAtom(flags[i])) {
+      return Fail(Error::InvalidArgument("bad flag \"" +
+                                         core::Printable(flags[i]) + "\"")
+                      .Wrap(Context("append", folder)));
+    }
+    if (i > 0) cmd += " ";
+    cmd += flags[i];
+  }
+  cmd += ")";
+  if (internal_date) cmd += " \"" + FormatInternalDate(*internal_date) + "\"";
+  if (auto st = EnsureConnected(); !st) {
+    return Fail(st.error().Wrap(Context("append", folder)));
+  }
+  const bool literal_plus = capabilities_.contains("LITERAL+");
+  cmd += " {" + std::to_string(raw.size()) + (literal_plus ? "+}" : "}");
+  // Not retried: the message may have landed before the connection broke.
+  auto reply = Run(cmd, raw);
+  if (!reply) return Fail(reply.error().Wrap(Context("append", folder)));
+  if (open_folder_ == folder) pending_change_ = true;
+  return core::Ok();
+}
+
+Result<std::vector<FolderInfo>> ImapSource::ListFolders() {
+  auto r = WithRetry([&]() -> Result<std::vector<FolderInfo>> {
+    auto reply = Run("LIST \"\" \"*\"");
+    if (!reply) return Fail(reply.error());
+    std::vector<FolderInfo> out;
+    for (const auto& resp : reply->untagged) {
+      if (resp.name != "LIST") continue;
+      if (resp.values.size() != 3 ||
+          resp.values[0].kind != ImapValue::Kind::kList) {
+        return Fail(Error::Unavailable("imap protocol error: malformed LIST"));
+      }
+      FolderInfo f;
+      f.name = resp.values[2].text;
+      for (const auto& a : resp.values[0].list) {
+        f.attributes.push_back(a.text);
+        if (a.IsAtom("\\Sent")) f.is_sent = true;
+        if (a.IsAtom("\\Noselect") || a.IsAtom("\\NonExistent")) {
+          f.no_select = true;
+        }
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+  if (!r) return Fail(r.error().Wrap(Context("list", "")));
+  return r;
+}
+
+Result<bool> ImapSource::SupportsPush() {
+  auto st = WithRetry([&]() { return EnsureConnected(); });
+  if (!st) return Fail(st.error().Wrap(Context("connect", "")));
+  return capabilities_.contains("IDLE");
+}
+
+Result<bool> ImapSource::WaitForChange(const std::string& folder,
+                                       std::chrono::seconds timeout,
+                                       std::stop_token stop) {
+  const auto deadline = Steady::now() + timeout;
+  auto push = SupportsPush();
+  if (!push) return Fail(push.error());
+  if (!*push) {
+    while (!stop.stop_requested() && Steady::now() < deadline) {
+      std::this_thread::sleep_for(options_.stop_check);
+    }
+    return true;
+  }
+  auto ctx = [&] { return Context("idle", folder); };
+  auto opened = WithRetry([&]() { return Open(folder, true); });
+  if (!opened) return Fail(opened.error().Wrap(ctx()));
+  if (pending_change_) return true;
+
+  // RFC 2177: "<tag> IDLE", wait for "+", then untagged updates until DONE.
+  const std::string tag = tag_prefix_ + std::to_string(next_tag_++);
+  if (auto st = transport_->Send(tag + " IDLE\r\n"); !st) {
+    Drop();
+    return Fail(st.error().Wrap(ctx()));
+  }
+  const auto io = std::chrono::duration_cast<std::chrono::milliseconds>(
+      options_.io_timeout);
+  bool changed = false;
+  auto handle_untagged = [&](const ImapResponse& r) {
+    NoteUntagged(r);
+    if ((r.name == "EXISTS" || r.name == "EXPUNGE") && r.number) changed = true;
+  };
+  while (true) {
+    auto r = ReadOne(io);
+    if (!r) return Fail(r.error().Wrap(ctx()));
+    if (r->type == ImapResponse::Type::kContinuation) break;
+    if (r->type == ImapResponse::Type::kTagged) {
+      if (r->tag == tag) {
+        return Fail(Error::Unavailable("IDLE refused: " + r->status + " " +
+                                       core::Printable(r->text))
+                        .Wrap(ctx()));
+      }
+      Drop();
+      return Fail(Error::Unavailable("imap protocol error: unexpected tag")
+                      .Wrap(ctx()));
+    }
+    handle_untagged(*r);
+  }
+  while (!changed && !pending_change_ && !stop.stop_requested()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Steady::now());
+    if (left.count() <= 0) break;
+    auto raw = reader_->Read(std::min(left, options_.stop_check));
+    if (!raw) {
+      Drop();
+      return Fail(raw.error().Wrap(ctx()));
+    }
+    if (!raw->has_value()) continue;
+    auto r = ParseImapResponse(**raw);
+    if (!r) {
+      Drop();
+      return Fail(r.error().Wrap(ctx()));
+    }
+    if (r->type != ImapResponse::Type::kUntagged) {
+      Drop();
+      return Fail(Error::Unavailable("imap protocol error: unexpected "
+                                     "response during IDLE")
+                      .Wrap(ctx()));
+    }
+    handle_untagged(*r);
+  }
+  if (auto st = transport_->Send("DONE\r\n"); !st) {
+    Drop();
+    return Fail(st.error().Wrap(ctx()));
+  }
+  while (true) {
+    auto r = ReadOne(io);
+    if (!r) return Fail(r.error().Wrap(ctx()));
+    if (r->type == ImapResponse::Type::kTagged && r->tag == tag) break;
+    if (r->type != ImapResponse::Type::kUntagged) {
+      Drop();
+      return Fail(Error::Unavailable("imap protocol error: unexpected "
+                                     "response after DONE")
+                      .Wrap(ctx()));
+    }
+    handle_untagged(*r);
+  }
+  return changed || pending_change_;
+}
+
+}  // namespace inboxd::ingest

@@ -1,0 +1,307 @@
+#include "ingest/imap_client.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "ingest/imap_test_transport.h"
+
+namespace inboxd::ingest {
+namespace {
+
+using testing::ScriptedTransport;
+
+// A tiny IMAP server over ScriptedTransport: one folder (INBOX) plus "Sent".
+struct FakeServer {
+  uint32_t uid_validity = 7;
+  std::map<uint32_t, std::string> messages;  // uid -> bytes
+  bool esearch = true;
+  bool literal_plus = false;
+  bool idle = true;
+  int close_after = -1;  // close the connection after this many commands
+  int commands = 0;
+  std::vector<std::string> log;  // every command, across connections
+  std::vector<std::string> appended;
+  ScriptedTransport* live = nullptr;
+
+  std::string Handle(const std::string& cmd) {
+    log.push_back(cmd);
+    std::string r = Reply(cmd);
+    if (++commands == close_after) return "<close>" + r + "* BYE kicked\r\n";
+    return r;
+  }
+
+  std::string Reply(const std::string& cmd) {
+    auto starts = [&](std::string_view p) { return cmd.rfind(p, 0) == 0; };
+    if (cmd == "CAPABILITY") {
+      std::string caps = "* CAPABILITY IMAP4rev1";
+      if (esearch) caps += " ESEARCH";
+      if (literal_plus) caps += " LITERAL+";
+      if (idle) caps += " IDLE";
+      return caps + "\r\n{tag} OK done\r\n";
+    }
+    if (starts("EXAMINE \"INBOX\"")) {
+      uint32_t next = messages.empty() ? 1 : messages.rbegin()->first + 1;
+      return "* FLAGS (\\Seen)\r\n* " + std::to_string(messages.size()) +
+             " EXISTS\r\n* OK [UIDVALIDITY " + std::to_string(uid_validity) +
+             "] ok\r\n* OK [UIDNEXT " + std::to_string(next) +
+             "] ok\r\n{tag} OK [READ-ONLY] done\r\n";
+    }
+    if (starts("EXAMINE"))
+      return "{tag} NO [NONEXISTENT] Mailbox doesn't exist\r\n";
+    if (starts("UID SEARCH")) {
+      uint32_t from = std::stoul(cmd.substr(cmd.rfind(' ') + 1));
+      std::vector<uint32_t> hits;
+      for (auto& [uid, m] : messages) {
+        if (uid >= from) hits.push_back(uid);
+      }
+      // RFC 3501: "n:*" includes the last message even when n > its UID.
+      if (hits.empty() && !messages.empty())
+        hits.push_back(messages.rbegin()->first);
+      if (starts("UID SEARCH RETURN")) {
+        std::string s = "* ESEARCH (TAG \"{tag}\") UID";
+        if (!hits.empty()) s += " ALL " + FormatSequenceSet(hits);
+        return s + "\r\n{tag} OK done\r\n";
+      }
+      std::string s = "* SEARCH";
+      for (auto u : hits) s += " " + std::to_string(u);
+      return s + "\r\n{tag} OK done\r\n";
+    }
+    if (starts("UID FETCH")) {
+      std::string set = cmd.substr(10, cmd.find(' ', 10) - 10);
+      auto uids = ExpandSequenceSet(set).value();
+      std::string out;
+      uint32_t seq = 0;
+      for (auto& [uid, m] : messages) {
+        ++seq;
+        if (std::find(uids.begin(), uids.end(), uid) == uids.end()) continue;
+        out += "* " + std::to_string(seq) + " FETCH (UID " +
+               std::to_string(uid) +
+               " INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE " +
+               std::to_string(m.size());
+        if (cmd.find("BODY.PEEK[HEADER]") != std::string::npos) {
+          std::string h = m.substr(0, m.find("\r\n\r\n") + 4);
+          out += " BODY[HEADER] {" + std::to_string(h.size()) + "}\r\n" + h;
+        } else if (cmd.find("BODY.PEEK[]") != std::string::npos) {
+          out += " BODY[] {" + std::to_string(m.size()) + "}\r\n" + m;
+        }
+        out += ")\r\n";
+      }
+      return out + "{tag} OK done\r\n";
+    }
+    if (starts("APPEND")) {
+      appended.push_back(cmd);
+      return "{tag} OK [APPENDUID 7 99] done\r\n";
+    }
+    if (starts("LIST")) {
+      return "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+             "* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n"
+             "* LIST (\\Noselect) \"/\" Archive\r\n{tag} OK done\r\n";
+    }
+    if (cmd == "IDLE") return "+ idling\r\n";
+    if (cmd == "DONE") return "{tag} OK idle done\r\n";
+    if (cmd == "LOGOUT") return "* BYE bye\r\n{tag} OK done\r\n";
+    return "{tag} BAD unknown\r\n";
+  }
+
+  ImapConnector Connector() {
+    return [this]() -> core::Result<std::unique_ptr<ImapTransport>> {
+      commands = 0;
+      auto t = std::make_unique<ScriptedTransport>(
+          [this](const std::string& c) { return Handle(c); });
+      live = t.get();
+      return t;
+    };
+  }
+};
+
+ImapSourceOptions Options() {
+  ImapSourceOptions o;
+  o.mailbox = "support";
+  o.io_timeout = std::chrono::seconds(1);
+  o.stop_check = std::chrono::milliseconds(10);
+  return o;
+}
+
+TEST(ImapSourceTest, ExamineAndFetchNeverChangeFlags) {
+  FakeServer server;
+  std::string body =
+      "Message-ID: <a@x>\r\n\r\nA004 OK injected\r\n* 9 FETCH (FLAGS ())\r\n";
+  server.messages = {{3, body}, {5, "Subject: b\r\n\r\nb\r\n"}};
+  ImapSource src(server.Connector(), Options());
+  auto st = src.Examine("INBOX");
+  ASSERT_TRUE(st.has_value()) << st.error().ToString();
+  EXPECT_EQ(st->uid_validity, 7u);
+  EXPECT_EQ(st->uid_next, 6u);
+  EXPECT_EQ(st->exists, 2u);
+  auto m = src.Fetch("INBOX", 3);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(m->raw, body);
+  EXPECT_EQ(m->size, body.size());
+  EXPECT_EQ(m->internal_date.time_since_epoch().count(), 837596665);
+  auto h = src.FetchHeader("INBOX", 3);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->raw, "Message-ID: <a@x>\r\n\r\n");
+  EXPECT_EQ(h->size, body.size());
+  for (const auto& c : server.log) {
+    EXPECT_EQ(c.find("SELECT"), std::string::npos) << c;
+    EXPECT_EQ(c.find("STORE"), std::string::npos) << c;
+    if (c.starts_with("UID FETCH") && c.find("BODY") != std::string::npos) {
+      EXPECT_NE(c.find("BODY.PEEK["), std::string::npos) << c;
+    }
+  }
+  EXPECT_EQ(src.connects(), 1);
+}
+
+TEST(ImapSourceTest, ListUidsFromFiltersStarQuirk) {
+  for (bool esearch : {true, false}) {
+    FakeServer server;
+    server.esearch = esearch;
+    server.messages = {{2, "a\r\n\r\n"}, {4, "b\r\n\r\n"}, {9, "c\r\n\r\n"}};
+    ImapSource src(server.Connector(), Options());
+    struct Case {
+      uint32_t from;
+      std::vector<uint32_t> want;
+    } cases[] = {{0, {2, 4, 9}}, {1, {2, 4, 9}}, {3, {4, 9}},
+                 {9, {9}},       {10, {}},  // the server answers 9 for "10:*"
+                 {1000, {}}};
+    for (const auto& c : cases) {
+      auto got = src.ListUidsFrom("INBOX", c.from);
+      ASSERT_TRUE(got.has_value()) << got.error().ToString();
+      EXPECT_EQ(*got, c.want) << "from " << c.from << " esearch " << esearch;
+    }
+  }
+}
+
+TEST(ImapSourceTest, FetchSizesSkipsExpunged) {
+  FakeServer server;
+  server.messages = {{2, "ab\r\n\r\n"}, {4, "abcd\r\n\r\n"}};
+  ImapSource src(server.Connector(), Options());
+  std::vector<uint32_t> uids = {4, 2, 3};
+  auto got = src.FetchSizes("INBOX", uids);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].uid, 2u);
+  EXPECT_EQ((*got)[0].size, 6u);
+  EXPECT_EQ((*got)[1].uid, 4u);
+  auto missing = src.Fetch("INBOX", 3);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+  EXPECT_NE(missing.error().message.find("support/INBOX uid 3"),
+            std::string::npos)
+      << missing.error().message;
+}
+
+TEST(ImapSourceTest, ErrorsAreClassified) {
+  FakeServer server;
+  ImapSource src(server.Connector(), Options());
+  auto nofolder = src.Examine("Nope");
+  ASSERT_FALSE(nofolder.has_value());
+  EXPECT_EQ(nofolder.error().code, core::Code::kNotFound);
+
+  ImapSource refused(
+      []() -> core::Result<std::unique_ptr<ImapTransport>> {
+        return core::Fail(core::Error::PermissionDenied("login refused"));
+      },
+      Options());
+  auto r = refused.Examine("INBOX");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kPermissionDenied);
+}
+
+TEST(ImapSourceTest, ReconnectsOnceAfterDroppedConnection) {
+  FakeServer server;
+  server.messages = {{1, "x\r\n\r\n1"}, {2, "y\r\n\r\n2"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  // The next command's reply is followed by BYE and a closed connection.
+  server.close_after = server.commands + 1;
+  ASSERT_TRUE(src.Fetch("INBOX", 1).has_value());
+  server.close_after = -1;
+  auto m = src.Fetch("INBOX", 2);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(m->raw, "y\r\n\r\n2");
+  EXPECT_EQ(src.connects(), 2);
+}
+
+TEST(ImapSourceTest, UidValidityChangeAfterReconnectIsReported) {
+  FakeServer server;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  server.close_after = server.commands + 1;
+  ASSERT_TRUE(src.Fetch("INBOX", 1).has_value());
+  server.uid_validity = 8;
+  auto m = src.Fetch("INBOX", 1);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().code, core::Code::kFailedPrecondition);
+  auto again = src.Examine("INBOX");  // the caller re-examines and resyncs
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->uid_validity, 8u);
+  EXPECT_TRUE(src.Fetch("INBOX", 1).has_value());
+}
+
+TEST(ImapSourceTest, IdleReturnsOnExistsAndOnTimeout) {
+  FakeServer server;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  std::stop_source stop;
+  auto quiet =
+      src.WaitForChange("INBOX", std::chrono::seconds(0), stop.get_token());
+  ASSERT_TRUE(quiet.has_value()) << quiet.error().ToString();
+  EXPECT_FALSE(*quiet);
+  ASSERT_FALSE(server.log.empty());
+  EXPECT_EQ(server.log.back(), "DONE");
+
+  server.live->Push("* 2 EXISTS\r\n* 1 RECENT\r\n");
+  auto changed =
+      src.WaitForChange("INBOX", std::chrono::seconds(5), stop.get_token());
+  ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
+  EXPECT_TRUE(*changed);
+  // The connection is still in sync: the next command works.
+  EXPECT_TRUE(src.Fetch("INBOX", 1).has_value());
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());  // change consumed
+
+  stop.request_stop();
+  auto stopped =
+      src.WaitForChange("INBOX", std::chrono::seconds(60), stop.get_token());
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_FALSE(*stopped);
+}
+
+TEST(ImapSourceTest, AppendSendsLiteral) {
+  for (bool plus : {false, true}) {
+    FakeServer server;
+    server.literal_plus = plus;
+    ImapSource src(server.Connector(), Options());
+    std::vector<std::string> flags = {"\\Seen"};
+    core::TimePoint when{std::chrono::seconds(1795455955)};
+    auto st = src.Append("Sent", "Subject: r\r\n\r\nbody", flags, when);
+    ASSERT_TRUE(st.has_value()) << st.error().ToString();
+    ASSERT_EQ(server.appended.size(), 1u);
+    EXPECT_EQ(
+        server.appended[0],
+        std::string(
+            "APPEND \"Sent\" (\\Seen) \"23-Nov-2026 17:45:55 +0000\" {18") +
+            (plus ? "+" : "") + "}\r\nSubject: r\r\n\r\nbody");
+    std::vector<std::string> bad = {"\\Seen)"};
+    EXPECT_EQ(src.Append("Sent", "x", bad, {}).error().code,
+              core::Code::kInvalidArgument);
+  }
+}
+
+TEST(ImapSourceTest, ListFoldersFindsSent) {
+  FakeServer server;
+  ImapSource src(server.Connector(), Options());
+  auto folders = src.ListFolders();
+  ASSERT_TRUE(folders.has_value()) << folders.error().ToString();
+  ASSERT_EQ(folders->size(), 3u);
+  EXPECT_FALSE((*folders)[0].is_sent);
+  EXPECT_TRUE((*folders)[1].is_sent);
+  EXPECT_EQ((*folders)[1].name, "Sent Items");
+  EXPECT_TRUE((*folders)[2].no_select);
+}
+
+}  // namespace
+}  // namespace inboxd::ingest

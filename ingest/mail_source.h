@@ -1,0 +1,118 @@
+// mail_source.h: the interface through which inboxd reads (and, for the Sent
+// copy of C1, appends to) a remote mail store.
+//
+// Does: describe the few operations the sync engine needs, keyed by folder
+// name and UID. Implementations: ImapSource (ingest/imap_client.h, a real IMAP
+// server) and FakeMailSource (ingest/sync_fake_source.h, in memory, with fault
+// injection). Does not: parse MIME, store anything, or decide what is new (the
+// sync engine compares against its checkpoint).
+//
+// Folder names are IMAP wire names (modified UTF-7, RFC 3501 5.1.3), exactly as
+// ListFolders returns them; "INBOX" is case-insensitive.
+// Contract shared by every method: no method ever changes a flag of a message
+// in the mailbox (IMAP: EXAMINE + BODY.PEEK only). Errors:
+//   kUnavailable        network failure, timeout, server NO/BYE; retry later
+//   kPermissionDenied   login refused or token rejected (names the mailbox)
+//   kNotFound           the folder or UID does not exist (expunged meanwhile)
+//   kFailedPrecondition the folder's UIDVALIDITY changed since this source
+//                       first examined it (the UIDs the caller holds are void)
+//   kDataLoss           the server sent more than a configured limit
+// An implementation is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace inboxd::ingest {
+
+// What EXAMINE reports about a folder (RFC 3501 6.3.2).
+struct FolderState {
+  uint32_t uid_validity = 0;
+  uint32_t uid_next = 0;  // 0 when the server did not say
+  uint32_t exists = 0;
+};
+
+// Size and arrival of one message, without its bytes.
+struct MessageMeta {
+  uint32_t uid = 0;
+  core::TimePoint internal_date;  // the server's arrival time (INTERNALDATE)
+  uint64_t size = 0;              // RFC822.SIZE
+};
+
+// One fetched message: its exact bytes as the server stores them.
+struct FetchedMessage {
+  uint32_t uid = 0;
+  core::TimePoint internal_date;
+  uint64_t size = 0;  // RFC822.SIZE as the server reported it
+  std::string raw;    // BODY.PEEK[] (or BODY.PEEK[HEADER] for FetchHeader)
+};
+
+// One folder from LIST (RFC 3501 6.3.8, RFC 6154 SPECIAL-USE).
+struct FolderInfo {
+  std::string name;                     // wire name (modified UTF-7)
+  std::vector<std::string> attributes;  // "\HasNoChildren", "\Sent", ...
+  bool no_select = false;               // \Noselect or \NonExistent
+  bool is_sent = false;                 // has the \Sent attribute
+};
+
+class MailSource {
+ public:
+  virtual ~MailSource() = default;
+
+  // Opens `folder` read-only and returns its UIDVALIDITY, UIDNEXT and size.
+  // Errors: kNotFound (no such folder), kUnavailable, kPermissionDenied.
+  virtual core::Result<FolderState> Examine(const std::string& folder) = 0;
+
+  // Returns every UID >= first_uid in `folder`, ascending (the "n:*" quirk of
+  // RFC 3501 6.4.8, where "*" matches the last message even when n > max, is
+  // filtered out). Errors as Examine, plus kFailedPrecondition.
+  virtual core::Result<std::vector<uint32_t>> ListUidsFrom(
+      const std::string& folder, uint32_t first_uid) = 0;
+
+  // Returns the size and INTERNALDATE of each UID in `uids` that still exists,
+  // ascending by UID; UIDs expunged meanwhile are simply absent.
+  virtual core::Result<std::vector<MessageMeta>> FetchSizes(
+      const std::string& folder, std::span<const uint32_t> uids) = 0;
+
+  // Returns the full bytes of message `uid`. Errors: kNotFound (expunged),
+  // kDataLoss (larger than the source's literal limit), as Examine otherwise.
+  virtual core::Result<FetchedMessage> Fetch(const std::string& folder,
+                                             uint32_t uid) = 0;
+
+  // As Fetch, but only the header block (for quarantine records of oversized
+  // messages).
+  virtual core::Result<FetchedMessage> FetchHeader(const std::string& folder,
+                                                   uint32_t uid) = 0;
+
+  // Appends `raw` to `folder` with `flags` (e.g. "\Seen") and, when set,
+  // `internal_date`. Not retried on a broken connection (it may have landed).
+  // Errors: kNotFound (no such folder), kUnavailable, kPermissionDenied.
+  virtual core::Status Append(const std::string& folder, std::string_view raw,
+                              std::span<const std::string> flags,
+                              std::optional<core::TimePoint> internal_date) = 0;
+
+  // Lists every folder, marking the one(s) with the \Sent SPECIAL-USE.
+  virtual core::Result<std::vector<FolderInfo>> ListFolders() = 0;
+
+  // True when WaitForChange can push (IMAP IDLE); false means the caller
+  // should poll.
+  virtual core::Result<bool> SupportsPush() = 0;
+
+  // Waits until `folder` gets new or expunged messages (returns true) or
+  // `timeout` passes or `stop` is requested (returns false). Without push
+  // support it waits the whole timeout and returns true.
+  virtual core::Result<bool> WaitForChange(const std::string& folder,
+                                           std::chrono::seconds timeout,
+                                           std::stop_token stop) = 0;
+};
+
+}  // namespace inboxd::ingest

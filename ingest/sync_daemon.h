@@ -1,0 +1,133 @@
+// sync_daemon.h: `inboxd once` and `inboxd run` as library calls.
+//
+// Does: SyncOnce syncs every configured mailbox and folder once. SyncDaemon
+// runs one thread per mailbox that resolves its folders (watched + Sent) and
+// then one thread per folder, each with its own connection: sync, then wait
+// in IMAP IDLE (re-issued at least every `idle_max`, 29 min by RFC 2177's
+// advice) or, when the server lacks IDLE, sleep `poll_interval`; on any
+// error log it naming mailbox/folder, mark the folder disconnected, drop the
+// connection and retry after capped exponential backoff (1s, 2s, 4s .. 5min).
+// A wrong password is logged as an error each time and retried the same way,
+// never a crash. Calls into the sink are serialized by one mutex. Does not:
+// parse the command line or read the config file (app/ does).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "ingest/mail_source.h"
+#include "ingest/sync_engine.h"
+#include "ingest/sync_sink.h"
+
+namespace inboxd::ingest {
+
+// Opens a new, independent MailSource for one mailbox.
+using SourceFactory =
+    std::function<core::Result<std::unique_ptr<MailSource>>()>;
+
+struct DaemonMailbox {
+  std::string name;
+  std::vector<std::string> folders = {"INBOX"};
+  std::string sent_folder;  // "" = autodetect \Sent
+  std::chrono::seconds ack_window{2 * 3600};
+  SourceFactory open;
+};
+
+struct DaemonOptions {
+  std::chrono::seconds idle_max{29 * 60};
+  std::chrono::seconds poll_interval{60};
+  std::chrono::seconds backoff_initial{1};
+  std::chrono::seconds backoff_max{5 * 60};
+};
+
+// Live state of one folder, for `inboxd status` (the persistent part:
+// uid_validity, last_uid, last sync, comes from the checkpoint in the store).
+struct FolderLiveState {
+  std::string mailbox;
+  std::string folder;
+  FolderRole role = FolderRole::kIncoming;
+  bool connected = false;
+  std::optional<core::TimePoint> last_sync;
+  uint32_t uid_validity = 0;
+  uint32_t last_uid = 0;
+  size_t stored_new = 0;   // since the daemon started
+  std::string last_error;  // "" after a successful sync
+};
+
+// One sync of every mailbox and folder. A failing mailbox does not stop the
+// others: its error is returned in `errors` (mailbox-named) and the reports
+// of the rest in `reports`.
+struct OnceResult {
+  std::vector<SyncReport> reports;
+  std::vector<core::Error> errors;
+};
+OnceResult SyncOnce(const std::vector<DaemonMailbox>& mailboxes, SyncSink* sink,
+                    const core::Clock* clock, const core::Limits& limits);
+
+// Wraps a sink so several threads can share it (one call at a time).
+class LockedSyncSink final : public SyncSink {
+ public:
+  explicit LockedSyncSink(SyncSink* inner) : inner_(inner) {}
+  core::Result<std::optional<FolderCheckpoint>> GetCheckpoint(
+      const std::string& mailbox, const std::string& folder) override;
+  core::Status AdvanceCheckpoint(const std::string& mailbox,
+                                 const std::string& folder, FolderCheckpoint cp,
+                                 core::TimePoint now) override;
+  core::Result<core::TimePoint> FirstSeenAt(const std::string& mailbox,
+                                            core::TimePoint now) override;
+  core::Result<PutOutcome> PutRawMessage(const SyncedMessage& m) override;
+  core::Status Audit(const std::string& type, const std::string& mailbox,
+                     const std::string& data_json) override;
+
+ private:
+  std::mutex mu_;
+  SyncSink* inner_;
+};
+
+class SyncDaemon {
+ public:
+  // Nothing is owned; sink and clock must outlive Run.
+  SyncDaemon(std::vector<DaemonMailbox> mailboxes, SyncSink* sink,
+             const core::Clock* clock, core::Limits limits,
+             DaemonOptions options);
+
+  // Runs until `stop` is requested; returns after every thread has ended
+  // (an IDLE in progress is ended with DONE). Never fails: errors are
+  // retried with backoff and visible in States().
+  void Run(std::stop_token stop);
+
+  // A snapshot of every folder's live state (thread-safe).
+  std::vector<FolderLiveState> States() const;
+
+  // Called after each successful folder sync (tests and progress output);
+  // set before Run. Runs on the folder's thread.
+  std::function<void(const SyncReport&)> on_synced;
+
+ private:
+  void RunMailbox(const DaemonMailbox& mb, std::stop_token stop);
+  void RunFolder(const DaemonMailbox& mb, const SyncTarget& target,
+                 std::stop_token stop);
+  void Update(const std::string& mailbox, const std::string& folder,
+              const std::function<void(FolderLiveState&)>& f);
+  // Sleeps `d` unless `stop` comes first.
+  static void Sleep(std::chrono::seconds d, std::stop_token stop);
+
+  std::vector<DaemonMailbox> mailboxes_;
+  LockedSyncSink sink_;
+  const core::Clock* clock_;
+  core::Limits limits_;
+  DaemonOptions options_;
+  mutable std::mutex mu_;
+  std::vector<FolderLiveState> states_;
+};
+
+}  // namespace inboxd::ingest

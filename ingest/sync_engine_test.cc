@@ -1,0 +1,330 @@
+#include "ingest/sync_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "ingest/sync_daemon.h"
+#include "ingest/sync_fake_source.h"
+#include "ingest/sync_memory_sink.h"
+
+namespace inboxd::ingest {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+const core::TimePoint kNow{seconds(1795455955)};
+
+std::string Mail(int i, std::string_view extra = "") {
+  return "Message-ID: <m" + std::to_string(i) +
+         "@example.com>\r\nSubject: " + std::to_string(i) + "\r\n" +
+         std::string(extra) + "\r\nbody " + std::to_string(i) + "\r\n";
+}
+
+struct Rig {
+  FakeMailSource source;
+  MemorySyncSink sink;
+  core::FakeClock clock{kNow};
+  core::Limits limits;
+  SyncTarget inbox{"support", "INBOX", FolderRole::kIncoming, hours(2)};
+
+  Rig() { limits.max_message_bytes = 1000; }
+  core::Result<SyncReport> Sync(const SyncTarget& t) {
+    return SyncEngine(&source, &sink, &clock, limits).SyncFolder(t);
+  }
+  core::Result<SyncReport> Sync() { return Sync(inbox); }
+  size_t Locations() {
+    size_t n = 0;
+    for (const auto& m : sink.Messages()) n += m.locations.size();
+    return n;
+  }
+};
+
+TEST(SyncEngineTest, FirstSyncStoresAllAndRestartFetchesNothing) {
+  Rig rig;
+  for (int i = 1; i <= 5; ++i) rig.source.Deliver("INBOX", Mail(i), kNow);
+  auto r = rig.Sync();
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->fetched, 5u);
+  EXPECT_EQ(r->stored_new, 5u);
+  EXPECT_EQ(r->last_uid, 5u);
+  auto cp = rig.sink.GetCheckpoint("support", "INBOX").value();
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->last_uid, 5u);
+  EXPECT_EQ(rig.sink.Messages()[0].first.message_id, "m1@example.com");
+  EXPECT_EQ(rig.sink.Messages()[0].first.raw, Mail(1));
+
+  // A restart with no new mail: UIDNEXT proves it; no search, no fetch.
+  auto before = rig.source.Calls();
+  auto again = rig.Sync();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->fetched, 0u);
+  auto after = rig.source.Calls();
+  EXPECT_EQ(after["Fetch"], before["Fetch"]);
+  EXPECT_EQ(after["ListUidsFrom"], before["ListUidsFrom"]);
+
+  // New mail: only it is fetched.
+  rig.source.Deliver("INBOX", Mail(6), kNow);
+  auto third = rig.Sync();
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->fetched, 1u);
+  EXPECT_EQ(third->stored_new, 1u);
+  EXPECT_EQ(rig.source.Calls()["Fetch"], 6);
+  EXPECT_EQ(rig.sink.puts(), 6);
+}
+
+TEST(SyncEngineTest, FaultOnEachCallLosesNothingAndStoresNoDuplicate) {
+  // Fail the Nth source call, the Nth store put and the Nth checkpoint write
+  // in turn; after the failure a second run must leave exactly the 6
+  // messages stored once each (LevelDB SpecialEnv / mbsync run-tests style).
+  for (int kind = 0; kind < 3; ++kind) {
+    for (int n = 1; n <= 14; ++n) {
+      Rig rig;
+      for (int i = 1; i <= 6; ++i) rig.source.Deliver("INBOX", Mail(i), kNow);
+      if (kind == 0) rig.source.FailCallAt(n);
+      if (kind == 1) rig.sink.FailPutAt(n);
+      if (kind == 2) rig.sink.FailCheckpointAt(n);
+      auto first = rig.Sync();
+      rig.source.FailCallAt(0);
+      rig.sink.FailPutAt(0);
+      rig.sink.FailCheckpointAt(0);
+      auto second = rig.Sync();
+      ASSERT_TRUE(second.has_value())
+          << "kind " << kind << " n " << n << ": " << second.error().ToString();
+      auto msgs = rig.sink.Messages();
+      ASSERT_EQ(msgs.size(), 6u) << "kind " << kind << " n " << n;
+      EXPECT_EQ(rig.Locations(), 6u) << "kind " << kind << " n " << n;
+      EXPECT_EQ(rig.sink.GetCheckpoint("support", "INBOX").value()->last_uid,
+                6u);
+      if (!first) {
+        EXPECT_EQ(first.error().code, core::Code::kUnavailable);
+      }
+    }
+  }
+}
+
+TEST(SyncEngineTest, UidValidityChangeRescansWithoutDuplicates) {
+  Rig rig;
+  for (int i = 1; i <= 3; ++i) rig.source.Deliver("INBOX", Mail(i), kNow);
+  ASSERT_TRUE(rig.Sync().has_value());
+  rig.source.Expunge("INBOX", 1);
+  rig.source.ResetUidValidity("INBOX", 99);  // 2,3 become 1,2
+  rig.source.Deliver("INBOX", Mail(4), kNow);
+  auto r = rig.Sync();
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->uid_validity_changed);
+  EXPECT_EQ(r->uid_validity, 99u);
+  EXPECT_EQ(r->fetched, 3u);
+  EXPECT_EQ(r->duplicates, 2u);
+  EXPECT_EQ(r->stored_new, 1u);
+  EXPECT_EQ(rig.sink.Messages().size(), 4u);
+  auto events = rig.sink.Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "ingest.uidvalidity_changed");
+  EXPECT_NE(events[0].data.find("\"old\":1"), std::string::npos)
+      << events[0].data;
+  EXPECT_NE(events[0].data.find("\"new\":99"), std::string::npos);
+  // The next sync is quiet again.
+  auto quiet = rig.Sync();
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_FALSE(quiet->uid_validity_changed);
+  EXPECT_EQ(quiet->fetched, 0u);
+}
+
+TEST(SyncEngineTest, OversizedMessageIsQuarantinedWithHeaders) {
+  Rig rig;
+  rig.source.Deliver("INBOX",
+                     Mail(1, "X-Big: yes\r\n") + std::string(2000, 'x'), kNow);
+  rig.source.Deliver("INBOX", Mail(2), kNow);
+  auto r = rig.Sync();
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->quarantined, 1u);
+  EXPECT_EQ(r->stored_new, 1u);
+  auto msgs = rig.sink.Messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  const auto& q = msgs[0].first;
+  EXPECT_TRUE(q.truncated);
+  EXPECT_EQ(q.raw,
+            "Message-ID: <m1@example.com>\r\nSubject: 1\r\nX-Big: yes\r\n\r\n");
+  EXPECT_GT(q.size, 2000u);
+  EXPECT_NE(q.quarantine_reason.find("over limit 1000"), std::string::npos);
+  EXPECT_EQ(q.message_id, "m1@example.com");
+  EXPECT_FALSE(msgs[1].first.truncated);
+  EXPECT_EQ(rig.source.Calls()["FetchHeader"], 1);
+  auto events = rig.sink.Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "ingest.quarantined");
+}
+
+TEST(SyncEngineTest, AckWindowUsesInternalDateAndFirstSync) {
+  Rig rig;
+  struct Case {
+    core::TimePoint arrived;
+    bool eligible;
+  } cases[] = {
+      {kNow - hours(24 * 365), false},  // years-old history
+      {kNow - hours(3), false},         // just outside the 2 h window
+      {kNow - hours(2), true},          // at the edge
+      {kNow - hours(1), true},         {kNow, true},
+  };
+  // The Date header lies (says 1999); only INTERNALDATE counts.
+  for (const auto& c : cases) {
+    rig.source.Deliver(
+        "INBOX",
+        Mail(static_cast<int>(rig.sink.puts() + 100 + &c - cases),
+             "Date: Fri, 1 Jan 1999 00:00:00 +0000\r\n"),
+        c.arrived);
+  }
+  ASSERT_TRUE(rig.Sync().has_value());
+  auto msgs = rig.sink.Messages();
+  ASSERT_EQ(msgs.size(), std::size(cases));
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    EXPECT_EQ(msgs[i].first.ack_eligible, cases[i].eligible) << i;
+    EXPECT_EQ(msgs[i].first.arrived_at, cases[i].arrived) << i;
+  }
+  // A day later, mail that arrived overnight while inboxd was down is still
+  // eligible: first_seen stays at the first sync.
+  rig.clock.Advance(hours(24));
+  rig.source.Deliver("INBOX", Mail(7), kNow + hours(10));
+  ASSERT_TRUE(rig.Sync().has_value());
+  EXPECT_TRUE(rig.sink.Messages().back().first.ack_eligible);
+}
+
+TEST(SyncEngineTest, SentFolderIsAutodetectedAndNeverAckEligible) {
+  Rig rig;
+  rig.source.Deliver("INBOX", Mail(1), kNow);
+  rig.source.Deliver("Sent Items", Mail(2), kNow);
+  rig.source.MarkSent("Sent Items");
+  SyncEngine engine(&rig.source, &rig.sink, &rig.clock, rig.limits);
+  auto targets = engine.Targets("support", {"INBOX"}, "", hours(2));
+  ASSERT_TRUE(targets.has_value());
+  ASSERT_EQ(targets->size(), 2u);
+  EXPECT_EQ((*targets)[1].folder, "Sent Items");
+  EXPECT_EQ((*targets)[1].role, FolderRole::kSent);
+  auto reports = engine.SyncAll(*targets);
+  ASSERT_TRUE(reports.has_value());
+  auto msgs = rig.sink.Messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_TRUE(msgs[0].first.ack_eligible);
+  EXPECT_EQ(msgs[1].first.role, FolderRole::kSent);
+  EXPECT_FALSE(msgs[1].first.ack_eligible);
+
+  // A configured sent_folder wins; no LIST needed.
+  auto configured = engine.Targets("support", {"INBOX"}, "Sent", hours(2));
+  ASSERT_TRUE(configured.has_value());
+  EXPECT_EQ(configured->back().folder, "Sent");
+}
+
+TEST(SyncEngineTest, SameMessageInTwoMailboxesIsOneMessage) {
+  Rig rig;
+  FakeMailSource sales;
+  sales.Deliver("INBOX", "Received: by sales\r\n" + Mail(1), kNow);
+  rig.source.Deliver("INBOX", "Received: by support\r\n" + Mail(1), kNow);
+  ASSERT_TRUE(rig.Sync().has_value());
+  SyncEngine e(&sales, &rig.sink, &rig.clock, rig.limits);
+  auto r = e.SyncFolder({"sales", "INBOX", FolderRole::kIncoming, hours(2)});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->duplicates, 1u);
+  auto msgs = rig.sink.Messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].mailboxes, (std::set<std::string>{"sales", "support"}));
+}
+
+TEST(SyncEngineTest, ExpungedMeanwhileIsSkippedAndErrorsNameTheFolder) {
+  Rig rig;
+  rig.source.Deliver("INBOX", Mail(1), kNow);
+  auto missing = rig.Sync({"support", "Nope", FolderRole::kIncoming, hours(2)});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+  rig.source.FailCallAt(4, core::Code::kNotFound);  // the Fetch of uid 1
+  auto r = rig.Sync();
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->errors, 1u);
+  EXPECT_EQ(r->last_uid, 1u);
+}
+
+TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
+  FakeMailSource source;
+  MemorySyncSink sink;
+  source.Deliver("INBOX", Mail(1), kNow);
+  int opens = 0;
+  DaemonMailbox mb;
+  mb.name = "support";
+  mb.sent_folder = "INBOX";  // no LIST needed; one folder twice is fine
+  mb.folders = {};
+  mb.open = [&]() -> core::Result<std::unique_ptr<MailSource>> {
+    ++opens;
+    if (opens == 1) {
+      return core::Fail(core::Error::PermissionDenied("login refused"));
+    }
+    struct Borrowed final : MailSource {
+      MailSource* s;
+      explicit Borrowed(MailSource* x) : s(x) {}
+      core::Result<FolderState> Examine(const std::string& f) override {
+        return s->Examine(f);
+      }
+      core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f,
+                                                       uint32_t u) override {
+        return s->ListUidsFrom(f, u);
+      }
+      core::Result<std::vector<MessageMeta>> FetchSizes(
+          const std::string& f, std::span<const uint32_t> u) override {
+        return s->FetchSizes(f, u);
+      }
+      core::Result<FetchedMessage> Fetch(const std::string& f,
+                                         uint32_t u) override {
+        return s->Fetch(f, u);
+      }
+      core::Result<FetchedMessage> FetchHeader(const std::string& f,
+                                               uint32_t u) override {
+        return s->FetchHeader(f, u);
+      }
+      core::Status Append(const std::string& f, std::string_view r,
+                          std::span<const std::string> fl,
+                          std::optional<core::TimePoint> d) override {
+        return s->Append(f, r, fl, d);
+      }
+      core::Result<std::vector<FolderInfo>> ListFolders() override {
+        return s->ListFolders();
+      }
+      core::Result<bool> SupportsPush() override { return s->SupportsPush(); }
+      core::Result<bool> WaitForChange(const std::string& f,
+                                       std::chrono::seconds t,
+                                       std::stop_token st) override {
+        return s->WaitForChange(f, t, st);
+      }
+    };
+    return std::unique_ptr<MailSource>(new Borrowed(&source));
+  };
+  core::FakeClock clock(kNow);
+  DaemonOptions opt;
+  opt.backoff_initial = seconds(0);
+  opt.idle_max = seconds(1);
+  SyncDaemon daemon({mb}, &sink, &clock, {}, opt);
+  std::atomic<int> syncs{0};
+  daemon.on_synced = [&](const SyncReport&) { ++syncs; };
+  std::stop_source stop;
+  std::thread t([&] { daemon.Run(stop.get_token()); });
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 500 && !pred(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  };
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 1; }));
+  source.Deliver("INBOX", Mail(2), kNow);
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
+  source.FailCallAt(1);  // the next call fails; the daemon reconnects
+  source.Deliver("INBOX", Mail(3), kNow);
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 3; }));
+  auto states = daemon.States();
+  stop.request_stop();
+  t.join();
+  EXPECT_GE(opens, 3);
+  EXPECT_EQ(sink.puts(), 3);
+  ASSERT_FALSE(states.empty());
+}
+
+}  // namespace
+}  // namespace inboxd::ingest

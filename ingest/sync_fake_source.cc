@@ -1,0 +1,198 @@
+#include "ingest/sync_fake_source.h"
+
+#include <algorithm>
+
+namespace inboxd::ingest {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+
+uint32_t FakeMailSource::Deliver(const std::string& folder, std::string raw,
+                                 core::TimePoint internal_date) {
+  std::lock_guard lock(mu_);
+  Folder& f = folders_[folder];
+  uint32_t uid = f.uid_next++;
+  FetchedMessage m{uid, internal_date, raw.size(), std::move(raw)};
+  f.messages.emplace(uid, std::move(m));
+  ++version_;
+  changed_.notify_all();
+  return uid;
+}
+
+void FakeMailSource::Expunge(const std::string& folder, uint32_t uid) {
+  std::lock_guard lock(mu_);
+  folders_[folder].messages.erase(uid);
+  ++version_;
+  changed_.notify_all();
+}
+
+void FakeMailSource::ResetUidValidity(const std::string& folder,
+                                      uint32_t uid_validity) {
+  std::lock_guard lock(mu_);
+  Folder& f = folders_[folder];
+  std::map<uint32_t, FetchedMessage> renumbered;
+  uint32_t uid = 1;
+  for (auto& [old, m] : f.messages) {
+    m.uid = uid;
+    renumbered.emplace(uid++, std::move(m));
+  }
+  f.messages = std::move(renumbered);
+  f.uid_next = uid;
+  f.uid_validity = uid_validity;
+}
+
+void FakeMailSource::MarkSent(const std::string& folder) {
+  std::lock_guard lock(mu_);
+  folders_[folder].is_sent = true;
+}
+
+void FakeMailSource::SetPush(bool push) {
+  std::lock_guard lock(mu_);
+  push_ = push;
+}
+
+void FakeMailSource::FailCallAt(int n, core::Code code) {
+  std::lock_guard lock(mu_);
+  fail_at_ = n;
+  fail_code_ = code;
+}
+
+std::map<std::string, int> FakeMailSource::Calls() const {
+  std::lock_guard lock(mu_);
+  return calls_;
+}
+
+core::Status FakeMailSource::Enter(const char* method) {
+  ++calls_[method];
+  if (fail_at_ > 0 && --fail_at_ == 0) {
+    return Fail(
+        Error{fail_code_, std::string("injected failure in ") + method});
+  }
+  return core::Ok();
+}
+
+FakeMailSource::Folder* FakeMailSource::Find(const std::string& folder) {
+  auto it = folders_.find(folder);
+  return it == folders_.end() ? nullptr : &it->second;
+}
+
+Result<FolderState> FakeMailSource::Examine(const std::string& folder) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("Examine"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  return FolderState{f->uid_validity, f->uid_next,
+                     static_cast<uint32_t>(f->messages.size())};
+}
+
+Result<std::vector<uint32_t>> FakeMailSource::ListUidsFrom(
+    const std::string& folder, uint32_t first_uid) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("ListUidsFrom"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  std::vector<uint32_t> out;
+  for (auto it = f->messages.lower_bound(first_uid); it != f->messages.end();
+       ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
+Result<std::vector<MessageMeta>> FakeMailSource::FetchSizes(
+    const std::string& folder, std::span<const uint32_t> uids) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("FetchSizes"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  std::vector<MessageMeta> out;
+  for (uint32_t uid : uids) {
+    auto it = f->messages.find(uid);
+    if (it == f->messages.end()) continue;
+    out.push_back({uid, it->second.internal_date, it->second.size});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.uid < b.uid; });
+  return out;
+}
+
+Result<FetchedMessage> FakeMailSource::Fetch(const std::string& folder,
+                                             uint32_t uid) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("Fetch"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  auto it = f->messages.find(uid);
+  if (it == f->messages.end()) {
+    return Fail(Error::NotFound("uid " + std::to_string(uid) + " not found"));
+  }
+  return it->second;
+}
+
+Result<FetchedMessage> FakeMailSource::FetchHeader(const std::string& folder,
+                                                   uint32_t uid) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("FetchHeader"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  auto it = f->messages.find(uid);
+  if (it == f->messages.end()) {
+    return Fail(Error::NotFound("uid " + std::to_string(uid) + " not found"));
+  }
+  FetchedMessage m = it->second;
+  size_t end = m.raw.find("\r\n\r\n");
+  m.raw = end == std::string::npos ? m.raw : m.raw.substr(0, end + 4);
+  return m;
+}
+
+core::Status FakeMailSource::Append(const std::string& folder,
+                                    std::string_view raw,
+                                    std::span<const std::string>,
+                                    std::optional<core::TimePoint> date) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto st = Enter("Append"); !st) return st;
+    if (Find(folder) == nullptr) {
+      return Fail(Error::NotFound("no folder " + folder));
+    }
+  }
+  Deliver(folder, std::string(raw), date.value_or(core::TimePoint{}));
+  return core::Ok();
+}
+
+Result<std::vector<FolderInfo>> FakeMailSource::ListFolders() {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("ListFolders"); !st) return Fail(st.error());
+  std::vector<FolderInfo> out;
+  for (const auto& [name, f] : folders_) {
+    FolderInfo info;
+    info.name = name;
+    info.is_sent = f.is_sent;
+    if (f.is_sent) info.attributes.push_back("\\Sent");
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<bool> FakeMailSource::SupportsPush() {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("SupportsPush"); !st) return Fail(st.error());
+  return push_;
+}
+
+Result<bool> FakeMailSource::WaitForChange(const std::string&,
+                                           std::chrono::seconds timeout,
+                                           std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  if (auto st = Enter("WaitForChange"); !st) return Fail(st.error());
+  const uint64_t start = version_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (version_ == start && !stop.stop_requested() &&
+         std::chrono::steady_clock::now() < deadline) {
+    changed_.wait_for(lock, std::chrono::milliseconds(10));
+  }
+  return version_ != start || !push_;
+}
+
+}  // namespace inboxd::ingest

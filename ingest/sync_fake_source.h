@@ -1,0 +1,80 @@
+// sync_fake_source.h: FakeMailSource, an in-memory MailSource for tests of
+// the sync engine and daemon.
+//
+// Does: folders of messages with UIDs, UIDVALIDITY and INTERNALDATE, the
+// "n:*" quirk of UID SEARCH, SPECIAL-USE \Sent, Append, and WaitForChange
+// that returns when Deliver() adds mail. Fault injection: FailCallAt(n, code)
+// makes the nth method call from now fail (LevelDB SpecialEnv style).
+// Thread-safe (a test thread may Deliver while the daemon waits). Does not:
+// speak IMAP.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ingest/mail_source.h"
+
+namespace inboxd::ingest {
+
+class FakeMailSource final : public MailSource {
+ public:
+  struct Folder {
+    uint32_t uid_validity = 1;
+    uint32_t uid_next = 1;
+    std::map<uint32_t, FetchedMessage> messages;
+    bool is_sent = false;
+  };
+
+  // Adds `raw` to `folder` (created on first use) with the next UID and
+  // returns that UID.
+  uint32_t Deliver(const std::string& folder, std::string raw,
+                   core::TimePoint internal_date);
+  void Expunge(const std::string& folder, uint32_t uid);
+  // Renumbers every message from UID 1 under a new UIDVALIDITY (as after a
+  // server rebuild of its index).
+  void ResetUidValidity(const std::string& folder, uint32_t uid_validity);
+  void MarkSent(const std::string& folder);
+  void SetPush(bool push);
+  // The nth call (1-based, counting every MailSource method) from now fails
+  // with `code`; 0 disables.
+  void FailCallAt(int n, core::Code code = core::Code::kUnavailable);
+  // Method calls so far, by name ("Fetch" -> 12).
+  std::map<std::string, int> Calls() const;
+
+  core::Result<FolderState> Examine(const std::string& folder) override;
+  core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& folder,
+                                                   uint32_t first_uid) override;
+  core::Result<std::vector<MessageMeta>> FetchSizes(
+      const std::string& folder, std::span<const uint32_t> uids) override;
+  core::Result<FetchedMessage> Fetch(const std::string& folder,
+                                     uint32_t uid) override;
+  core::Result<FetchedMessage> FetchHeader(const std::string& folder,
+                                           uint32_t uid) override;
+  core::Status Append(const std::string& folder, std::string_view raw,
+                      std::span<const std::string> flags,
+                      std::optional<core::TimePoint> internal_date) override;
+  core::Result<std::vector<FolderInfo>> ListFolders() override;
+  core::Result<bool> SupportsPush() override;
+  core::Result<bool> WaitForChange(const std::string& folder,
+                                   std::chrono::seconds timeout,
+                                   std::stop_token stop) override;
+
+ private:
+  // Counts the call; returns the injected error when it is due.
+  core::Status Enter(const char* method);
+  Folder* Find(const std::string& folder);
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Folder> folders_;
+  std::map<std::string, int> calls_;
+  uint64_t version_ = 0;  // bumped by Deliver/Expunge
+  int fail_at_ = 0;
+  core::Code fail_code_ = core::Code::kUnavailable;
+  bool push_ = true;
+};
+
+}  // namespace inboxd::ingest
