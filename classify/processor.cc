@@ -385,6 +385,29 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
     return core::Ok();
   }
 
+  // ------------------------------------------- a copy of a known message
+  // The same message already on a ticket (a copy delivered to another
+  // mailbox with its own trace headers, or the CC copy of an agent's reply
+  // whose Sent copy was processed first): it joins that ticket.
+  if (!msg.message_id.empty()) {
+    auto t = store_->FindTicketByMessageId(msg.message_id);
+    if (t) {
+      std::erase_if(
+          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
+      reasons.push_back("thread duplicate: same Message-ID as a message on " +
+                        t->Tag() + " (delivered to more than one mailbox)");
+      reasons.push_back("no ack: " + t->Tag() + " exists already");
+      out.thread = "duplicate";
+      out.ticket_id = t->id;
+      out.reasons_json = ReasonsJson(reasons);
+      if (auto st = store_->RecordDecision(row, out); !st) return st;
+      ++report->duplicates;
+      ++report->processed;
+      return core::Ok();
+    }
+    if (t.error().code != core::Code::kNotFound) return Fail(t.error());
+  }
+
   // -------------------------------------------------------- agent mail
   if (sent || d.sender_role == SenderRole::kAgent) {
     auto ticket_id = TicketIdOf(*store_, d.ticket);
@@ -436,27 +459,6 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
   }
 
   // ----------------------------------------------------- customer mail
-  // The same message already on a ticket (a copy delivered to another
-  // mailbox with its own trace headers): it joins that ticket.
-  if (!msg.message_id.empty()) {
-    auto t = store_->FindTicketByMessageId(msg.message_id);
-    if (t) {
-      std::erase_if(
-          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
-      reasons.push_back("thread duplicate: same Message-ID as a message on " +
-                        t->Tag() + " (delivered to more than one mailbox)");
-      reasons.push_back("no ack: " + t->Tag() + " exists already");
-      out.thread = "duplicate";
-      out.ticket_id = t->id;
-      out.reasons_json = ReasonsJson(reasons);
-      if (auto st = store_->RecordDecision(row, out); !st) return st;
-      ++report->duplicates;
-      ++report->processed;
-      return core::Ok();
-    }
-    if (t.error().code != core::Code::kNotFound) return Fail(t.error());
-  }
-
   if (d.followup) {
     auto ticket_id = TicketIdOf(*store_, d.ticket);
     if (!ticket_id) return Fail(ticket_id.error());

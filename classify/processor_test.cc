@@ -731,6 +731,24 @@ TEST_F(AgentReplyTest, CcCopyOfAnAgentReplyCountsInternalNoteDoesNot) {
   }
 }
 
+TEST_F(AgentReplyTest, SentCopyAndCcCopyAreOneReply) {
+  int64_t ticket = OpenTicket();
+  Mail sent = Reply("Dear Carol, done.");
+  sent.extra.push_back("Cc: support@shop.example");
+  int64_t a = Put(sent.Raw(), "support", "Sent", 0, store::Role::kSent);
+  Mail copy = sent;  // the CC copy, with its own trace header
+  copy.extra.push_back("Delivered-To: support@shop.example");
+  int64_t b = Put(copy.Raw());
+  ASSERT_NE(a, b);
+  ProcessReport r = Process();
+  EXPECT_EQ(r.agent_replies, 1u);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(Events("agent.reply", a).size(), 1u);
+  EXPECT_TRUE(Events("agent.reply", b).empty());
+  EXPECT_EQ(DecisionOf(b).ticket_id, ticket);
+  EXPECT_EQ(DecisionOf(b).thread, "duplicate");
+}
+
 TEST_F(ProcessorTest, SecondRunDoesNothing) {
   FirstSync("support");
   Put(Mail{}.Raw());
