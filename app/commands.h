@@ -14,5 +14,6 @@ inline constexpr int kExitConfig = 2;   // bad config or usage
 
 void RegisterConfigCommands(CLI::App& app, int* exit_code);
 void RegisterReplayCommands(CLI::App& app, int* exit_code);
+void RegisterSyncCommands(CLI::App& app, int* exit_code);
 
 }  // namespace inboxd::app

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = inboxd::app::kExitOk;
   inboxd::app::RegisterConfigCommands(app, &exit_code);
   inboxd::app::RegisterReplayCommands(app, &exit_code);
+  inboxd::app::RegisterSyncCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,341 @@
+// cmd_sync.cc: `inboxd once`, `inboxd run` and `inboxd status`.
+//
+// once:   one sync of every mailbox and folder, then process, plan and send
+//         (or write to a Maildir with --dry-run); exit 0 when every mailbox
+//         synced, 1 otherwise.
+// run:    the daemon: IDLE on every watched folder (SyncDaemon); after new
+//         mail, and at least every --tick seconds (retries, deadlines), the
+//         stages run. SIGINT/SIGTERM stop it cleanly. While running it keeps
+//         <state.dir>/daemon.json (pid + live folder state) for `status`.
+// status: per mailbox and folder: uidvalidity, last_uid, messages, last_sync,
+//         connected (from daemon.json when that daemon is alive).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/pipeline.h"
+#include "config/loader.h"
+#include "core/clock.h"
+
+namespace inboxd::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SyncOptions {
+  std::string config_path;
+  bool dry_run = false;
+  std::string dry_run_maildir;
+  bool json = false;
+  int tick_seconds = 30;
+  int poll_seconds = 60;
+};
+
+bool LoadOrReport(const std::string& path, config::Config* out) {
+  auto cfg = config::LoadConfig(path);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return false;
+  }
+  *out = std::move(*cfg);
+  return true;
+}
+
+void LogStages(const StageReport& r) {
+  const auto& p = r.processed;
+  const auto& pl = r.planned;
+  const auto& d = r.drained;
+  if (p.processed + pl.enqueued + pl.refused + d.sent + d.deferred + d.failed +
+          d.appended ==
+      0) {
+    return;
+  }
+  spdlog::info(
+      "stages: processed {} (tickets {}, follow-ups {}, automatic {}, "
+      "quarantined {}, agent replies {}); acks queued {}, refused {}; sent {}, "
+      "deferred {}, failed {}, copied to Sent {}",
+      p.processed, p.new_tickets, p.followups, p.automatic, p.quarantined,
+      p.agent_replies, pl.enqueued, pl.refused, d.sent, d.deferred, d.failed,
+      d.appended);
+  for (const auto& e : r.errors) spdlog::warn("stages: {}", e);
+}
+
+fs::path DaemonFile(const config::Config& cfg) {
+  return fs::path(cfg.state.dir) / "daemon.json";
+}
+
+// Writes daemon.json atomically (tmp + rename).
+void WriteDaemonFile(const config::Config& cfg,
+                     const std::vector<ingest::FolderLiveState>& states) {
+  nlohmann::json j;
+  j["pid"] = ::getpid();
+  j["updated_at"] = core::FormatUtc(core::SystemClock::Default()->Now());
+  j["folders"] = nlohmann::json::array();
+  for (const auto& s : states) {
+    j["folders"].push_back({{"mailbox", s.mailbox},
+                            {"folder", s.folder},
+                            {"connected", s.connected},
+                            {"last_error", s.last_error}});
+  }
+  fs::path path = DaemonFile(cfg);
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump() << "\n";
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+}
+
+int RunOnce(const SyncOptions& opt) {
+  config::Config cfg;
+  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
+  auto pipeline = Pipeline::Open(cfg, popt, core::SystemClock::Default());
+  if (!pipeline) {
+    std::fprintf(stderr, "inboxd: %s\n", pipeline.error().message.c_str());
+    return pipeline.error().code == core::Code::kInvalidArgument ? kExitConfig
+                                                                 : kExitFailure;
+  }
+  Pipeline& p = **pipeline;
+  auto once = ingest::SyncOnce(p.DaemonMailboxes(), p.sink(),
+                               core::SystemClock::Default(), cfg.limits);
+  for (const auto& r : once.reports) {
+    std::printf(
+        "%s/%s: uidvalidity %u, last uid %u, fetched %zu, new %zu, "
+        "duplicates %zu, quarantined %zu\n",
+        r.mailbox.c_str(), r.folder.c_str(), r.uid_validity, r.last_uid,
+        r.fetched, r.stored_new, r.duplicates, r.quarantined);
+  }
+  for (const auto& e : once.errors) {
+    std::fprintf(stderr, "inboxd once: %s\n", e.message.c_str());
+  }
+  StageReport s = p.RunStages();
+  std::printf(
+      "processed %zu: %zu new ticket(s), %zu follow-up(s), %zu automatic, "
+      "%zu quarantined, %zu agent repl%s\n",
+      s.processed.processed, s.processed.new_tickets, s.processed.followups,
+      s.processed.automatic, s.processed.quarantined, s.processed.agent_replies,
+      s.processed.agent_replies == 1 ? "y" : "ies");
+  std::printf(
+      "acknowledgements: %d queued, %d refused by the loop guard; %d sent%s, "
+      "%d deferred, %d failed, %d copied to Sent\n",
+      s.planned.enqueued, s.planned.refused, s.drained.sent,
+      opt.dry_run ? " (dry run: written to the Maildir)" : "",
+      s.drained.deferred, s.drained.failed, s.drained.appended);
+  for (const auto& e : s.errors)
+    std::fprintf(stderr, "inboxd once: %s\n", e.c_str());
+  return once.errors.empty() ? kExitOk : kExitFailure;
+}
+
+int RunDaemon(const SyncOptions& opt) {
+  config::Config cfg;
+  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  // Signals are taken by one thread with sigwait, never by handlers.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
+  auto pipeline = Pipeline::Open(cfg, popt, core::SystemClock::Default());
+  if (!pipeline) {
+    std::fprintf(stderr, "inboxd: %s\n", pipeline.error().message.c_str());
+    return pipeline.error().code == core::Code::kInvalidArgument ? kExitConfig
+                                                                 : kExitFailure;
+  }
+  Pipeline& p = **pipeline;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool wake = true;  // run the stages once at start (restart recovery)
+  std::stop_source stop;
+
+  ingest::DaemonOptions dopt;
+  dopt.poll_interval = std::chrono::seconds(opt.poll_seconds);
+  ingest::SyncDaemon daemon(p.DaemonMailboxes(), p.sink(),
+                            core::SystemClock::Default(), cfg.limits, dopt);
+  daemon.on_synced = [&](const ingest::SyncReport& r) {
+    if (r.stored_new == 0 && r.duplicates == 0) return;
+    std::lock_guard<std::mutex> lock(mu);
+    wake = true;
+    cv.notify_one();
+  };
+  std::jthread signals([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    stop.request_stop();
+    std::lock_guard<std::mutex> lock(mu);
+    cv.notify_one();
+  });
+  std::jthread ingest([&] { daemon.Run(stop.get_token()); });
+  spdlog::info("inboxd {} running: {} mailbox(es), state in {}",
+               INBOXD_VERSION_STRING, cfg.mailboxes.size(), cfg.state.dir);
+
+  auto tick = std::chrono::seconds(opt.tick_seconds);
+  auto next_tick = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_until(lock,
+                    std::min(next_tick, std::chrono::steady_clock::now() +
+                                            std::chrono::seconds(2)),
+                    [&] { return wake || stop.stop_requested(); });
+      if (stop.stop_requested()) break;
+      bool due = std::chrono::steady_clock::now() >= next_tick;
+      if (!wake && !due) {
+        lock.unlock();
+        WriteDaemonFile(cfg, daemon.States());
+        continue;
+      }
+      wake = false;
+    }
+    LogStages(p.RunStages());
+    WriteDaemonFile(cfg, daemon.States());
+    next_tick = std::chrono::steady_clock::now() + tick;
+  }
+  ingest.join();
+  if (signals.joinable()) {
+    // The signal thread is blocked in sigwait; wake it so it can end.
+    pthread_kill(signals.native_handle(), SIGTERM);
+    signals.join();
+  }
+  std::error_code ec;
+  fs::remove(DaemonFile(cfg), ec);
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
+int RunStatus(const SyncOptions& opt) {
+  config::Config cfg;
+  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  // Live state from a running daemon, if there is one.
+  std::map<std::pair<std::string, std::string>, bool> connected;
+  bool daemon_alive = false;
+  {
+    std::ifstream in(DaemonFile(cfg));
+    if (in) {
+      auto j = nlohmann::json::parse(in, nullptr, false);
+      if (!j.is_discarded() && j.contains("pid") &&
+          ::kill(j["pid"].get<int>(), 0) == 0) {
+        daemon_alive = true;
+        for (const auto& f : j["folders"]) {
+          connected[{f.value("mailbox", ""), f.value("folder", "")}] =
+              f.value("connected", false);
+        }
+      }
+    }
+  }
+  nlohmann::json out;
+  out["daemon_running"] = daemon_alive;
+  out["mailboxes"] = nlohmann::json::array();
+  std::vector<store::Checkpoint> checkpoints;
+  if (fs::exists(StorePath(cfg))) {
+    auto st = store::Store::Open(StorePath(cfg), core::SystemClock::Default());
+    if (!st) {
+      std::fprintf(stderr, "inboxd status: %s\n", st.error().message.c_str());
+      return kExitFailure;
+    }
+    auto cps = (*st)->ListCheckpoints();
+    if (!cps) {
+      std::fprintf(stderr, "inboxd status: %s\n", cps.error().message.c_str());
+      return kExitFailure;
+    }
+    checkpoints = std::move(*cps);
+  }
+  for (const auto& mb : cfg.mailboxes) {
+    nlohmann::json jm;
+    jm["name"] = mb.name;
+    jm["address"] = mb.address;
+    jm["folders"] = nlohmann::json::array();
+    for (const auto& cp : checkpoints) {
+      if (cp.mailbox != mb.name) continue;
+      auto it = connected.find({cp.mailbox, cp.folder});
+      jm["folders"].push_back(
+          {{"folder", cp.folder},
+           {"uidvalidity", cp.uid_validity},
+           {"last_uid", cp.last_uid},
+           {"messages", cp.messages},
+           {"last_sync", core::FormatUtc(cp.last_sync_at)},
+           {"connected", it != connected.end() && it->second}});
+    }
+    out["mailboxes"].push_back(std::move(jm));
+  }
+  if (opt.json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("daemon: %s\n", daemon_alive ? "running" : "not running");
+  for (const auto& jm : out["mailboxes"]) {
+    std::printf("%s <%s>\n", jm["name"].get<std::string>().c_str(),
+                jm["address"].get<std::string>().c_str());
+    if (jm["folders"].empty()) std::printf("  (never synced)\n");
+    for (const auto& f : jm["folders"]) {
+      std::printf(
+          "  %-12s uidvalidity %-10u last uid %-7u messages %-7lld last sync "
+          "%s%s\n",
+          f["folder"].get<std::string>().c_str(),
+          f["uidvalidity"].get<uint32_t>(), f["last_uid"].get<uint32_t>(),
+          static_cast<long long>(f["messages"].get<int64_t>()),
+          f["last_sync"].get<std::string>().c_str(),
+          f["connected"].get<bool>() ? ", connected" : "");
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterSyncCommands(CLI::App& app, int* exit_code) {
+  auto opt = std::make_shared<SyncOptions>();
+  auto* once = app.add_subcommand(
+      "once", "sync every mailbox once, then decide, acknowledge and exit");
+  once->add_option("--config", opt->config_path, "config file")->required();
+  once->add_flag("--dry-run", opt->dry_run,
+                 "write outgoing mail to a Maildir instead of sending it");
+  once->add_option("--dry-run-maildir", opt->dry_run_maildir,
+                   "Maildir for --dry-run (default responder.dry_run_maildir, "
+                   "else <state.dir>/dry-run)");
+  once->callback([opt, exit_code] { *exit_code = RunOnce(*opt); });
+
+  auto* run = app.add_subcommand(
+      "run", "the daemon: IMAP IDLE on every folder, acknowledge in seconds");
+  run->add_option("--config", opt->config_path, "config file")->required();
+  run->add_flag("--dry-run", opt->dry_run,
+                "write outgoing mail to a Maildir instead of sending it");
+  run->add_option("--dry-run-maildir", opt->dry_run_maildir,
+                  "Maildir for --dry-run");
+  run->add_option(
+         "--tick", opt->tick_seconds,
+         "seconds between stage runs without new mail (retries, deadlines)")
+      ->check(CLI::Range(1, 3600));
+  run->add_option("--poll", opt->poll_seconds,
+                  "poll interval for servers without IDLE, seconds")
+      ->check(CLI::Range(5, 3600));
+  run->callback([opt, exit_code] { *exit_code = RunDaemon(*opt); });
+
+  auto* status = app.add_subcommand(
+      "status",
+      "per mailbox and folder: uidvalidity, last uid, messages, last sync");
+  status->add_option("--config", opt->config_path, "config file")->required();
+  status->add_flag("--json", opt->json, "JSON output");
+  status->callback([opt, exit_code] { *exit_code = RunStatus(*opt); });
+}
+
+}  // namespace inboxd::app

@@ -1,0 +1,251 @@
+#include "app/pipeline.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "config/secret.h"
+#include "ingest/imap_credentials.h"
+#include "ingest/mime_adapter.h"
+
+#ifndef INBOXD_TEMPLATES_DIR
+#define INBOXD_TEMPLATES_DIR "/usr/share/inboxd/templates"
+#endif
+
+namespace inboxd::app {
+
+namespace fs = std::filesystem;
+
+// The shared Sent folder of each mailbox over IMAP: the configured
+// sent_folder, else the folder with the \Sent SPECIAL-USE. One lazily opened
+// connection per mailbox.
+class Pipeline::ImapSentFolder final : public responder::SentFolder {
+ public:
+  explicit ImapSentFolder(const config::Config& config) : config_(config) {}
+
+  core::Result<bool> ContainsMessageId(std::string_view mailbox,
+                                       std::string_view message_id) override {
+    auto box = Open(mailbox);
+    if (!box) return core::Fail(box.error());
+    return (*box)->source->ContainsMessageId((*box)->folder,
+                                             std::string(message_id));
+  }
+
+  core::Status Append(std::string_view mailbox, std::string_view raw) override {
+    auto box = Open(mailbox);
+    if (!box) return core::Fail(box.error());
+    const std::string seen[] = {"\\Seen"};
+    return (*box)->source->Append((*box)->folder, raw, seen, std::nullopt);
+  }
+
+ private:
+  struct Box {
+    std::unique_ptr<ingest::ImapSource> source;
+    std::string folder;
+  };
+
+  core::Result<Box*> Open(std::string_view name) {
+    auto it = boxes_.find(name);
+    if (it != boxes_.end()) return &it->second;
+    const config::Mailbox* mb = nullptr;
+    for (const auto& m : config_.mailboxes) {
+      if (m.name == name) mb = &m;
+    }
+    if (mb == nullptr) {
+      return core::Fail(
+          core::Error::NotFound("no mailbox " + std::string(name)));
+    }
+    Box box;
+    box.source = ingest::MakeImapSource(*mb, config_.limits);
+    box.folder = mb->sent_folder;
+    if (box.folder.empty()) {
+      auto folders = box.source->ListFolders();
+      if (!folders) return core::Fail(folders.error());
+      for (const auto& f : *folders) {
+        if (f.is_sent && !f.no_select) box.folder = f.name;
+      }
+      if (box.folder.empty()) {
+        return core::Fail(core::Error::NotFound(
+            "mailbox " + mb->name +
+            ": no sent_folder configured and no \\Sent folder on the server"));
+      }
+    }
+    return &boxes_.emplace(std::string(name), std::move(box)).first->second;
+  }
+
+  const config::Config& config_;
+  std::map<std::string, Box, std::less<>> boxes_;
+};
+
+// --dry-run: nothing goes to a real Sent folder (the copies are in the
+// Maildir); a row left "sending" is simply written again there.
+class Pipeline::DiscardSentFolder final : public responder::SentFolder {
+ public:
+  core::Result<bool> ContainsMessageId(std::string_view,
+                                       std::string_view) override {
+    return false;
+  }
+  core::Status Append(std::string_view, std::string_view) override {
+    return core::Ok();
+  }
+};
+
+std::string StorePath(const config::Config& config) {
+  return (fs::path(config.state.dir) / "inboxd.db").string();
+}
+
+Pipeline::~Pipeline() = default;
+
+core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
+    const config::Config& config, PipelineOptions options, core::Clock* clock) {
+  std::unique_ptr<Pipeline> p(new Pipeline());
+  p->config_ = config;
+  p->options_ = std::move(options);
+  p->clock_ = clock;
+  const config::Config& cfg = p->config_;
+
+  // State directory and the two store connections.
+  std::error_code ec;
+  fs::create_directories(cfg.state.dir, ec);
+  if (ec) {
+    return core::Fail(core::Error::Unavailable("state dir " + cfg.state.dir +
+                                               ": " + ec.message()));
+  }
+  ::chmod(cfg.state.dir.c_str(), 0700);
+  auto ingest_store = store::Store::Open(StorePath(cfg), clock);
+  if (!ingest_store) return core::Fail(ingest_store.error().Wrap("open store"));
+  p->ingest_store_ = std::move(*ingest_store);
+  auto stage_store = store::Store::Open(StorePath(cfg), clock);
+  if (!stage_store) return core::Fail(stage_store.error().Wrap("open store"));
+  p->stage_store_ = std::move(*stage_store);
+  p->store_sink_ =
+      std::make_unique<ingest::StoreSyncSink>(p->ingest_store_.get());
+  p->locked_sink_ =
+      std::make_unique<ingest::LockedSyncSink>(p->store_sink_.get());
+
+  // Templates, validated at start-up (refuse to start with file:line).
+  auto templates = responder::TemplateSet::Load(
+      INBOXD_TEMPLATES_DIR, cfg.templates.dir, cfg.templates.forbidden_phrases);
+  if (!templates) return core::Fail(templates.error());
+  p->templates_ =
+      std::make_unique<responder::TemplateSet>(std::move(*templates));
+  auto key = responder::LoadOrCreateHmacKey(cfg);
+  if (!key) return core::Fail(key.error());
+  p->hmac_key_ = std::move(*key);
+
+  // Mailers: SMTP per mailbox, or one Maildir for a dry run.
+  std::map<std::string, responder::Mailer*, std::less<>> mailers;
+  if (p->options_.dry_run) {
+    std::string dir = p->options_.dry_run_maildir;
+    if (dir.empty()) dir = cfg.responder.dry_run_maildir;
+    if (dir.empty()) dir = (fs::path(cfg.state.dir) / "dry-run").string();
+    auto m = responder::MaildirMailer::Create(dir);
+    if (!m) return core::Fail(m.error().Wrap("dry-run maildir " + dir));
+    for (const auto& mb : cfg.mailboxes) mailers[mb.name] = m->get();
+    p->mailers_.push_back(std::move(*m));
+    p->sent_folder_ = std::make_unique<DiscardSentFolder>();
+    spdlog::info("dry run: outgoing mail goes to the Maildir {}", dir);
+  } else {
+    for (const auto& mb : cfg.mailboxes) {
+      responder::SmtpOptions so;
+      so.url = mb.smtp_url;
+      so.tls = mb.tls;
+      so.tls_ca_file = mb.tls_ca_file;
+      so.username = mb.username;
+      auto secret = config::ResolveSecret(mb);
+      if (!secret) return core::Fail(secret.error());
+      if (!mb.oauth2_token_command.empty()) {
+        so.oauth2_token = std::move(*secret);
+      } else {
+        so.password = std::move(*secret);
+      }
+      auto m = responder::SmtpMailer::Create(std::move(so));
+      if (!m)
+        return core::Fail(m.error().Wrap("mailbox " + mb.name + ": smtp"));
+      mailers[mb.name] = m->get();
+      p->mailers_.push_back(std::move(*m));
+    }
+    p->sent_folder_ = std::make_unique<ImapSentFolder>(cfg);
+  }
+
+  // The stages.
+  auto processor =
+      classify::Processor::Create(cfg, p->stage_store_.get(), clock);
+  if (!processor) return core::Fail(processor.error());
+  p->processor_ = std::move(*processor);
+  core::Limits limits = cfg.limits;
+  auto planner = responder::Planner::Create(
+      &p->config_, p->stage_store_.get(), p->templates_.get(), p->hmac_key_,
+      [limits](std::string_view raw) {
+        return ingest::ParseMessage(raw, limits);
+      });
+  if (!planner) return core::Fail(planner.error());
+  p->planner_ = std::move(*planner);
+  auto drain = responder::OutboxDrain::Create(
+      &p->config_, p->stage_store_.get(), std::move(mailers),
+      p->sent_folder_.get(), p->templates_.get(), p->hmac_key_);
+  if (!drain) return core::Fail(drain.error());
+  p->drain_ = std::move(*drain);
+  return p;
+}
+
+std::vector<ingest::DaemonMailbox> Pipeline::DaemonMailboxes() const {
+  std::vector<ingest::DaemonMailbox> out;
+  for (const auto& mb : config_.mailboxes) {
+    ingest::DaemonMailbox d;
+    d.name = mb.name;
+    d.folders = mb.folders;
+    d.sent_folder = mb.sent_folder;
+    d.ack_window = mb.ack_window;
+    core::Limits limits = config_.limits;
+    d.open = [mb,
+              limits]() -> core::Result<std::unique_ptr<ingest::MailSource>> {
+      return std::unique_ptr<ingest::MailSource>(
+          ingest::MakeImapSource(mb, limits));
+    };
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+StageReport Pipeline::RunStages() {
+  StageReport r;
+  // Process until the backlog is empty (batches keep memory bounded).
+  while (true) {
+    auto p = processor_->ProcessPending(1000);
+    if (!p) {
+      r.errors.push_back(p.error().Wrap("process").message);
+      break;
+    }
+    r.processed.processed += p->processed;
+    r.processed.new_tickets += p->new_tickets;
+    r.processed.followups += p->followups;
+    r.processed.duplicates += p->duplicates;
+    r.processed.automatic += p->automatic;
+    r.processed.quarantined += p->quarantined;
+    r.processed.acks_due += p->acks_due;
+    r.processed.agent_replies += p->agent_replies;
+    for (auto& e : p->errors) r.errors.push_back(std::move(e));
+    if (p->processed < 1000 || !p->errors.empty()) break;
+  }
+  auto plan = planner_->PlanPending(clock_->Now());
+  if (plan) {
+    r.planned = std::move(*plan);
+    for (const auto& e : r.planned.error_messages) r.errors.push_back(e);
+  } else {
+    r.errors.push_back(plan.error().Wrap("plan").message);
+  }
+  auto drained = drain_->DrainOnce(clock_->Now());
+  if (drained) {
+    r.drained = std::move(*drained);
+    for (const auto& e : r.drained.errors) r.errors.push_back(e);
+  } else {
+    r.errors.push_back(drained.error().Wrap("drain").message);
+  }
+  return r;
+}
+
+}  // namespace inboxd::app
