@@ -749,6 +749,29 @@ TEST_F(AgentReplyTest, SentCopyAndCcCopyAreOneReply) {
   EXPECT_EQ(DecisionOf(b).thread, "duplicate");
 }
 
+TEST_F(ProcessorTest, MaxBoundsTheBatchOldestFirst) {
+  Mail a;
+  Mail b;
+  b.message_id = "c2@customer.example";
+  b.subject = "Re: Printer does not start";
+  b.extra = {"In-Reply-To: <c1@customer.example>"};
+  int64_t first = Put(a.Raw());
+  int64_t second = Put(b.Raw());
+  auto none = processor_->ProcessPending(0);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->processed, 0u);
+  auto one = processor_->ProcessPending(1);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->processed, 1u);
+  EXPECT_EQ(one->new_tickets, 1u);
+  auto m = store_->GetMessage(second);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->state, store::MessageState::kStored);
+  ProcessReport rest = Process();
+  EXPECT_EQ(rest.followups, 1u);
+  EXPECT_EQ(DecisionOf(second).ticket_id, DecisionOf(first).ticket_id);
+}
+
 TEST_F(ProcessorTest, SecondRunDoesNothing) {
   FirstSync("support");
   Put(Mail{}.Raw());
