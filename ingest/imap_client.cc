@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "core/text.h"
+#include "ingest/header_block.h"
+#include "ingest/sync_engine.h"
 
 namespace inboxd::ingest {
 namespace {
@@ -78,6 +80,45 @@ Result<std::map<uint32_t, FetchItem>> CollectFetches(
     if (!st) return Fail(st.error());
   }
   return items;
+}
+
+// The UIDs of "* SEARCH n ..." and "* ESEARCH (TAG "x") UID ALL set"
+// responses, unsorted.
+Result<std::vector<uint32_t>> CollectSearchUids(
+    const std::vector<ImapResponse>& untagged) {
+  std::vector<uint32_t> uids;
+  for (const auto& resp : untagged) {
+    if (resp.name == "SEARCH") {
+      for (const auto& v : resp.values) {
+        auto n = v.AsNumber();
+        if (!n) {
+          return Fail(Error::Unavailable("imap protocol error: bad SEARCH"));
+        }
+        uids.push_back(*n);
+      }
+    } else if (resp.name == "ESEARCH") {
+      // * ESEARCH (TAG "x") UID ALL 3:5,9   (RFC 4731; ALL absent = none)
+      for (size_t i = 0; i + 1 < resp.values.size(); ++i) {
+        if (!resp.values[i].IsAtom("ALL")) continue;
+        auto set = ExpandSequenceSet(resp.values[i + 1].text);
+        if (!set) return Fail(set.error());
+        uids.insert(uids.end(), set->begin(), set->end());
+      }
+    }
+  }
+  return uids;
+}
+
+// True when a Message-ID field of `header` normalises to `id`.
+bool HeaderHasMessageId(std::string_view header, std::string_view id) {
+  HeaderBlock hb = ParseHeaderBlock(header, header.size() + 1);
+  for (const auto& f : hb.fields) {
+    if (core::IEquals(f.name, "Message-ID") &&
+        NormalizeMessageId(f.value) == id) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string RandomTagPrefix() {
@@ -269,7 +310,17 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
   if (!quoted) return Fail(quoted.error());
   open_folder_.clear();
   auto reply = Run("EXAMINE " + *quoted);
-  if (!reply) return Fail(reply.error());
+  if (!reply) {
+    // Dovecot 2.3 answers a missing folder with a plain NO (no
+    // [NONEXISTENT]); while the connection stands, LIST tells the two apart.
+    if (reply.error().code == core::Code::kUnavailable &&
+        transport_ != nullptr) {
+      auto listed = Listed(folder);
+      if (listed && !*listed)
+        return Fail(Error::NotFound(reply.error().message));
+    }
+    return Fail(reply.error());
+  }
   FolderState s;
   for (const auto& r : reply->untagged) {
     if (r.status == "OK" && (r.code == "UIDVALIDITY" || r.code == "UIDNEXT")) {
@@ -299,6 +350,30 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
   open_folder_ = folder;
   open_exists_ = s.exists;
   return s;
+}
+
+Result<bool> ImapSource::Listed(const std::string& folder) {
+  auto quoted = QuoteImapString(folder);
+  if (!quoted) return Fail(quoted.error());
+  auto reply = Run("LIST \"\" " + *quoted);
+  if (!reply) return Fail(reply.error());
+  const bool inbox = core::IEquals(folder, "INBOX");
+  for (const auto& resp : reply->untagged) {
+    if (resp.name != "LIST" || resp.values.size() != 3 ||
+        resp.values[0].kind != ImapValue::Kind::kList) {
+      continue;
+    }
+    const std::string& name = resp.values[2].text;
+    if (name != folder && !(inbox && core::IEquals(name, "INBOX"))) continue;
+    bool selectable = true;
+    for (const auto& a : resp.values[0].list) {
+      if (a.IsAtom("\\Noselect") || a.IsAtom("\\NonExistent")) {
+        selectable = false;
+      }
+    }
+    if (selectable) return true;
+  }
+  return false;
 }
 
 template <typename F>
@@ -335,26 +410,9 @@ Result<std::vector<uint32_t>> ImapSource::ListUidsFrom(
     auto reply = Run(esearch ? "UID SEARCH RETURN (ALL) UID " + range
                              : "UID SEARCH UID " + range);
     if (!reply) return Fail(reply.error());
-    std::vector<uint32_t> uids;
-    for (const auto& resp : reply->untagged) {
-      if (resp.name == "SEARCH") {
-        for (const auto& v : resp.values) {
-          auto n = v.AsNumber();
-          if (!n) {
-            return Fail(Error::Unavailable("imap protocol error: bad SEARCH"));
-          }
-          uids.push_back(*n);
-        }
-      } else if (resp.name == "ESEARCH") {
-        // * ESEARCH (TAG "x") UID ALL 3:5,9   (RFC 4731; ALL absent = none)
-        for (size_t i = 0; i + 1 < resp.values.size(); ++i) {
-          if (!resp.values[i].IsAtom("ALL")) continue;
-          auto set = ExpandSequenceSet(resp.values[i + 1].text);
-          if (!set) return Fail(set.error());
-          uids.insert(uids.end(), set->begin(), set->end());
-        }
-      }
-    }
+    auto found = CollectSearchUids(reply->untagged);
+    if (!found) return Fail(found.error());
+    std::vector<uint32_t> uids = std::move(*found);
     // "n:*" always matches the last message, even when its UID < n.
     std::erase_if(uids, [&](uint32_t u) { return u < first_uid; });
     std::sort(uids.begin(), uids.end());
@@ -468,6 +526,66 @@ core::Status ImapSource::Append(const std::string& folder, std::string_view raw,
   if (!reply) return Fail(reply.error().Wrap(Context("append", folder)));
   if (open_folder_ == folder) pending_change_ = true;
   return core::Ok();
+}
+
+Result<bool> ImapSource::ContainsMessageId(const std::string& folder,
+                                           std::string_view message_id) {
+  const std::string ctx = Context("search message-id", folder);
+  if (auto st = CheckSearchableMessageId(message_id); !st) {
+    return Fail(st.error().Wrap(ctx));
+  }
+  auto quoted = QuoteImapString(message_id);
+  if (!quoted) return Fail(quoted.error().Wrap(ctx));
+  constexpr std::string_view kSection = "BODY[HEADER.FIELDS (MESSAGE-ID)]";
+  auto r = WithRetry([&]() -> Result<bool> {
+    // A search by content holds no UIDs, so a changed UIDVALIDITY is not
+    // adopted here: the recorded one is put back and the folder re-examined
+    // by the next call, which then reports the change to its caller.
+    auto recorded = uid_validity_.find(folder);
+    const std::optional<uint32_t> before =
+        recorded == uid_validity_.end()
+            ? std::nullopt
+            : std::optional<uint32_t>(recorded->second);
+    auto s = Open(folder, /*verify=*/false);
+    if (!s) return Fail(s.error());
+    if (before && *before != s->uid_validity) {
+      uid_validity_[folder] = *before;
+      open_folder_.clear();
+    }
+    // Substring match on Dovecot: "a@x" also hits "<xa@x>". The brackets are
+    // left out so that servers which normalise the header still match.
+    auto reply = Run("UID SEARCH HEADER Message-ID " + *quoted);
+    if (!reply) return Fail(reply.error());
+    auto hits = CollectSearchUids(reply->untagged);
+    if (!hits) return Fail(hits.error());
+    std::sort(hits->begin(), hits->end());
+    hits->erase(std::unique(hits->begin(), hits->end()), hits->end());
+    for (size_t i = 0; i < hits->size(); i += kSizesPerCommand) {
+      std::span<const uint32_t> chunk(
+          hits->data() + i, std::min(kSizesPerCommand, hits->size() - i));
+      auto fetched = Run("UID FETCH " + FormatSequenceSet(chunk) +
+                         " (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+      if (!fetched) return Fail(fetched.error());
+      auto items = CollectFetches(fetched->untagged, kSection);
+      if (!items) return Fail(items.error());
+      for (const auto& [seq, item] : *items) {
+        if (!item.uid ||
+            !std::binary_search(chunk.begin(), chunk.end(), *item.uid)) {
+          continue;  // an unsolicited FETCH (flags of another message)
+        }
+        if (!item.body) {
+          return Fail(Error::Unavailable("imap protocol error: FETCH of uid " +
+                                         std::to_string(*item.uid) +
+                                         " without its Message-ID header"));
+        }
+        if (HeaderHasMessageId(*item.body, message_id)) return true;
+      }
+      // UIDs without a FETCH response were expunged meanwhile: no match.
+    }
+    return false;
+  });
+  if (!r) return Fail(r.error().Wrap(ctx));
+  return r;
 }
 
 Result<std::vector<FolderInfo>> ImapSource::ListFolders() {

@@ -17,7 +17,8 @@
 // and bodies fetched with BODY.PEEK[], so no flag ever changes because of
 // inboxd (belt and braces: either alone would do). The one write is Append.
 //
-// Does: EXAMINE, UID SEARCH (ESEARCH when offered, RFC 4731), UID FETCH,
+// Does: EXAMINE, UID SEARCH (ESEARCH when offered, RFC 4731; HEADER search
+// for ContainsMessageId), UID FETCH,
 // APPEND (LITERAL+ when offered), LIST with SPECIAL-USE (RFC 6154), IDLE
 // (RFC 2177) with DONE. Reconnects lazily: a call that fails on a connection
 // that was already open (server restart, `doveadm kick`) reconnects and
@@ -74,6 +75,12 @@ class ImapSource final : public MailSource {
   core::Status Append(const std::string& folder, std::string_view raw,
                       std::span<const std::string> flags,
                       std::optional<core::TimePoint> internal_date) override;
+  // EXAMINE, then UID SEARCH HEADER Message-ID "<id>" (a substring match on
+  // most servers), then UID FETCH BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] of
+  // the hits to compare the normalised id exactly. Does not adopt a changed
+  // UIDVALIDITY (the sync engine's next call still reports it).
+  core::Result<bool> ContainsMessageId(const std::string& folder,
+                                       std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
   core::Result<bool> SupportsPush() override;
   core::Result<bool> WaitForChange(const std::string& folder,
@@ -94,7 +101,11 @@ class ImapSource final : public MailSource {
   core::Status EnsureConnected();
   // Opens `folder` with EXAMINE unless it is the open one. With `verify`, a
   // UIDVALIDITY different from the first one seen fails.
+  // A failed EXAMINE is kNotFound when LIST does not show the folder as
+  // selectable.
   core::Result<FolderState> Open(const std::string& folder, bool verify);
+  // True when LIST shows `folder` and it may be selected.
+  core::Result<bool> Listed(const std::string& folder);
   // Sends "<tag> <command>\r\n" (plus `literal` after the server's go-ahead)
   // and collects the responses up to the tagged one. A tagged NO/BAD becomes
   // an error; any transport or protocol failure closes the connection.

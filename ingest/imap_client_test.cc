@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/text.h"
 #include "ingest/imap_test_transport.h"
 
 namespace inboxd::ingest {
@@ -18,7 +19,8 @@ struct FakeServer {
   bool esearch = true;
   bool literal_plus = false;
   bool idle = true;
-  int close_after = -1;  // close the connection after this many commands
+  bool plain_no = false;  // EXAMINE fails without a response code (Dovecot)
+  int close_after = -1;   // close the connection after this many commands
   int commands = 0;
   std::vector<std::string> log;  // every command, across connections
   std::vector<std::string> appended;
@@ -47,8 +49,29 @@ struct FakeServer {
              "] ok\r\n* OK [UIDNEXT " + std::to_string(next) +
              "] ok\r\n{tag} OK [READ-ONLY] done\r\n";
     }
-    if (starts("EXAMINE"))
-      return "{tag} NO [NONEXISTENT] Mailbox doesn't exist\r\n";
+    if (starts("EXAMINE")) {
+      return plain_no ? "{tag} NO Mailbox doesn't exist\r\n"
+                      : "{tag} NO [NONEXISTENT] Mailbox doesn't exist\r\n";
+    }
+    if (starts("UID SEARCH HEADER Message-ID \"")) {
+      // Like Dovecot: a case-insensitive substring match on the header.
+      std::string needle;
+      for (size_t i = cmd.find('"') + 1; i + 1 < cmd.size(); ++i) {
+        if (cmd[i] == '\\') ++i;
+        needle.push_back(cmd[i]);
+      }
+      std::string s = "* SEARCH";
+      for (auto& [uid, m] : messages) {
+        std::string h = m.substr(0, m.find("\r\n\r\n"));
+        size_t at = core::IFind(h, "Message-ID:");
+        if (at == std::string::npos) continue;
+        std::string value = h.substr(at, h.find("\r\n", at) - at);
+        if (core::IFind(value.substr(11), needle) != std::string::npos) {
+          s += " " + std::to_string(uid);
+        }
+      }
+      return s + "\r\n{tag} OK done\r\n";
+    }
     if (starts("UID SEARCH")) {
       uint32_t from = std::stoul(cmd.substr(cmd.rfind(' ') + 1));
       std::vector<uint32_t> hits;
@@ -79,7 +102,17 @@ struct FakeServer {
                std::to_string(uid) +
                " INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE " +
                std::to_string(m.size());
-        if (cmd.find("BODY.PEEK[HEADER]") != std::string::npos) {
+        if (cmd.find("BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]") !=
+            std::string::npos) {
+          std::string h = m.substr(0, m.find("\r\n\r\n") + 2);
+          size_t at = core::IFind(h, "Message-ID:");
+          std::string f =
+              at == std::string::npos
+                  ? "\r\n"
+                  : h.substr(at, h.find("\r\n", at) + 2 - at) + "\r\n";
+          out += " BODY[HEADER.FIELDS (MESSAGE-ID)] {" +
+                 std::to_string(f.size()) + "}\r\n" + f;
+        } else if (cmd.find("BODY.PEEK[HEADER]") != std::string::npos) {
           std::string h = m.substr(0, m.find("\r\n\r\n") + 4);
           out += " BODY[HEADER] {" + std::to_string(h.size()) + "}\r\n" + h;
         } else if (cmd.find("BODY.PEEK[]") != std::string::npos) {
@@ -199,6 +232,25 @@ TEST(ImapSourceTest, ErrorsAreClassified) {
   ASSERT_FALSE(nofolder.has_value());
   EXPECT_EQ(nofolder.error().code, core::Code::kNotFound);
 
+  // A plain NO: LIST decides between a missing folder and a refusal.
+  server.plain_no = true;
+  struct Case {
+    std::string folder;
+    core::Code want;
+  } cases[] = {{"Nope", core::Code::kNotFound},
+               {"Archive", core::Code::kNotFound},  // \Noselect
+               {"Sent Items", core::Code::kUnavailable}};
+  for (const auto& c : cases) {
+    auto r = src.Examine(c.folder);
+    ASSERT_FALSE(r.has_value()) << c.folder;
+    EXPECT_EQ(r.error().code, c.want)
+        << c.folder << ": " << r.error().ToString();
+    auto s = src.ContainsMessageId(c.folder, "a@x");
+    ASSERT_FALSE(s.has_value()) << c.folder;
+    EXPECT_EQ(s.error().code, c.want)
+        << c.folder << ": " << s.error().ToString();
+  }
+
   ImapSource refused(
       []() -> core::Result<std::unique_ptr<ImapTransport>> {
         return core::Fail(core::Error::PermissionDenied("login refused"));
@@ -289,6 +341,99 @@ TEST(ImapSourceTest, AppendSendsLiteral) {
     EXPECT_EQ(src.Append("Sent", "x", bad, {}).error().code,
               core::Code::kInvalidArgument);
   }
+}
+
+TEST(ImapSourceTest, ContainsMessageIdComparesExactlyAfterSearch) {
+  FakeServer server;
+  server.messages = {
+      {3, "Message-ID: <xack-1@inboxd>\r\nSubject: a\r\n\r\nbody\r\n"},
+      {5, "Subject: b\r\nMessage-ID:  <ack-1@inboxd> \r\n\r\nb\r\n"},
+      {8, "Message-ID: <ACK-2@inboxd.other>\r\n\r\nc\r\n"},
+  };
+  ImapSource src(server.Connector(), Options());
+  struct Case {
+    std::string id;
+    bool want;
+    size_t fetched;  // UIDs in the UID FETCH after the search
+  } cases[] = {
+      {"ack-1@inboxd", true, 2},   // uid 3 is a substring hit, 5 the real one
+      {"ack-2@inboxd", false, 1},  // only a substring (and case) hit
+      {"ack-3@inboxd", false, 0},  // no hit: no FETCH at all
+      {"ACK-2@inboxd.other", true, 1},
+  };
+  for (const auto& c : cases) {
+    server.log.clear();
+    auto got = src.ContainsMessageId("INBOX", c.id);
+    ASSERT_TRUE(got.has_value()) << c.id << ": " << got.error().ToString();
+    EXPECT_EQ(*got, c.want) << c.id;
+    std::vector<std::string> fetches;
+    for (const auto& cmd : server.log) {
+      EXPECT_EQ(cmd.find("SELECT"), std::string::npos) << cmd;
+      EXPECT_EQ(cmd.find("STORE"), std::string::npos) << cmd;
+      if (cmd.starts_with("UID SEARCH")) {
+        EXPECT_EQ(cmd, "UID SEARCH HEADER Message-ID \"" + c.id + "\"");
+      }
+      if (cmd.starts_with("UID FETCH")) fetches.push_back(cmd);
+    }
+    if (c.fetched == 0) {
+      EXPECT_TRUE(fetches.empty()) << c.id;
+    } else {
+      ASSERT_EQ(fetches.size(), 1u) << c.id;
+      EXPECT_NE(fetches[0].find("BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"),
+                std::string::npos);
+      size_t n = ExpandSequenceSet(
+                     fetches[0].substr(10, fetches[0].find(' ', 10) - 10))
+                     .value()
+                     .size();
+      EXPECT_EQ(n, c.fetched) << c.id;
+    }
+  }
+  EXPECT_EQ(src.connects(), 1);
+
+  auto missing = src.ContainsMessageId("Nope", "ack-1@inboxd");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+}
+
+TEST(ImapSourceTest, ContainsMessageIdRefusesBadIdsWithoutSending) {
+  FakeServer server;
+  server.messages = {{1, "Message-ID: <a@x>\r\n\r\n"}};
+  ImapSource src(server.Connector(), Options());
+  const std::string bad[] = {
+      "",       "a@x\r\n", "a\nb",   std::string("a\0b", 3),
+      "a\"b@x", "a\\b@x",  "a\tb@x", "caf\xc3\xa9@x"};
+  for (const auto& id : bad) {
+    auto r = src.ContainsMessageId("INBOX", id);
+    ASSERT_FALSE(r.has_value()) << core::Printable(id);
+    EXPECT_EQ(r.error().code, core::Code::kInvalidArgument)
+        << core::Printable(id);
+  }
+  EXPECT_TRUE(server.log.empty());  // not even a connection's CAPABILITY
+  EXPECT_EQ(src.connects(), 0);
+  auto ok = src.ContainsMessageId("INBOX", "a@x");
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_TRUE(*ok);
+}
+
+TEST(ImapSourceTest, ContainsMessageIdReconnectsAndKeepsUidValidity) {
+  FakeServer server;
+  server.messages = {{1, "Message-ID: <a@x>\r\n\r\n"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  // The fetch's reply ends with BYE; the server comes back rebuilt, so the
+  // search fails on the dead connection and is retried on a new one.
+  server.close_after = server.commands + 1;
+  ASSERT_TRUE(src.Fetch("INBOX", 1).has_value());
+  server.close_after = -1;
+  server.uid_validity = 9;
+  auto again = src.ContainsMessageId("INBOX", "a@x");
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_TRUE(*again);
+  EXPECT_EQ(src.connects(), 2);
+  // The search did not adopt the new UIDVALIDITY: UID work still reports it.
+  auto fetch = src.Fetch("INBOX", 1);
+  ASSERT_FALSE(fetch.has_value());
+  EXPECT_EQ(fetch.error().code, core::Code::kFailedPrecondition);
 }
 
 TEST(ImapSourceTest, ListFoldersFindsSent) {

@@ -100,6 +100,16 @@ class MailSource {
                               std::span<const std::string> flags,
                               std::optional<core::TimePoint> internal_date) = 0;
 
+  // True when some message in `folder` has a Message-ID header whose
+  // normalised value (ingest::NormalizeMessageId: the text inside the first
+  // "<...>") equals `message_id` exactly (given without angle brackets).
+  // Used to find our own acknowledgement in the shared Sent folder after a
+  // crash. Errors: kInvalidArgument when `message_id` is empty or holds CR,
+  // LF, NUL, '"', '\\', another control byte or a non-ASCII byte (nothing is
+  // sent then); kNotFound (no such folder), kUnavailable, kPermissionDenied.
+  virtual core::Result<bool> ContainsMessageId(const std::string& folder,
+                                               std::string_view message_id) = 0;
+
   // Lists every folder, marking the one(s) with the \Sent SPECIAL-USE.
   virtual core::Result<std::vector<FolderInfo>> ListFolders() = 0;
 

@@ -39,6 +39,21 @@ std::string NormalizeMessageId(std::string_view value) {
   return std::string(core::Trim(value));
 }
 
+core::Status CheckSearchableMessageId(std::string_view message_id) {
+  if (message_id.empty()) {
+    return Fail(Error::InvalidArgument("empty Message-ID"));
+  }
+  for (char ch : message_id) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      return Fail(Error::InvalidArgument(
+          "Message-ID \"" + core::Printable(message_id) +
+          "\" holds a control, non-ASCII, '\"' or '\\' byte"));
+    }
+  }
+  return core::Ok();
+}
+
 core::Status SyncEngine::StoreOne(const SyncTarget& target,
                                   uint32_t uid_validity,
                                   const MessageMeta& meta,

@@ -100,4 +100,9 @@ class SyncEngine {
 // header value, or the trimmed value when it has no brackets.
 std::string NormalizeMessageId(std::string_view value);
 
+// Checks that `message_id` (without angle brackets) may be searched for
+// (MailSource::ContainsMessageId): non-empty, printable ASCII or space, no
+// '"' or '\\'. Errors: kInvalidArgument naming the offending id.
+core::Status CheckSearchableMessageId(std::string_view message_id);
+
 }  // namespace inboxd::ingest

@@ -285,6 +285,10 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
                           std::optional<core::TimePoint> d) override {
         return s->Append(f, r, fl, d);
       }
+      core::Result<bool> ContainsMessageId(const std::string& f,
+                                           std::string_view id) override {
+        return s->ContainsMessageId(f, id);
+      }
       core::Result<std::vector<FolderInfo>> ListFolders() override {
         return s->ListFolders();
       }
@@ -324,6 +328,35 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
   EXPECT_GE(opens, 3);
   EXPECT_EQ(sink.puts(), 3);
   ASSERT_FALSE(states.empty());
+}
+
+TEST(FakeMailSourceTest, ContainsMessageIdMatchesNormalisedIdExactly) {
+  FakeMailSource source;
+  source.Deliver("Sent", "Subject: a\r\nMessage-ID:\r\n <ack-1@x>\r\n\r\nb",
+                 kNow);
+  source.Deliver("Sent", "Message-ID: <xack-2@x>\r\n\r\nb", kNow);
+  struct Case {
+    std::string folder, id;
+    core::Result<bool> want;
+  } cases[] = {
+      {"Sent", "ack-1@x", true},
+      {"Sent", "xack-2@x", true},
+      {"Sent", "ack-2@x", false},
+      {"Sent", "ACK-1@x", false},
+      {"Nope", "ack-1@x", core::Fail(core::Error::NotFound(""))},
+      {"Sent", "", core::Fail(core::Error::InvalidArgument(""))},
+      {"Sent", "a\"b", core::Fail(core::Error::InvalidArgument(""))},
+      {"Sent", "a\r\nb", core::Fail(core::Error::InvalidArgument(""))},
+  };
+  for (const auto& c : cases) {
+    auto got = source.ContainsMessageId(c.folder, c.id);
+    ASSERT_EQ(got.has_value(), c.want.has_value()) << c.id;
+    if (got) {
+      EXPECT_EQ(*got, *c.want) << c.id;
+    } else {
+      EXPECT_EQ(got.error().code, c.want.error().code) << c.id;
+    }
+  }
 }
 
 }  // namespace

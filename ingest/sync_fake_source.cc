@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+#include "ingest/header_block.h"
+#include "ingest/sync_engine.h"
+
 namespace inboxd::ingest {
 
 using core::Error;
@@ -159,6 +163,27 @@ core::Status FakeMailSource::Append(const std::string& folder,
   }
   Deliver(folder, std::string(raw), date.value_or(core::TimePoint{}));
   return core::Ok();
+}
+
+Result<bool> FakeMailSource::ContainsMessageId(const std::string& folder,
+                                               std::string_view message_id) {
+  if (auto st = CheckSearchableMessageId(message_id); !st) {
+    return Fail(st.error());
+  }
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("ContainsMessageId"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  for (const auto& [uid, m] : f->messages) {
+    HeaderBlock hb = ParseHeaderBlock(m.raw, m.raw.size() + 1);
+    for (const auto& field : hb.fields) {
+      if (core::IEquals(field.name, "Message-ID") &&
+          NormalizeMessageId(field.value) == message_id) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 Result<std::vector<FolderInfo>> FakeMailSource::ListFolders() {

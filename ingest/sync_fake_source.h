@@ -2,7 +2,8 @@
 // the sync engine and daemon.
 //
 // Does: folders of messages with UIDs, UIDVALIDITY and INTERNALDATE, the
-// "n:*" quirk of UID SEARCH, SPECIAL-USE \Sent, Append, and WaitForChange
+// "n:*" quirk of UID SEARCH, SPECIAL-USE \Sent, Append, a Message-ID
+// search, and WaitForChange
 // that returns when Deliver() adds mail. Fault injection: FailCallAt(n, code)
 // makes the nth method call from now fail (LevelDB SpecialEnv style).
 // Thread-safe (a test thread may Deliver while the daemon waits). Does not:
@@ -56,6 +57,10 @@ class FakeMailSource final : public MailSource {
   core::Status Append(const std::string& folder, std::string_view raw,
                       std::span<const std::string> flags,
                       std::optional<core::TimePoint> internal_date) override;
+  // Parses each stored message's header block and compares every
+  // Message-ID field, normalised, with `message_id` exactly.
+  core::Result<bool> ContainsMessageId(const std::string& folder,
+                                       std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
   core::Result<bool> SupportsPush() override;
   core::Result<bool> WaitForChange(const std::string& folder,

@@ -352,5 +352,49 @@ TEST_F(ImapIntegrationTest, H_ServerRestartThenReconnect) {
   EXPECT_EQ(sink.Messages().size(), before + 1);
 }
 
+TEST_F(ImapIntegrationTest, I_ContainsMessageIdFindsOurAckInSent) {
+  auto mb = Box("support", "s3cret");
+  auto src = MakeImapSource(mb, limits_);
+  auto ack = [](std::string_view id) {
+    return "From: support@shop.example\r\nTo: c@example.com\r\n"
+           "Message-ID: <" +
+           std::string(id) + ">\r\nSubject: ack\r\n\r\nThanks\r\n";
+  };
+  // A decoy whose id contains ours (Dovecot's HEADER search is a substring
+  // match), then our acknowledgement, both unread.
+  ASSERT_TRUE(
+      src->Append("Sent", ack("xack-900@inboxd.example"), {}, {}).has_value());
+  ASSERT_TRUE(
+      src->Append("Sent", ack("ack-900@inboxd.example"), {}, {}).has_value());
+  struct Case {
+    std::string id;
+    bool want;
+  } cases[] = {
+      {"ack-900@inboxd.example", true}, {"xack-900@inboxd.example", true},
+      {"ack-900@inboxd.exam", false},  // a substring hit only
+      {"ck-900@inboxd.example", false}, {"ack-901@inboxd.example", false},
+  };
+  for (const auto& c : cases) {
+    auto got = src->ContainsMessageId("Sent", c.id);
+    ASSERT_TRUE(got.has_value()) << c.id << ": " << got.error().ToString();
+    EXPECT_EQ(*got, c.want) << c.id;
+  }
+  auto missing = src->ContainsMessageId("NoSuchFolder", "ack-900@x");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound)
+      << missing.error().ToString();
+  auto bad = src->ContainsMessageId("Sent", "a\"b");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, core::Code::kInvalidArgument);
+
+  // Read-only: the searched and fetched messages are still unread.
+  auto flags = rig_->Flags("support", "Sent");
+  ASSERT_TRUE(flags.has_value()) << flags.error().ToString();
+  ASSERT_FALSE(flags->empty());
+  for (const auto& f : *flags) {
+    EXPECT_EQ(f.find("\\Seen"), std::string::npos) << f;
+  }
+}
+
 }  // namespace
 }  // namespace inboxd::ingest
