@@ -46,13 +46,9 @@ pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
 inboxd_require(HTTPLIB_FOUND libcpp-httplib-dev)
 
 # Packages that ship neither a CMake config nor a .pc file.
-find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h)
-find_library(MIMETIC_LIBRARY mimetic)
-inboxd_require(MIMETIC_LIBRARY libmimetic-dev)
-add_library(mimetic::mimetic UNKNOWN IMPORTED)
-set_target_properties(mimetic::mimetic PROPERTIES
-  IMPORTED_LOCATION "${MIMETIC_LIBRARY}"
-  INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${MIMETIC_INCLUDE_DIR}")
+# mimetic (libmimetic-dev) is deliberately not used: Debian's 0.9.8 crashes
+# and loses parts on hostile mail (DEPS-FACTS §4); ingest/mime_adapter.h
+# says why and what replaces it.
 
 find_path(CLD2_INCLUDE_DIR cld2/public/compact_lang_det.h)
 find_library(CLD2_LIBRARY cld2)
