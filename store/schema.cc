@@ -184,12 +184,25 @@ CREATE TABLE outbox_recipients (
 CREATE INDEX outbox_recipients_address ON outbox_recipients (address_lower);
 )sql";
 
+// v3: Outlook conversations (Thread-Index). `base` is the lower-case hex of
+// the conversation header (classify::ThreadIndexBase); the first ticket that
+// records a conversation keeps it (UNIQUE base).
+constexpr char kV3[] = R"sql(
+CREATE TABLE ticket_thread_indexes (
+  base TEXT PRIMARY KEY,
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  added_at INTEGER NOT NULL
+);
+CREATE INDEX ticket_thread_indexes_ticket ON ticket_thread_indexes (ticket_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "messages, tickets, checkpoints, audit events", kV1},
       {2, "outbox", kV2},
+      {3, "ticket Thread-Index conversations", kV3},
   };
   return kMigrations;
 }

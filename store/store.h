@@ -55,6 +55,9 @@ namespace inboxd::store {
 inline constexpr std::chrono::milliseconds kBusyTimeout{5000};
 // The first tag number of every ticket prefix (S-1000, S-1001, ...).
 inline constexpr int64_t kFirstTicketNumber = 1000;
+// Longest Thread-Index base accepted (hex characters). Outlook's is 44
+// (22 bytes); anything far longer is not a conversation id.
+inline constexpr size_t kMaxThreadIndexBaseChars = 256;
 // prev_hash of the first audit event.
 inline constexpr std::string_view kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -131,9 +134,11 @@ class Store {
 
   // ------------------------------------------------------------- tickets
   // Creates a ticket with the next tag number of `in.prefix` (starting at
-  // kFirstTicketNumber), its mailbox, and attaches in.first_message.
-  // Event "ticket.created". kInvalidArgument for an empty or non-alphanumeric
-  // prefix or empty mailbox; kFailedPrecondition when first_message is
+  // kFirstTicketNumber), its mailbox, attaches in.first_message and records
+  // in.thread_index_base (as AddTicketThreadIndex: a conversation another
+  // ticket holds stays with it). Event "ticket.created". kInvalidArgument
+  // for an empty or non-alphanumeric prefix, an empty mailbox or a
+  // malformed thread_index_base; kFailedPrecondition when first_message is
   // unknown.
   core::Result<TicketRef> CreateTicket(const TicketIn& in);
   // Attaches a message; adds every mailbox the message was seen in to the
@@ -150,6 +155,14 @@ class Store {
   // agent address. kNotFound.
   core::Status SetTicketStatus(int64_t ticket_id, TicketStatus status,
                                const std::string& actor);
+  // Records that the Outlook conversation `base` (lower-case hex of the
+  // Thread-Index conversation header, classify::ThreadIndexBase) belongs to
+  // a ticket. The first ticket wins: when `base` is already recorded (for
+  // this or another ticket) nothing changes. Event "ticket.thread_index_added"
+  // when recorded. kInvalidArgument when `base` is empty, not lower-case hex
+  // of even length, or longer than kMaxThreadIndexBaseChars; kNotFound for
+  // an unknown ticket.
+  core::Status AddTicketThreadIndex(int64_t ticket_id, const std::string& base);
   // Lookups; each returns kNotFound when nothing matches.
   core::Result<Ticket> GetTicket(int64_t ticket_id);
   core::Result<Ticket> FindTicketByTag(const std::string& prefix,
@@ -157,6 +170,9 @@ class Store {
   // Any stored message with this Message-ID attached to a ticket, or one of
   // our own outgoing messages; the oldest ticket wins.
   core::Result<Ticket> FindTicketByMessageId(const std::string& message_id);
+  // The ticket that recorded the Outlook conversation `base` (exact match;
+  // callers pass lower-case hex, see AddTicketThreadIndex).
+  core::Result<Ticket> FindTicketByThreadIndex(const std::string& base);
   // The most recently updated ticket of `customer` (any case) with exactly
   // this normalised subject, updated at or after `since`.
   core::Result<Ticket> FindRecentTicketBySubject(
@@ -281,6 +297,10 @@ class Store {
   // Attaches a message and its mailboxes to a ticket (event
   // "ticket.message_attached"); returns false when already attached.
   bool AttachLocked(int64_t ticket_id, int64_t message_row);
+  // Records a (validated) Thread-Index base for a ticket (event
+  // "ticket.thread_index_added"); returns false when the base was recorded
+  // already.
+  bool AddThreadIndexLocked(int64_t ticket_id, const std::string& base);
   // kNotFound, or the message's state.
   core::Result<MessageState> MessageStateLocked(int64_t message_row);
 

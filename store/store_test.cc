@@ -120,7 +120,7 @@ TEST(StoreOpen, MigrationTable) {
   }
 }
 
-TEST(StoreOpen, V1DataSurvivesMigrationAndV2TablesWork) {
+TEST(StoreOpen, V1DataSurvivesMigrationAndLaterTablesWork) {
   TempDb db;
   {
     SQLite::Database raw(db.path(),
@@ -176,8 +176,17 @@ TEST(StoreOpen, V1DataSurvivesMigrationAndV2TablesWork) {
   EventFilter filter;
   filter.type = "store.migrated";
   auto migrated = s.ListEvents(filter);
-  ASSERT_EQ(migrated->size(), 1u);  // only 1 -> 2 ran here
-  EXPECT_NE(migrated->front().data.find("\"from\":1"), std::string::npos);
+  // Only the steps after 1 ran here, in order.
+  ASSERT_EQ(migrated->size(), Migrations().size() - 1);
+  for (size_t i = 0; i < migrated->size(); ++i) {
+    const std::string from = "\"from\":" + std::to_string(i + 1) + ",";
+    EXPECT_NE((*migrated)[i].data.find(from), std::string::npos)
+        << (*migrated)[i].data;
+  }
+  // The v3 table works against the old ticket.
+  const std::string base(44, 'c');
+  EXPECT_TRUE(s.AddTicketThreadIndex(1, base).has_value());
+  EXPECT_EQ(s.FindTicketByThreadIndex(base).value().Tag(), "S-1000");
   EXPECT_TRUE(s.VerifyAuditChain().has_value());
 }
 

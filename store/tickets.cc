@@ -25,6 +25,23 @@ bool IsAlnum(std::string_view s) {
   return true;
 }
 
+// Empty when `base` is a valid Thread-Index base (non-empty lower-case hex
+// of even length, at most kMaxThreadIndexBaseChars); else what is wrong.
+std::string ThreadIndexBaseProblem(std::string_view base) {
+  if (base.empty()) return "empty Thread-Index base";
+  if (base.size() > kMaxThreadIndexBaseChars) {
+    return "Thread-Index base longer than " +
+           std::to_string(kMaxThreadIndexBaseChars) + " characters";
+  }
+  if (base.size() % 2 != 0) return "Thread-Index base of odd length";
+  for (char c : base) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return "Thread-Index base is not lower-case hex";
+    }
+  }
+  return "";
+}
+
 constexpr char kDeadlineColumns[] =
     "ticket_id, deadline_id, name, due_at, met_at, state, updated_at";
 
@@ -137,6 +154,20 @@ bool Store::AttachLocked(int64_t ticket_id, int64_t message_row) {
   return true;
 }
 
+bool Store::AddThreadIndexLocked(int64_t ticket_id, const std::string& base) {
+  SQLite::Statement st(*db_,
+                       "INSERT INTO ticket_thread_indexes (base, ticket_id, "
+                       "added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+  st.bind(1, base);
+  st.bind(2, ticket_id);
+  st.bind(3, ToUnix(clock_->Now()));
+  if (Exec(st) == 0) return false;
+  AppendEventLocked({.type = "ticket.thread_index_added",
+                     .ticket_id = ticket_id,
+                     .data = Dump({{"thread_index_base", base}})});
+  return true;
+}
+
 core::Result<TicketRef> Store::CreateTicket(const TicketIn& in) {
   const std::string what = "create ticket " + in.mailbox + " " + in.prefix;
   return Write(what.c_str(), [&] { return CreateTicketLocked(in); });
@@ -150,6 +181,12 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
   }
   if (in.mailbox.empty()) {
     return core::Fail(core::Error::InvalidArgument(what + ": empty mailbox"));
+  }
+  if (!in.thread_index_base.empty()) {
+    if (std::string problem = ThreadIndexBaseProblem(in.thread_index_base);
+        !problem.empty()) {
+      return core::Fail(core::Error::InvalidArgument(what + ": " + problem));
+    }
   }
   if (in.first_message > 0) {
     auto state = MessageStateLocked(in.first_message);
@@ -214,6 +251,9 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
                                    {"class", in.cls},
                                    {"language", in.language}})});
   if (in.first_message > 0) AttachLocked(ref.id, in.first_message);
+  if (!in.thread_index_base.empty()) {
+    AddThreadIndexLocked(ref.id, in.thread_index_base);
+  }
   return ref;
 }
 
@@ -244,6 +284,23 @@ core::Result<bool> Store::AddTicketMailbox(int64_t ticket_id,
       return core::Fail(core::Error::NotFound(what + ": no such ticket"));
     }
     return AddMailboxLocked(ticket_id, mailbox);
+  });
+}
+
+core::Status Store::AddTicketThreadIndex(int64_t ticket_id,
+                                         const std::string& base) {
+  const std::string what = "add Thread-Index " +
+                           core::Printable(base.substr(0, 100)) +
+                           " to ticket " + std::to_string(ticket_id);
+  if (std::string problem = ThreadIndexBaseProblem(base); !problem.empty()) {
+    return core::Fail(core::Error::InvalidArgument(what + ": " + problem));
+  }
+  return Write(what.c_str(), [&]() -> core::Status {
+    if (!TicketExists(ticket_id)) {
+      return core::Fail(core::Error::NotFound(what + ": no such ticket"));
+    }
+    AddThreadIndexLocked(ticket_id, base);
+    return core::Ok();
   });
 }
 
@@ -309,6 +366,20 @@ core::Result<Ticket> Store::FindTicketByMessageId(
     st.bind(1, message_id);
     st.bind(2, message_id);
     if (!st.executeStep() || st.getColumn(0).isNull()) return not_found();
+    return LoadTicket(st.getColumn(0).getInt64());
+  });
+}
+
+core::Result<Ticket> Store::FindTicketByThreadIndex(const std::string& base) {
+  return Read("find ticket by thread index", [&]() -> core::Result<Ticket> {
+    SQLite::Statement st(*db_,
+                         "SELECT ticket_id FROM ticket_thread_indexes WHERE "
+                         "base = ?");
+    st.bind(1, base);
+    if (!st.executeStep()) {
+      return core::Fail(core::Error::NotFound(
+          "no ticket for Thread-Index base " + core::Printable(base)));
+    }
     return LoadTicket(st.getColumn(0).getInt64());
   });
 }

@@ -156,6 +156,103 @@ TEST_F(StoreTest, FindRecentTicketBySubject) {
             old_ticket.id);
 }
 
+// Outlook Thread-Index bases: 44 lower-case hex characters (22 bytes).
+const std::string kBaseA(44, 'a');
+const std::string kBaseB = "01d34d4fee835cae317d961a473bb251b68869c10d80";
+
+TEST_F(StoreTest, ThreadIndexFirstTicketWinsAndSecondAddIsANoOp) {
+  auto first = store_->CreateTicket(NewTicket("S")).value();
+  auto second = store_->CreateTicket(NewTicket("S")).value();
+  ASSERT_TRUE(store_->AddTicketThreadIndex(first.id, kBaseA));
+  EventFilter added;
+  added.type = "ticket.thread_index_added";
+  ASSERT_EQ(store_->ListEvents(added).value().size(), 1u);
+  // Again for the same ticket, and for another one: nothing changes.
+  EXPECT_TRUE(store_->AddTicketThreadIndex(first.id, kBaseA));
+  EXPECT_TRUE(store_->AddTicketThreadIndex(second.id, kBaseA));
+  EXPECT_EQ(store_->ListEvents(added).value().size(), 1u);
+  ASSERT_TRUE(store_->AddTicketThreadIndex(second.id, kBaseB));
+  EXPECT_EQ(store_->ListEvents(added).value().size(), 2u);
+
+  const struct {
+    const char* name;
+    std::string base;
+    int64_t want;  // 0 = not found
+  } cases[] = {
+      {"first ticket keeps its conversation", kBaseA, first.id},
+      {"another conversation", kBaseB, second.id},
+      {"unknown base", std::string(44, 'b'), 0},
+      {"exact match only: upper case", std::string(44, 'A'), 0},
+      {"exact match only: a prefix", kBaseA.substr(0, 42), 0},
+      {"exact match only: longer (a reply's full index)", kBaseA + "0011223344",
+       0},
+      {"empty", "", 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto t = store_->FindTicketByThreadIndex(c.base);
+    if (c.want == 0) {
+      ASSERT_FALSE(t.has_value());
+      EXPECT_EQ(t.error().code, core::Code::kNotFound);
+    } else {
+      ASSERT_TRUE(t.has_value()) << t.error().ToString();
+      EXPECT_EQ(t->id, c.want);
+    }
+  }
+  EXPECT_TRUE(store_->VerifyAuditChain().has_value());
+}
+
+TEST_F(StoreTest, AddTicketThreadIndexRejects) {
+  auto ticket = store_->CreateTicket(NewTicket("S")).value();
+  const struct {
+    const char* name;
+    int64_t ticket_id;
+    std::string base;
+    core::Code want;
+  } cases[] = {
+      {"unknown ticket", 999, kBaseA, core::Code::kNotFound},
+      {"empty base", ticket.id, "", core::Code::kInvalidArgument},
+      {"upper-case hex", ticket.id, std::string(44, 'A'),
+       core::Code::kInvalidArgument},
+      {"not hex", ticket.id, std::string(44, 'g'),
+       core::Code::kInvalidArgument},
+      {"odd length", ticket.id, std::string(43, 'a'),
+       core::Code::kInvalidArgument},
+      {"too long", ticket.id, std::string(kMaxThreadIndexBaseChars + 2, 'a'),
+       core::Code::kInvalidArgument},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto st = store_->AddTicketThreadIndex(c.ticket_id, c.base);
+    ASSERT_FALSE(st.has_value());
+    EXPECT_EQ(st.error().code, c.want);
+  }
+  // Nothing was recorded: the valid base is still free.
+  EXPECT_EQ(store_->FindTicketByThreadIndex(kBaseA).error().code,
+            core::Code::kNotFound);
+  // The longest accepted base passes.
+  EXPECT_TRUE(store_->AddTicketThreadIndex(
+      ticket.id, std::string(kMaxThreadIndexBaseChars, 'a')));
+}
+
+TEST_F(StoreTest, CreateTicketRecordsItsThreadIndex) {
+  TicketIn in = NewTicket("S");
+  in.thread_index_base = kBaseA;
+  auto first = store_->CreateTicket(in).value();
+  EXPECT_EQ(store_->FindTicketByThreadIndex(kBaseA).value().id, first.id);
+  // A second ticket of the same conversation is created; the conversation
+  // stays with the first.
+  auto second = store_->CreateTicket(in).value();
+  EXPECT_NE(second.id, first.id);
+  EXPECT_EQ(store_->FindTicketByThreadIndex(kBaseA).value().id, first.id);
+  // A malformed base refuses the ticket and uses no number.
+  in.thread_index_base = "XYZ";
+  auto bad = store_->CreateTicket(in);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, core::Code::kInvalidArgument);
+  EXPECT_EQ(store_->CreateTicket(NewTicket("S")).value().Tag(), "S-1002");
+}
+
 TEST_F(StoreTest, MailboxesAndStatus) {
   auto ref = store_->CreateTicket(NewTicket("S")).value();
   EXPECT_TRUE(store_->AddTicketMailbox(ref.id, "sales").value());

@@ -132,6 +132,10 @@ struct TicketIn {
   // same transaction so a crash cannot leave a ticket without its message;
   // 0 for none.
   int64_t first_message = 0;
+  // The Outlook conversation of the first message (lower-case hex, see
+  // Store::AddTicketThreadIndex), recorded in the same transaction; "" for
+  // none.
+  std::string thread_index_base;
 };
 
 struct TicketRef {
