@@ -141,6 +141,25 @@ core::Result<int64_t> TicketIdOf(store::Store& store,
   return Fail(t.error());
 }
 
+// The Outlook conversation of `msg` (ThreadIndexBase of its Thread-Index
+// header); "" when it has none or the header is malformed.
+std::string ThreadIndexBaseOf(const core::Message& msg) {
+  const std::string* ti = msg.Header("Thread-Index");
+  if (ti == nullptr) return "";
+  return ThreadIndexBase(*ti).value_or("");
+}
+
+// Records the Outlook conversation of `msg` for a ticket it joined, so a
+// later reply in that conversation finds the ticket (ThreadLookup::
+// ByThreadIndex). Idempotent: a conversation already recorded (for this or
+// an older ticket) stays as it is. Failure: the store's error.
+core::Status RecordThreadIndex(store::Store& store, int64_t ticket_id,
+                               const core::Message& msg) {
+  const std::string base = ThreadIndexBaseOf(msg);
+  if (ticket_id == 0 || base.empty()) return core::Ok();
+  return store.AddTicketThreadIndex(ticket_id, base);
+}
+
 store::TicketIn NewTicket(const config::Config& config,
                           const core::Message& msg, const Decision& d,
                           const Placement& place, int64_t first_message) {
@@ -154,6 +173,8 @@ store::TicketIn NewTicket(const config::Config& config,
   in.language = d.language;
   in.opened_at = place.arrived_at;
   in.first_message = first_message;
+  // Recorded with the ticket, in the same transaction.
+  in.thread_index_base = ThreadIndexBaseOf(msg);
   return in;
 }
 
@@ -290,6 +311,9 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
         if (ticket_id != 0) {
           auto a = store_->AttachMessageToTicket(ticket_id, row);
           if (!a) return Fail(a.error());
+          if (auto st = RecordThreadIndex(*store_, ticket_id, headers); !st) {
+            return st;
+          }
         } else {
           store::EventFilter f;
           f.message_row = row;
@@ -473,6 +497,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
                       .actor = "inboxd",
                       .data = Dump(data)};
     if (auto r = AppendEventOnce(*store_, ev); !r) return Fail(r.error());
+    if (auto st = RecordThreadIndex(*store_, *ticket_id, msg); !st) return st;
     if (*ticket_id != 0) {
       // The customer wrote again: an answered ticket needs an answer again.
       auto ticket = store_->GetTicket(*ticket_id);

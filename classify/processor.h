@@ -24,12 +24,16 @@
 //   - new human first contact from a customer -> a ticket and its decision
 //     in one transaction (Store::RecordDecisionWithNewTicket); follow-up ->
 //     event "ticket.followup", then the decision attaching it to its ticket
-//     (never a ticket, never an ack); automatic mail -> decision only, and a
-//     bounce of one of our Message-IDs -> event "outbox.bounced" on the
-//     ticket it belongs to; an agent's reply (Sent folder, or an incoming
-//     CC/BCC copy from an agent on a known thread) -> agent_reply.h, then the
-//     decision. A new message from an agent in an incoming folder opens no
-//     ticket (it is not a customer's request).
+//     (never a ticket, never an ack). Either way the message's Outlook
+//     conversation (Thread-Index base) is recorded for its ticket
+//     (Store::AddTicketThreadIndex; the first ticket keeps a conversation):
+//     with the new ticket in its transaction, before a follow-up's
+//     decision. Automatic mail -> decision only, and a bounce of one of our
+//     Message-IDs -> event "outbox.bounced" on the ticket it belongs to; an
+//     agent's reply (Sent folder, or an incoming CC/BCC copy from an agent on a
+//     known thread) -> agent_reply.h, then the decision. A new message from an
+//     agent in an incoming folder opens no ticket (it is not a customer's
+//     request).
 // Every step before the decision is idempotent and the decision (which moves
 // the message out of "stored") comes last, so a crash at any point is
 // repaired by running ProcessPending again, with no duplicate ticket, event

@@ -273,6 +273,103 @@ TEST_F(ProcessorTest, FollowupsJoinTheTicketAndNeverAck) {
   }
 }
 
+// Outlook Thread-Index values: a conversation header (22 bytes) and the
+// same conversation after one and two replies (5 bytes each).
+constexpr char kConversation[] =
+    "Thread-Index: AdNST+6DXK4xfZYaRzuyUbaIacENgA==";
+constexpr char kConversationReply[] =
+    "Thread-Index: AdNST+6DXK4xfZYaRzuyUbaIacENgAHGVF+A";
+constexpr char kConversationReply2[] =
+    "Thread-Index: AdNST+6DXK4xfZYaRzuyUbaIacENgAECAwQFBgcICQo=";
+// Another conversation: differs in the header's timestamp bytes.
+constexpr char kOtherConversation[] =
+    "Thread-Index: AdOZT+6DXK4xfZYaRzuyUbaIacENgAECAwQF";
+
+// Daemon path (StoreThreadLookup): a reply with nothing but the Outlook
+// conversation in common (other subject, no In-Reply-To/References, no tag)
+// joins the ticket its conversation opened.
+TEST_F(ProcessorTest, OutlookThreadIndexJoinsTheTicketOfItsConversation) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> second_extra;
+    bool want_followup;
+  } cases[] = {
+      {"same conversation, one reply later", {kConversationReply}, true},
+      {"same conversation, two replies later", {kConversationReply2}, true},
+      {"same conversation header", {kConversation}, true},
+      {"other conversation", {kOtherConversation}, false},
+      {"no Thread-Index", {}, false},
+      {"malformed Thread-Index", {"Thread-Index: AdNST+6D"}, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Open(TestConfig());
+    Mail first;
+    first.extra = {kConversation};
+    int64_t first_row = Put(first.Raw());
+    Process();
+    const int64_t ticket = DecisionOf(first_row).ticket_id;
+    ASSERT_NE(ticket, 0);
+    clock_.Advance(3600s);
+    Mail second;
+    second.subject = "Toner order";  // nothing in common but the sender
+    second.message_id = "c2@customer.example";
+    second.extra = c.second_extra;
+    int64_t second_row = Put(second.Raw());
+    ProcessReport r = Process();
+    store::Decision d = DecisionOf(second_row);
+    if (c.want_followup) {
+      EXPECT_EQ(r.followups, 1u);
+      EXPECT_EQ(r.new_tickets, 0u);
+      EXPECT_EQ(d.thread, "followup");
+      EXPECT_FALSE(d.ack);
+      EXPECT_EQ(d.ticket_id, ticket);
+      EXPECT_TRUE(Contains(d.reasons_json, "thread.thread_index"))
+          << d.reasons_json;
+      EXPECT_EQ(Events("ticket.followup", second_row).size(), 1u);
+      EXPECT_EQ(TicketCount(), 1);
+    } else {
+      EXPECT_EQ(r.new_tickets, 1u);
+      EXPECT_EQ(d.thread, "new");
+      EXPECT_TRUE(d.ack);
+      EXPECT_NE(d.ticket_id, ticket);
+      EXPECT_EQ(TicketCount(), 2);
+    }
+  }
+}
+
+// A follow-up found another way (In-Reply-To) records its own Outlook
+// conversation for the ticket; a conversation that opened a ticket stays
+// with that ticket.
+TEST_F(ProcessorTest, FollowupRecordsItsConversationFirstTicketKeepsIt) {
+  Mail first;
+  first.extra = {kConversation};
+  int64_t first_row = Put(first.Raw());
+  Process();
+  const int64_t ticket = DecisionOf(first_row).ticket_id;
+  ASSERT_NE(ticket, 0);
+
+  Mail followup;  // threads by In-Reply-To, in another conversation
+  followup.subject = "more details";
+  followup.message_id = "c2@customer.example";
+  followup.extra = {"In-Reply-To: <c1@customer.example>", kOtherConversation};
+  int64_t followup_row = Put(followup.Raw());
+  Process();
+  ASSERT_EQ(DecisionOf(followup_row).ticket_id, ticket);
+
+  Mail later;  // only the follow-up's conversation in common
+  later.subject = "Toner order";
+  later.message_id = "c3@customer.example";
+  later.extra = {"Thread-Index: AdOZT+6DXK4xfZYaRzuyUbaIacENgA=="};
+  int64_t later_row = Put(later.Raw());
+  Process();
+  store::Decision d = DecisionOf(later_row);
+  EXPECT_EQ(d.thread, "followup");
+  EXPECT_EQ(d.ticket_id, ticket);
+  EXPECT_EQ(TicketCount(), 1);
+  EXPECT_EQ(Events("ticket.thread_index_added").size(), 2u);
+}
+
 TEST_F(ProcessorTest, FollowupToUnknownTicketOpensNothing) {
   Mail m;
   m.subject = "Re: old case [#S-1234]";  // our prefix, not in the store
@@ -799,15 +896,17 @@ TEST_F(ProcessorTest, SecondRunDoesNothing) {
 // House rule 10: fail each write in turn, run again, and check that nothing
 // was lost or done twice.
 TEST_F(ProcessorTest, EveryWriteFailingOnceLosesNothingAndDuplicatesNothing) {
-  for (int n = 0; n < 40; ++n) {
+  for (int n = 0; n < 50; ++n) {
     SCOPED_TRACE(n);
     Open(TestConfig());
     FirstSync("support");
-    int64_t first = Put(Mail{}.Raw());
+    Mail opening;
+    opening.extra = {kConversation};
+    int64_t first = Put(opening.Raw());
     Mail followup;
     followup.message_id = "c2@customer.example";
     followup.subject = "Re: Printer does not start";
-    followup.extra = {"In-Reply-To: <c1@customer.example>"};
+    followup.extra = {"In-Reply-To: <c1@customer.example>", kOtherConversation};
     clock_.Advance(60s);
     int64_t second = Put(followup.Raw());
     int64_t bad = Put(DeepMime(40, ""));
@@ -831,6 +930,14 @@ TEST_F(ProcessorTest, EveryWriteFailingOnceLosesNothingAndDuplicatesNothing) {
     store::Decision d1 = DecisionOf(first);
     EXPECT_TRUE(d1.ack);
     EXPECT_EQ(DecisionOf(second).ticket_id, d1.ticket_id);
+    // Both conversations are on the ticket, each recorded once.
+    EXPECT_EQ(Events("ticket.thread_index_added").size(), 2u);
+    for (const char* base : {"01d3524fee835cae317d961a473bb251b68869c10d80",
+                             "01d3994fee835cae317d961a473bb251b68869c10d80"}) {
+      auto t = store_->FindTicketByThreadIndex(base);
+      ASSERT_TRUE(t) << base << ": " << t.error().ToString();
+      EXPECT_EQ(t->id, d1.ticket_id);
+    }
   }
 }
 

@@ -33,8 +33,9 @@ core::Result<std::optional<TicketRef>> StoreThreadLookup::ByMessageId(
 }
 
 core::Result<std::optional<TicketRef>> StoreThreadLookup::ByThreadIndex(
-    std::string_view /*base*/) const {
-  return std::optional<TicketRef>();
+    std::string_view base) const {
+  if (base.empty()) return std::optional<TicketRef>();
+  return FromStore(store_->FindTicketByThreadIndex(std::string(base)));
 }
 
 core::Result<std::optional<TicketRef>> StoreThreadLookup::BySubject(

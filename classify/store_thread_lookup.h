@@ -5,10 +5,8 @@
 //   ByMessageId   -> Store::FindTicketByMessageId (every stored Message-ID
 //                    attached to a ticket, and our own outgoing ones)
 //   BySubject     -> Store::FindRecentTicketBySubject
-//   ByThreadIndex -> always std::nullopt: the store has no Thread-Index
-//                    column or query yet (reported to the lead). Outlook
-//                    replies still thread by In-Reply-To/References, which
-//                    Outlook sends as well, and by subject.
+//   ByThreadIndex -> Store::FindTicketByThreadIndex (the Processor records
+//                    the Thread-Index base of each ticket's customer mail)
 // Store kNotFound becomes std::nullopt; every other store error is returned
 // as is (kUnavailable: retry later), never turned into "no thread".
 // Does not: write anything, cache, or decide what a hit means.
@@ -38,7 +36,6 @@ class StoreThreadLookup final : public ThreadLookup {
                                                int64_t number) const override;
   core::Result<std::optional<TicketRef>> ByMessageId(
       std::string_view message_id) const override;
-  // Always std::nullopt (see the top of this file).
   core::Result<std::optional<TicketRef>> ByThreadIndex(
       std::string_view base) const override;
   core::Result<std::optional<TicketRef>> BySubject(

@@ -46,7 +46,11 @@ class StoreThreadLookupTest : public ::testing::Test {
     t.first_message = ref->id;
     auto created = store_->CreateTicket(t);
     ASSERT_TRUE(created);
+    ASSERT_TRUE(store_->AddTicketThreadIndex(created->id, kBase));
   }
+
+  // An Outlook conversation base (22 bytes, lower-case hex).
+  const std::string kBase = "01d34d4fee835cae317d961a473bb251b68869c10d80";
 
   core::FakeClock clock_{kT0};
   std::unique_ptr<store::Store> store_;
@@ -72,7 +76,10 @@ TEST_F(StoreThreadLookupTest, MapsStoreTicketsAndMisses) {
        lookup.BySubject("b@customer.example", "printer", kT0 - 1h), false},
       {"subject: outside the window",
        lookup.BySubject("a@customer.example", "printer", kT0 + 1h), false},
-      {"thread index: no store query", lookup.ByThreadIndex("00aa"), false},
+      {"thread index", lookup.ByThreadIndex(kBase), true},
+      {"thread index: other conversation",
+       lookup.ByThreadIndex(std::string(44, '0')), false},
+      {"thread index: empty", lookup.ByThreadIndex(""), false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -99,6 +106,7 @@ TEST(StoreThreadLookupErrorTest, StoreErrorsAreReturnedNotMisses) {
       SQLite::Database raw(path, SQLite::OPEN_READWRITE);
       raw.exec("PRAGMA foreign_keys = OFF");
       raw.exec("DROP TABLE ticket_messages");
+      raw.exec("DROP TABLE ticket_thread_indexes");
       raw.exec("DROP TABLE tickets");
     }
     StoreThreadLookup lookup(st.get());
@@ -109,6 +117,7 @@ TEST(StoreThreadLookupErrorTest, StoreErrorsAreReturnedNotMisses) {
         {"tag", lookup.ByTag("S", 1000)},
         {"message id", lookup.ByMessageId("m1@customer.example")},
         {"subject", lookup.BySubject("a@customer.example", "printer", kT0)},
+        {"thread index", lookup.ByThreadIndex(std::string(44, '0'))},
     };
     for (const Case& c : cases) {
       SCOPED_TRACE(c.name);
