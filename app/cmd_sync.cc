@@ -112,6 +112,8 @@ int RunOnce(const SyncOptions& opt) {
                                                                  : kExitFailure;
   }
   Pipeline& p = **pipeline;
+  // A person watching a terminal gets a progress bar for long first syncs.
+  ingest::SyncEngine::SetProgressBar(::isatty(STDERR_FILENO) == 1);
   auto once = ingest::SyncOnce(p.DaemonMailboxes(), p.sink(),
                                core::SystemClock::Default(), cfg.limits);
   for (const auto& r : once.reports) {

@@ -2,11 +2,34 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <cstdio>
+
 #include "core/hash.h"
 #include "core/text.h"
 #include "ingest/header_block.h"
 
 namespace inboxd::ingest {
+namespace {
+
+std::atomic<bool> g_progress_bar{false};
+
+// "\rsupport/INBOX [########------------]  812/2000" on stderr.
+void DrawBar(const std::string& where, size_t done, size_t total) {
+  constexpr size_t kWidth = 30;
+  size_t filled = total == 0 ? kWidth : done * kWidth / total;
+  std::string bar(filled, '#');
+  bar.append(kWidth - filled, '-');
+  std::fprintf(stderr, "\r%s [%s] %zu/%zu", where.c_str(), bar.c_str(), done,
+               total);
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void SyncEngine::SetProgressBar(bool on) { g_progress_bar = on; }
+
 namespace {
 
 using core::Error;
@@ -260,8 +283,14 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
             now_steady - last_mark >= kCheckpointInterval) {
           if (auto st = flush(); !st) return Fail(st.error());
         }
-        if (done % kProgressEvery == 0 ||
-            now_steady - last_log >= kProgressSeconds) {
+        if (g_progress_bar && total >= kBarMinMessages) {
+          if (done == total ||
+              now_steady - last_log >= std::chrono::milliseconds(100)) {
+            last_log = now_steady;
+            DrawBar(where, done, total);
+          }
+        } else if (done % kProgressEvery == 0 ||
+                   now_steady - last_log >= kProgressSeconds) {
           last_log = now_steady;
           spdlog::info(
               "{}: {}/{} messages ({} new, {} duplicate, {} "

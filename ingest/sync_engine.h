@@ -38,6 +38,8 @@ inline constexpr size_t kCheckpointEvery = 100;
 inline constexpr std::chrono::seconds kCheckpointInterval{2};
 // UIDs whose sizes are asked for in one round trip.
 inline constexpr size_t kSyncBatch = 500;
+// A sync of at least this many messages shows progress.
+inline constexpr size_t kBarMinMessages = 50;
 
 struct SyncTarget {
   std::string mailbox;  // config name
@@ -62,6 +64,11 @@ struct SyncReport {
 
 class SyncEngine {
  public:
+  // When on, long syncs (kBarMinMessages or more) draw a progress bar on
+  // stderr instead of periodic log lines. `inboxd once` turns it on when
+  // stderr is a terminal; the daemon never does. Process-wide.
+  static void SetProgressBar(bool on);
+
   // Nothing is owned; all must outlive the engine.
   SyncEngine(MailSource* source, SyncSink* sink, const core::Clock* clock,
              core::Limits limits)

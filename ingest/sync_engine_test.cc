@@ -74,6 +74,33 @@ TEST(SyncEngineTest, FirstSyncStoresAllAndRestartFetchesNothing) {
   EXPECT_EQ(rig.sink.puts(), 6);
 }
 
+TEST(SyncEngineTest, ProgressBarOnlyWhenAskedAndForLongSyncs) {
+  struct {
+    bool bar;
+    int messages;
+    bool want_bar;
+  } cases[] = {{true, static_cast<int>(kBarMinMessages), true},
+               {true, 3, false},
+               {false, static_cast<int>(kBarMinMessages), false}};
+  for (const auto& c : cases) {
+    Rig rig;
+    for (int i = 1; i <= c.messages; ++i) {
+      rig.source.Deliver("INBOX", Mail(i), kNow);
+    }
+    SyncEngine::SetProgressBar(c.bar);
+    testing::internal::CaptureStderr();
+    auto r = rig.Sync();
+    std::string err = testing::internal::GetCapturedStderr();
+    SyncEngine::SetProgressBar(false);
+    ASSERT_TRUE(r.has_value());
+    std::string full = "[" + std::string(30, '#') + "] " +
+                       std::to_string(c.messages) + "/" +
+                       std::to_string(c.messages) + "\n";
+    EXPECT_EQ(err.find(full) != std::string::npos, c.want_bar)
+        << c.messages << " bar=" << c.bar << ": " << err;
+  }
+}
+
 TEST(SyncEngineTest, FaultOnEachCallLosesNothingAndStoresNoDuplicate) {
   // Fail the Nth source call, the Nth store put and the Nth checkpoint write
   // in turn; after the failure a second run must leave exactly the 6
