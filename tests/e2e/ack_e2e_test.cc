@@ -1,0 +1,387 @@
+// ack_e2e_test.cc: the real inboxd binary (`once`, `run`, `--dry-run`)
+// against a private rig (scripts/rig: Dovecot IMAP+LMTP+Sieve and an SMTP
+// server delivering into it). Every case starts its own rig; timeouts are
+// generous and nothing asserts a timing (the IDLE delay is printed).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/mail_rig.h"
+
+namespace inboxd::e2e {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const std::string kSrc = INBOXD_SOURCE_DIR;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string RfcDateNow() {
+  char buf[64];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// A plain customer mail (CRLF).
+std::string CustomerMail(const std::string& from, const std::string& to,
+                         const std::string& subject, const std::string& msgid,
+                         const std::string& body =
+                             "Hello, my order does not "
+                             "arrive. Please help.") {
+  return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+         "\r\nDate: " + RfcDateNow() + "\r\nMessage-ID: " + msgid +
+         "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8"
+         "\r\n\r\n" +
+         body + "\r\n";
+}
+
+// Our acknowledgements in `mails` (Auto-Submitted: auto-replied, from a
+// shared address).
+std::vector<Mail> Acks(const std::vector<Mail>& mails) {
+  std::vector<Mail> out;
+  for (const auto& m : mails) {
+    if (m.Header("Auto-Submitted") == "auto-replied" &&
+        m.Header("From").find("@shop.example") != std::string::npos) {
+      out.push_back(m);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, int> CountByInReplyTo(const std::vector<Mail>& acks) {
+  std::map<std::string, int> n;
+  for (const auto& a : acks) ++n[a.Header("In-Reply-To")];
+  return n;
+}
+
+class AckE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto rig = MailRig::Start();
+    if (!rig) GTEST_SKIP() << rig.error().message;
+    rig_ = std::move(*rig);
+  }
+
+  void Once(const std::string& extra = "") {
+    ShellResult r = rig_->Inboxd("once " + extra);
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+
+  // Waits until `run` reports IMAP connections in `inboxd status`
+  // (daemon.json), so a delivery after this is seen through IDLE.
+  void WaitDaemonConnected() {
+    bool ok = WaitFor(
+        [&] {
+          ShellResult r = rig_->Inboxd("status --json");
+          return r.out.find("\"connected\": true") != std::string::npos;
+        },
+        seconds(60));
+    if (!ok) std::printf("[ note ] status never showed connected=true\n");
+  }
+
+  std::unique_ptr<MailRig> rig_;
+};
+
+// 3a: customer mail -> exactly one ack with the right headers, language and
+// due time, a copy in the shared Sent; automatic mail -> nothing; a second
+// `once` sends nothing new.
+TEST_F(AckE2eTest, CustomerMailGetsExactlyOneAckAutomaticMailNone) {
+  struct Case {
+    const char* file;
+    const char* user;
+    bool ack;
+    const char* lang;
+    const char* customer;
+    const char* subject;  // expected decoded ack subject
+    const char* phrase;   // expected in the decoded body
+  };
+  const Case kCases[] = {
+      {"01-quote-de.eml", "sales", true, "de", "einkauf@kunde-gmbh.example",
+       "Re: Anfrage: Angebot für 50 Lizenzen [#Q-1000]", "spätestens am"},
+      {"02-support-en.eml", "support", true, "en", "alice@customer.example",
+       "Re: Export to CSV fails with error 500 [#S-1000]", "at the latest"},
+      {"05-out-of-office.eml", "support", false, "", "", "", ""},
+      {"06-bounce.eml", "support", false, "", "", "", ""},
+      {"07-newsletter.eml", "sales", false, "", "", "", ""},
+  };
+  std::map<std::string, const Case*> by_msgid;
+  for (const auto& c : kCases) {
+    std::string raw = ReadFile(kSrc + "/examples/mail/" + c.file);
+    ASSERT_TRUE(rig_->Deliver(c.user, raw)) << c.file;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        raw, m, std::regex("Message-ID:\\s*(<[^>]+>)", std::regex::icase)));
+    by_msgid[m[1]] = &c;
+  }
+  Once();
+
+  std::vector<Mail> acks = Acks(rig_->Messages("customer"));
+  EXPECT_EQ(rig_->Messages("customer").size(), 2u);
+  ASSERT_EQ(acks.size(), 2u);
+  std::map<std::string, int> counts = CountByInReplyTo(acks);
+  for (const auto& [msgid, c] : by_msgid) {
+    EXPECT_EQ(counts[msgid], c->ack ? 1 : 0) << c->file;
+  }
+  for (const auto& a : acks) {
+    auto it = by_msgid.find(a.Header("In-Reply-To"));
+    ASSERT_NE(it, by_msgid.end()) << a.raw;
+    const Case& c = *it->second;
+    SCOPED_TRACE(c.file);
+    EXPECT_NE(a.Header("From").find(std::string(c.user) + "@shop.example"),
+              std::string::npos);
+    EXPECT_NE(a.Header("To").find(c.customer), std::string::npos);
+    EXPECT_EQ(a.Decoded("Subject"), c.subject);
+    EXPECT_NE(a.Header("References").find(it->first), std::string::npos);
+    EXPECT_EQ(a.Header("X-Auto-Response-Suppress"), "All");
+    std::string our_id = a.Header("Message-ID");
+    EXPECT_TRUE(
+        std::regex_match(our_id, std::regex("<[^<>@]+@shop\\.example>")))
+        << our_id;
+    EXPECT_EQ(a.Header("Content-Language"), c.lang);
+    std::string text = a.DecodedBody();
+    EXPECT_NE(text.find(c.phrase), std::string::npos) << text;
+    // The due time: a date with year and an hh:mm time.
+    EXPECT_TRUE(
+        std::regex_search(text, std::regex("20[0-9]{2}.*[0-9]{1,2}:[0-9]{2}")))
+        << text;
+    // The same message in the shared Sent folder.
+    int in_sent = 0;
+    for (const auto& s : rig_->Messages(c.user, "Sent")) {
+      if (s.Header("Message-ID") == our_id) ++in_sent;
+    }
+    EXPECT_EQ(in_sent, 1);
+  }
+
+  // Exactly once: a second and third run send nothing new.
+  size_t deliveries = rig_->DeliveriesTo("customer").size();
+  EXPECT_EQ(deliveries, 2u);
+  Once();
+  Once();
+  EXPECT_EQ(rig_->DeliveriesTo("customer").size(), deliveries);
+  EXPECT_EQ(Acks(rig_->Messages("customer")).size(), 2u);
+}
+
+// 3b: `inboxd run` sees a new delivery through IDLE; the ack arrives.
+TEST_F(AckE2eTest, RunPicksUpDeliveryThroughIdle) {
+  Daemon d(rig_->config(), rig_->dir() + "/run.log");
+  ASSERT_TRUE(d.Start());
+  WaitDaemonConnected();
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail("Carol <carol@customer.example>", "support@shop.example",
+                   "Parcel is missing", "<idle-1@customer.example>")));
+  bool arrived = WaitFor(
+      [&] { return !Acks(rig_->Messages("customer")).empty(); }, seconds(90));
+  auto ms = std::chrono::duration_cast<milliseconds>(
+                std::chrono::steady_clock::now() - t0)
+                .count();
+  d.Stop(SIGTERM);
+  ASSERT_TRUE(arrived) << ReadFile(rig_->dir() + "/run.log");
+  std::printf("[ figure ] IDLE: delivery -> ack in customer mailbox: %lld ms\n",
+              static_cast<long long>(ms));
+  std::vector<Mail> acks = Acks(rig_->Messages("customer"));
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].Header("In-Reply-To"), "<idle-1@customer.example>");
+}
+
+// 3e: --dry-run writes the ack into a Maildir and sends nothing.
+TEST_F(AckE2eTest, DryRunWritesMaildirAndSendsNothing) {
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail("Dave <dave@customer.example>", "support@shop.example",
+                   "Invoice question", "<dry-1@customer.example>")));
+  std::string dry = rig_->dir() + "/dry";
+  Once("--dry-run --dry-run-maildir " + dry);
+  EXPECT_TRUE(rig_->DeliveriesTo("customer").empty());
+  EXPECT_TRUE(rig_->Messages("customer").empty());
+  EXPECT_TRUE(rig_->Messages("support", "Sent").empty());
+  int written = 0;
+  for (const char* sub : {"/new", "/cur"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dry + sub, ec)) {
+      std::string raw = ReadFile(e.path().string());
+      EXPECT_NE(raw.find("In-Reply-To: <dry-1@customer.example>"),
+                std::string::npos);
+      EXPECT_NE(raw.find("dave@customer.example"), std::string::npos);
+      EXPECT_NE(raw.find("Auto-Submitted: auto-replied"), std::string::npos);
+      ++written;
+    }
+  }
+  EXPECT_EQ(written, 1);
+}
+
+// 3c: the customer has a Sieve vacation responder. It never answers our ack
+// (Auto-Submitted); when an agent writes to the customer by hand, the
+// vacation reply comes back to support@ and inboxd does not answer it.
+TEST_F(AckE2eTest, VacationResponderPingPongEndsAtOnce) {
+  ASSERT_TRUE(rig_->Vacation("customer", 1));
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail("Erin <erin@customer.example>", "support@shop.example",
+                   "Broken zipper", "<pp-1@customer.example>")));
+  Once();
+  ASSERT_EQ(Acks(rig_->Messages("customer")).size(), 1u);
+  // An agent answers personally (no Auto-Submitted): the vacation fires.
+  ASSERT_TRUE(rig_->Send(
+      "support@shop.example", "erin@customer.example",
+      CustomerMail("Anna <support@shop.example>", "erin@customer.example",
+                   "Re: Broken zipper [#S-1000]", "<agent-1@shop.example>",
+                   "We will send a new one.")));
+  bool vacation_back = WaitFor(
+      [&] {
+        for (const auto& m : rig_->Messages("support")) {
+          if (m.Decoded("Subject").find("Out of office") != std::string::npos)
+            return true;
+        }
+        return false;
+      },
+      seconds(30));
+  ASSERT_TRUE(vacation_back) << ReadFile(rig_->dir() + "/dovecot.log");
+  for (int i = 0; i < 3; ++i) Once();
+  {
+    Daemon d(rig_->config(), rig_->dir() + "/run.log");
+    ASSERT_TRUE(d.Start());
+    WaitDaemonConnected();
+    ::sleep(3);
+    d.Stop(SIGTERM);
+  }
+  std::vector<Mail> acks = Acks(rig_->Messages("customer"));
+  EXPECT_EQ(acks.size(), 1u);
+  // Customer mailbox: our one ack and the agent's mail, nothing else.
+  EXPECT_EQ(rig_->DeliveriesTo("customer").size(), 2u);
+  // Support received exactly: the customer's mail and one vacation reply.
+  EXPECT_EQ(rig_->Messages("support").size(), 2u);
+}
+
+// 3f: encoded CR LF in the display name and subject never becomes a header.
+TEST_F(AckE2eTest, EncodedCrLfNeverReachesAHeader) {
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail(
+          "=?utf-8?q?x=0D=0ABcc:_evil@evil.example?= <frank@customer.example>",
+          "support@shop.example",
+          "=?utf-8?q?Hello=0D=0ABcc:_evil2@evil.example=0D=0AX-Evil:_1?=",
+          "<inj-1@customer.example>")));
+  Once();
+  std::vector<Mail> acks = Acks(rig_->Messages("customer"));
+  ASSERT_EQ(acks.size(), 1u);
+  const Mail& a = acks[0];
+  std::set<std::string> allowed = {"return-path",
+                                   "delivered-to",
+                                   "received",
+                                   "date",
+                                   "from",
+                                   "to",
+                                   "subject",
+                                   "message-id",
+                                   "in-reply-to",
+                                   "references",
+                                   "thread-topic",
+                                   "thread-index",
+                                   "auto-submitted",
+                                   "x-auto-response-suppress",
+                                   "x-inboxd-loop",
+                                   "mime-version",
+                                   "content-language",
+                                   "content-type",
+                                   "content-transfer-encoding"};
+  for (const auto& name : a.HeaderNames()) {
+    EXPECT_TRUE(allowed.count(name)) << "unexpected header: " << name;
+  }
+  EXPECT_EQ(a.Header("Bcc"), "");
+  EXPECT_EQ(a.Header("X-Evil"), "");
+  for (const char* h : {"Subject", "To", "Thread-Topic"}) {
+    std::string v = a.Decoded(h);
+    EXPECT_EQ(v.find('\r'), std::string::npos) << h << ": " << v;
+    EXPECT_EQ(v.find('\n'), std::string::npos) << h << ": " << v;
+  }
+  // Only the customer got mail; no evil recipient.
+  std::string log = ReadFile(rig_->dir() + "/deliveries.jsonl");
+  EXPECT_FALSE(std::regex_search(log, std::regex("\"rcpt\": \"[^\"]*evil")))
+      << log;
+  EXPECT_EQ(rig_->DeliveriesTo("customer").size(), 1u);
+}
+
+// 3d: kill -9 of `inboxd run` at random points while 20 customer mails
+// arrive; restart; at the end each got exactly one ack.
+TEST_F(AckE2eTest, KillNineWhileMailArrivesLosesNothingSendsNothingTwice) {
+  constexpr int kMails = 20;
+  unsigned seed = static_cast<unsigned>(std::time(nullptr));
+  std::printf("[ seed ] %u\n", seed);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> life_ms(100, 2000);
+  std::uniform_int_distribution<int> gap_ms(50, 400);
+  std::string log = rig_->dir() + "/run.log";
+  int next = 0, kills = 0;
+  auto id = [](int i) {
+    return "<k9-" + std::to_string(i) + "@customers.example>";
+  };
+  auto next_at = std::chrono::steady_clock::now();
+  while (next < kMails || kills < 10) {
+    Daemon d(rig_->config(), log);
+    ASSERT_TRUE(d.Start());
+    auto kill_at =
+        std::chrono::steady_clock::now() + milliseconds(life_ms(rng));
+    while (std::chrono::steady_clock::now() < kill_at) {
+      if (next < kMails && std::chrono::steady_clock::now() >= next_at) {
+        std::string who = "c" + std::to_string(next) + "@customers.example";
+        ASSERT_TRUE(rig_->Deliver(
+            "support",
+            CustomerMail("Customer " + std::to_string(next) + " <" + who + ">",
+                         "support@shop.example",
+                         "Order " + std::to_string(1000 + next), id(next))));
+        ++next;
+        next_at = std::chrono::steady_clock::now() + milliseconds(gap_ms(rng));
+      }
+      ::usleep(10 * 1000);
+    }
+    d.Stop(SIGKILL);
+    ++kills;
+  }
+  // Final run until every ack is there (or a generous timeout), then settle.
+  {
+    Daemon d(rig_->config(), log);
+    ASSERT_TRUE(d.Start());
+    WaitFor([&] { return Acks(rig_->Messages("customer")).size() >= kMails; },
+            seconds(120));
+    ::sleep(3);
+    d.Stop(SIGTERM);
+  }
+  Once();
+  std::map<std::string, int> counts =
+      CountByInReplyTo(Acks(rig_->Messages("customer")));
+  int lost = 0, doubles = 0;
+  for (int i = 0; i < kMails; ++i) {
+    int n = counts[id(i)];
+    if (n == 0) ++lost;
+    if (n > 1) doubles += n - 1;
+  }
+  std::printf("[ figure ] kill -9: %d kills, %d mails, %d lost, %d double\n",
+              kills, kMails, lost, doubles);
+  EXPECT_EQ(lost, 0) << ReadFile(log);
+  EXPECT_EQ(doubles, 0);
+  EXPECT_EQ(counts.size(), static_cast<size_t>(kMails));
+}
+
+}  // namespace
+}  // namespace inboxd::e2e
