@@ -59,7 +59,7 @@ void LogStages(const StageReport& r) {
   const auto& pl = r.planned;
   const auto& d = r.drained;
   if (p.processed + pl.enqueued + pl.refused + d.sent + d.deferred + d.failed +
-          d.appended ==
+          d.appended + d.recovered_from_sent + d.resent_after_crash ==
       0) {
     return;
   }
@@ -70,6 +70,21 @@ void LogStages(const StageReport& r) {
       p.processed, p.new_tickets, p.followups, p.automatic, p.quarantined,
       p.agent_replies, pl.enqueued, pl.refused, d.sent, d.deferred, d.failed,
       d.appended);
+  // Crash recovery of rows left in "sending" (outbox_drain.h): a resend is
+  // the documented duplicate window, so it is always logged.
+  if (d.recovered_from_sent > 0) {
+    spdlog::info(
+        "outbox: {} message(s) left in 'sending' by a crash were "
+        "found in Sent: not resent",
+        d.recovered_from_sent);
+  }
+  if (d.resent_after_crash > 0) {
+    spdlog::warn(
+        "outbox: {} message(s) left in 'sending' by a crash were "
+        "not in Sent: resent after a crash (the recipient may get "
+        "it twice)",
+        d.resent_after_crash);
+  }
   for (const auto& e : r.errors) spdlog::warn("stages: {}", e);
 }
 
