@@ -28,8 +28,9 @@ struct SourcePos {
 };
 
 struct Mailbox {
-  std::string name;     // unique, [a-z0-9_-]+
-  std::string address;  // the shared address, "support@shop.example"
+  std::string name;          // unique, [a-z0-9_-]+
+  std::string address;       // the shared address, "support@shop.example"
+  std::string display_name;  // From display name of our mail ("" = none)
   std::vector<std::string> aliases;  // other addresses delivered here
   std::string imap_url;              // imap:// or imaps://, host[:port]
   std::string smtp_url;              // smtp:// or smtps://, host[:port]

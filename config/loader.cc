@@ -677,6 +677,14 @@ void Loader::ReadMailbox(const toml::table& t, const std::string& path,
               mb->folders = std::move(folders);
             }},
            {"sent_folder", [&](const Item& f) { Str(f, &mb->sent_folder); }},
+           {"display_name",
+            [&](const Item& f) {
+              if (!Str(f, &mb->display_name)) return;
+              if (mb->display_name.find_first_of("\r\n") != std::string::npos ||
+                  mb->display_name.size() > 200) {
+                Report(f, "must be one line of at most 200 bytes");
+              }
+            }},
            {"time_zone",
             [&](const Item& f) {
               if (!Str(f, &mb->time_zone)) return;

@@ -213,6 +213,10 @@ TEST(ParseConfigTest, BadConfigs) {
       {"unknown key with suggestion", M("sent_folder", "sent_foldr"),
        "t.toml:10:1: mailbox[0].sent_foldr: unknown key; did you mean "
        "'sent_folder'?"},
+      {"display name with a line break",
+       M("sent_folder = \"Sent\"", "display_name = \"Shop\\r\\nBcc: x@y\""),
+       "t.toml:10:1: mailbox[0].display_name: must be one line of at most 200 "
+       "bytes"},
       {"unknown top-level section", "[limit]\n",
        "t.toml:1:2: limit: unknown key; did you mean 'limits'?"},
       {"unknown key without a close one", "[state]\nzzzzzz = 1\n",

@@ -145,6 +145,7 @@ std::string ShowConfig(const Config& c) {
     w.StrIfSet("oauth2_token_command", mb.oauth2_token_command);
     w.Strs("folders", mb.folders);
     w.Str("sent_folder", mb.sent_folder);
+    w.StrIfSet("display_name", mb.display_name);
     w.Str("time_zone", mb.time_zone);
     w.Str("language", mb.language);
     w.Str("default_class", mb.default_class);

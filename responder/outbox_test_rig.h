@@ -62,11 +62,13 @@ inline config::Config RigConfig() {
   config::Mailbox support;
   support.name = "support";
   support.address = "support@shop.example";
+  support.display_name = "Shop Support";
   support.time_zone = "Europe/Berlin";
   support.language = "en";
   config::Mailbox sales = support;
   sales.name = "sales";
   sales.address = "sales@shop.example";
+  sales.display_name = "";
   c.mailboxes = {support, sales};
   c.classify.ticket_prefix = {{"support", "S"}, {"sales", "Q"}};
   config::Route route;

@@ -151,6 +151,7 @@ Result<Composer> MakeComposer(const config::Config& config,
                               const std::string& hmac_key) {
   ComposerOptions o;
   o.mailbox_address = mailbox.address;
+  o.display_name = mailbox.display_name;
   o.message_id_domain = config.responder.message_id_domain;
   o.hmac_key = hmac_key;
   o.envelope_sender = config.responder.envelope_sender;

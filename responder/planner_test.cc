@@ -43,6 +43,8 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   core::Message reply = Parse(queued[0].raw);
   EXPECT_EQ(reply.subject, "Re: Printer broken [#S-1000]");
   EXPECT_EQ(reply.in_reply_to, "m1@customer.example");
+  EXPECT_EQ(reply.from.name, "Shop Support");  // mailbox display_name
+  EXPECT_EQ(reply.from.addr, "support@shop.example");
   ASSERT_NE(reply.Header("Auto-Submitted"), nullptr);
   EXPECT_EQ(*reply.Header("Auto-Submitted"), "auto-replied");
   EXPECT_TRUE(IsOurMessageId(reply.message_id, "test-key", "shop.example"));
