@@ -396,5 +396,33 @@ TEST_F(ImapIntegrationTest, I_ContainsMessageIdFindsOurAckInSent) {
   }
 }
 
+TEST_F(ImapIntegrationTest, J_Xoauth2TokenCommandAgainstDovecot) {
+  // Dovecot's passwd-file passdb checks the bearer token as the password
+  // (DEPS-FACTS 2.5), so `echo <password>` stands in for a token helper.
+  struct Case {
+    std::string token;
+    bool ok;
+  } cases[] = {{"s3cret", true}, {"Zt7-wrong-token", false}};
+  for (const auto& c : cases) {
+    config::Mailbox mb = Box("support", "s3cret");
+    mb.password_file.clear();
+    mb.oauth2_token_command = "echo " + c.token;
+    auto src = MakeImapSource(mb, limits_);
+    auto st = src->Examine("INBOX");
+    if (c.ok) {
+      ASSERT_TRUE(st.has_value()) << st.error().ToString();
+      EXPECT_GT(st->uid_validity, 0u);
+      continue;
+    }
+    ASSERT_FALSE(st.has_value()) << c.token;
+    EXPECT_EQ(st.error().code, core::Code::kPermissionDenied)
+        << st.error().ToString();
+    EXPECT_NE(st.error().message.find("support"), std::string::npos)
+        << st.error().message;
+    EXPECT_EQ(st.error().message.find(c.token), std::string::npos)
+        << "the token leaked into: " << st.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace inboxd::ingest
