@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "responder/composer.h"
 #include "responder/mailer.h"
@@ -42,6 +44,8 @@ class SmtpSinkTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    PrepareSink();
+    if (HasFatalFailure()) return;
     int out[2];
     ASSERT_EQ(pipe(out), 0);
     pid_ = fork();
@@ -56,8 +60,14 @@ class SmtpSinkTest : public ::testing::Test {
       std::string outdir = (dir_ / "mail").string();
       std::string log = (dir_ / "sink.log").string();
       freopen(log.c_str(), "w", stderr);
-      execl(kPython, kPython, script.c_str(), "--outdir", outdir.c_str(),
-            "--user", kUser, "--password", kPassword, (char*)nullptr);
+      std::vector<std::string> args = {kPython,      script,   "--outdir",
+                                       outdir,       "--user", kUser,
+                                       "--password", kPassword};
+      args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(kPython, argv.data());
       _exit(127);
     }
     close(out[1]);
@@ -77,6 +87,9 @@ class SmtpSinkTest : public ::testing::Test {
         << "sink did not start: " << line << ReadAll(dir_ / "sink.log");
     port_ = std::stoi(line.substr(6));
   }
+
+  // Hook for fixtures that need files in dir_ and extra sink arguments.
+  virtual void PrepareSink() {}
 
   void TearDown() override {
     if (pid_ > 0) {
@@ -110,6 +123,7 @@ class SmtpSinkTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
@@ -206,6 +220,62 @@ TEST_F(SmtpSinkTest, WrongCredentialsAreRefused) {
   EXPECT_EQ(s.error().code, core::Code::kPermissionDenied)
       << s.error().ToString();
   EXPECT_FALSE(fs::exists(dir_ / "mail" / "0001.eml"));
+}
+
+// The sink with STARTTLS required and a self-signed certificate for
+// 127.0.0.1 (made with openssl, as tests/rig/dovecot_rig.cc does).
+class SmtpTlsSinkTest : public SmtpSinkTest {
+ protected:
+  void PrepareSink() override {
+    cert_ = (dir_ / "cert.pem").string();
+    std::string key = (dir_ / "key.pem").string();
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " +
+                      key + " -out " + cert_ +
+                      " -days 2 -subj /CN=localhost "
+                      "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' >" +
+                      (dir_ / "openssl.log").string() + " 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadAll(dir_ / "openssl.log");
+    extra_args_ = {"--tls-cert", cert_, "--tls-key", key};
+  }
+
+  std::unique_ptr<SmtpMailer> TlsMailer(std::string ca_file) {
+    SmtpOptions o;
+    o.url = "smtp://127.0.0.1:" + std::to_string(port_);
+    o.tls = "required";
+    o.tls_ca_file = std::move(ca_file);
+    o.username = kUser;
+    o.password = kPassword;
+    o.timeout_seconds = 20;
+    o.connect_timeout_seconds = 10;
+    auto m = SmtpMailer::Create(o);
+    EXPECT_TRUE(m.has_value()) << m.error().ToString();
+    return std::move(*m);
+  }
+
+  std::string cert_;
+};
+
+TEST_F(SmtpTlsSinkTest, StartTlsVerifiesTheCertificate) {
+  // Failing case first: the system store does not know the self-signed
+  // certificate, so nothing may be sent.
+  auto untrusted = TlsMailer("");
+  auto s = untrusted->Send("bounce@shop.example", {"zoe@customer.example"},
+                           "Subject: a\r\n\r\nb\r\n");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, core::Code::kUnavailable) << s.error().ToString();
+  EXPECT_NE(s.error().message.find("certificate"), std::string::npos)
+      << s.error().message;
+  EXPECT_FALSE(fs::exists(dir_ / "mail" / "0001.eml"));
+
+  auto mailer = TlsMailer(cert_);
+  std::string raw = ComposedReply();
+  auto ok = mailer->Send("bounce@shop.example", {"zoe@customer.example"}, raw);
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString() << "\n"
+                              << ReadAll(dir_ / "sink.log");
+  EXPECT_EQ(Stored(1, "eml"), raw);
+  EXPECT_NE(Stored(1, "json").find("\"auth\": true"), std::string::npos)
+      << Stored(1, "json");
+  EXPECT_FALSE(fs::exists(dir_ / "mail" / "0002.eml"));
 }
 
 TEST(SmtpMailerTest, ConnectionRefusedIsUnavailable) {

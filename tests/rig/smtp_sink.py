@@ -21,6 +21,8 @@ With --user/--password, AUTH PLAIN and LOGIN are offered (over plain TCP:
 loopback tests only) and required before MAIL; AUTH XOAUTH2 accepts
 "user=<user>^Aauth=Bearer <password>^A^A", with or without the initial
 response.
+With --tls-cert/--tls-key, STARTTLS is offered with that certificate and
+required before any other command but EHLO/NOOP/QUIT (require_starttls).
 """
 import argparse
 import asyncio
@@ -29,6 +31,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import warnings
 
@@ -99,6 +102,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--user", default="")
     ap.add_argument("--password", default="")
+    ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-key", default="")
     args = ap.parse_args()
     # Plain-text AUTH is intended here (loopback tests only).
     warnings.simplefilter("ignore")
@@ -117,6 +122,10 @@ def main():
     SinkSMTP.expected_password = args.password.encode()
     handler = Handler(args.outdir)
     use_auth = bool(args.user)
+    tls_context = None
+    if args.tls_cert:
+        tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_context.load_cert_chain(args.tls_cert, args.tls_key or None)
 
     def factory():
         return SinkSMTP(
@@ -126,6 +135,8 @@ def main():
             auth_require_tls=False,
             authenticator=authenticator if use_auth else None,
             data_size_limit=64 << 20,
+            tls_context=tls_context,
+            require_starttls=tls_context is not None,
         )
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
