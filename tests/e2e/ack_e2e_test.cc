@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
+#include "store/store.h"
 #include "tests/e2e/mail_rig.h"
 
 namespace inboxd::e2e {
@@ -271,6 +273,79 @@ TEST_F(AckE2eTest, VacationResponderPingPongEndsAtOnce) {
   EXPECT_EQ(rig_->DeliveriesTo("customer").size(), 2u);
   // Support received exactly: the customer's mail and one vacation reply.
   EXPECT_EQ(rig_->Messages("support").size(), 2u);
+}
+
+// An agent's reply as support@ lands in the shared Sent folder: the next
+// `once` sends no ack to it, meets the ticket's D1 deadline and records an
+// agent.reply audit event (read from the store, opened after inboxd exits).
+TEST_F(AckE2eTest, AgentReplyInSentMeetsD1AndGetsNoAck) {
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail("Gina <gina@customer.example>", "support@shop.example",
+                   "Wrong size delivered", "<ar-1@customer.example>")));
+  Once();
+  std::vector<Mail> acks = Acks(rig_->Messages("customer"));
+  ASSERT_EQ(acks.size(), 1u);
+  std::smatch tag;
+  std::string ack_subject = acks[0].Decoded("Subject");
+  ASSERT_TRUE(std::regex_search(ack_subject, tag,
+                                std::regex("\\[#([A-Z]+)-([0-9]+)\\]")))
+      << ack_subject;
+
+  // The id an agent's Outlook would give the reply. (An id at the mailbox
+  // domain, as Thunderbird would make, is taken for inboxd's own mail by
+  // classify/thread.cc IsOurMessageId and the reply is not recorded.)
+  const std::string kAgentMsgId =
+      "<AM9PR01MB7412E1C3D0A8B9F2@AM9PR01MB7412.eurprd01.prod.outlook.com>";
+  std::string reply =
+      CustomerMail("Anna <support@shop.example>", "gina@customer.example",
+                   "Re: Wrong size delivered " + tag[0].str(), kAgentMsgId,
+                   "We are sending the right size today.");
+  reply.insert(0,
+               "In-Reply-To: <ar-1@customer.example>\r\n"
+               "References: <ar-1@customer.example>\r\n");
+  std::string file = rig_->dir() + "/agent-reply.eml";
+  std::ofstream(file, std::ios::binary) << reply;
+  ShellResult saved = Shell(kSrc + "/scripts/rig doveadm " + rig_->dir() +
+                            " save -u support -m Sent <" + file);
+  ASSERT_EQ(saved.status, 0) << saved.out;
+  ASSERT_EQ(rig_->Messages("support", "Sent").size(), 2u);  // ack + reply
+
+  Once();
+  EXPECT_EQ(Acks(rig_->Messages("customer")).size(), 1u);
+  EXPECT_EQ(rig_->DeliveriesTo("customer").size(), 1u);
+  EXPECT_EQ(rig_->DeliveriesTo("gina").size(), 0u);
+
+  auto st = store::Store::Open(rig_->dir() + "/inboxd-state/inboxd.db",
+                               core::SystemClock::Default());
+  ASSERT_TRUE(st.has_value()) << st.error().ToString();
+  auto ticket = (*st)->FindTicketByMessageId("ar-1@customer.example");
+  ASSERT_TRUE(ticket.has_value()) << ticket.error().ToString();
+  EXPECT_EQ(ticket->prefix, tag[1].str());
+  EXPECT_EQ(ticket->number, std::stoll(tag[2].str()));
+  auto deadlines = (*st)->ListDeadlines(ticket->id);
+  ASSERT_TRUE(deadlines.has_value()) << deadlines.error().ToString();
+  // D1 "ack" is met (the default met_by_agent_reply; inboxd's own ack
+  // meets it as well); D7 "followup" needs more than a reply and stays open.
+  std::map<std::string, store::Deadline> by_id;
+  for (const auto& d : *deadlines) by_id[d.deadline_id] = d;
+  ASSERT_TRUE(by_id.count("D1"));
+  EXPECT_EQ(by_id["D1"].state, store::DeadlineState::kMet);
+  EXPECT_TRUE(by_id["D1"].met_at.has_value());
+  if (by_id.count("D7")) {
+    EXPECT_EQ(by_id["D7"].state, store::DeadlineState::kOpen);
+  }
+  store::EventFilter f;
+  f.type = "agent.reply";
+  auto events = (*st)->ListEvents(f);
+  ASSERT_TRUE(events.has_value()) << events.error().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].ticket_id, ticket->id);
+  EXPECT_EQ((*events)[0].mailbox, "support");
+  EXPECT_EQ((*events)[0].actor, "support@shop.example");
+  EXPECT_NE((*events)[0].data.find(tag[0].str().substr(2, tag[0].length() - 3)),
+            std::string::npos)
+      << (*events)[0].data;
 }
 
 // 3f: encoded CR LF in the display name and subject never becomes a header.
