@@ -509,7 +509,7 @@ TEST_F(ProcessorTest, BounceOfOurAckIsLinkedToItsTicket) {
   ack.ticket_id = ticket;
   ack.kind = "ack";
   ack.mailbox = "support";
-  ack.message_id = "ack.0123abcd@mid.shop.example";
+  ack.message_id = "inboxd.S-1000.ack.0123abcd@mid.shop.example";
   ack.from = "support@shop.example";
   ack.recipients = {"carol@customer.example"};
   ack.envelope_from = "bounces@shop.example";
@@ -523,7 +523,7 @@ TEST_F(ProcessorTest, BounceOfOurAckIsLinkedToItsTicket) {
     std::string id;
     size_t want_events;
   } cases[] = {
-      {"our ack", "ack.0123abcd@mid.shop.example", "dsn1", 1},
+      {"our ack", "inboxd.S-1000.ack.0123abcd@mid.shop.example", "dsn1", 1},
       {"a foreign message", "x9@elsewhere.example", "dsn2", 0},
   };
   for (const Case& c : cases) {
@@ -788,7 +788,7 @@ TEST_F(AgentReplyTest, ForbiddenPhraseIsFlaggedForAManager) {
 TEST_F(AgentReplyTest, OurOwnAckInSentIsNotAnAgentReply) {
   int64_t ticket = OpenTicket();
   Mail ack = Reply("We received your message [#S-1000].");
-  ack.message_id = "ack.0123abcd@mid.shop.example";
+  ack.message_id = "inboxd.S-1000.ack.0123abcd@mid.shop.example";
   ack.extra.push_back("Auto-Submitted: auto-replied");
   int64_t row = Put(ack.Raw(), "support", "Sent", 0, store::Role::kSent);
   ProcessReport r = Process();

@@ -212,6 +212,12 @@ bool IsOurMessageId(std::string_view message_id,
                     const std::vector<std::string>& our_domains) {
   size_t at = message_id.rfind('@');
   if (at == std::string_view::npos || at == 0) return false;
+  // Our shape (responder/composer.h MakeMessageId): "inboxd.<ticket>.<kind>.
+  // <token>@<domain>". The domain alone is not enough: agents' own clients
+  // (Thunderbird, Outlook) write Message-IDs at the same domain.
+  std::string_view local = core::Trim(message_id.substr(0, at));
+  while (!local.empty() && local.front() == '<') local.remove_prefix(1);
+  if (!core::IStartsWith(local, "inboxd.")) return false;
   std::string_view domain = core::Trim(message_id.substr(at + 1));
   while (!domain.empty() && domain.back() == '>') domain.remove_suffix(1);
   for (const std::string& d : our_domains) {

@@ -123,8 +123,10 @@ std::string NormalizeSubject(std::string_view subject,
 // nullopt when it is not base64 or shorter than kThreadIndexBaseBytes.
 std::optional<std::string> ThreadIndexBase(std::string_view thread_index);
 
-// True when `message_id` (no brackets) has one of `our_domains` as its
-// domain (exact, case-insensitive).
+// True when `message_id` has the shape of the ids inboxd writes
+// ("inboxd.<ticket>.<kind>.<token>@domain", responder/composer.h) and one of
+// `our_domains` as its domain (exact, case-insensitive). Agents' clients
+// write other ids at the same domain: those are not ours.
 bool IsOurMessageId(std::string_view message_id,
                     const std::vector<std::string>& our_domains);
 

@@ -79,7 +79,11 @@ TEST(Thread, ThreadIndexBase) {
 TEST(Thread, OurMessageId) {
   std::vector<std::string> ours = {"ack.shop.example"};
   EXPECT_TRUE(IsOurMessageId("inboxd.abc@ack.shop.example", ours));
-  EXPECT_TRUE(IsOurMessageId("x@ACK.shop.example", ours));
+  EXPECT_TRUE(
+      IsOurMessageId("<inboxd.S-1000.ack.0f3a@ACK.shop.example>", ours));
+  // An agent's own client writes ids at our domain too: not ours.
+  EXPECT_FALSE(IsOurMessageId("x@ACK.shop.example", ours));
+  EXPECT_FALSE(IsOurMessageId("5f1c.inboxd.1@ack.shop.example", ours));
   EXPECT_FALSE(IsOurMessageId("x@shop.example", ours));
   EXPECT_FALSE(IsOurMessageId("x@evil-ack.shop.example", ours));
   EXPECT_FALSE(IsOurMessageId("no-at-sign", ours));

@@ -292,11 +292,11 @@ TEST_F(AckE2eTest, AgentReplyInSentMeetsD1AndGetsNoAck) {
                                 std::regex("\\[#([A-Z]+)-([0-9]+)\\]")))
       << ack_subject;
 
-  // The id an agent's Outlook would give the reply. (An id at the mailbox
-  // domain, as Thunderbird would make, is taken for inboxd's own mail by
-  // classify/thread.cc IsOurMessageId and the reply is not recorded.)
+  // The id Thunderbird gives the reply: at the mailbox's own domain, like
+  // inboxd's ids, but not of inboxd's shape (classify/thread.cc
+  // IsOurMessageId), so it is an agent's reply, not our own mail.
   const std::string kAgentMsgId =
-      "<AM9PR01MB7412E1C3D0A8B9F2@AM9PR01MB7412.eurprd01.prod.outlook.com>";
+      "<3f9c2a71-5b1e-4c0d-9e8a-7d2b6c1f0a44@shop.example>";
   std::string reply =
       CustomerMail("Anna <support@shop.example>", "gina@customer.example",
                    "Re: Wrong size delivered " + tag[0].str(), kAgentMsgId,
