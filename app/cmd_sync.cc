@@ -129,7 +129,8 @@ int RunOnce(const SyncOptions& opt) {
   Pipeline& p = **pipeline;
   // A person watching a terminal gets a progress bar for long first syncs.
   ingest::SyncEngine::SetProgressBar(::isatty(STDERR_FILENO) == 1);
-  auto once = ingest::SyncOnce(p.DaemonMailboxes(), p.sink(),
+  // Sequential: the unlocked sink, which batches each checkpoint window.
+  auto once = ingest::SyncOnce(p.DaemonMailboxes(), p.sequential_sink(),
                                core::SystemClock::Default(), cfg.limits);
   for (const auto& r : once.reports) {
     std::printf(

@@ -63,6 +63,10 @@ class Pipeline {
 
   // The sink the ingest threads write to (thread-safe).
   ingest::SyncSink* sink() { return locked_sink_.get(); }
+  // The same sink unlocked, batching a checkpoint window per transaction:
+  // for one thread at a time only (SyncOnce in `inboxd once`), never while
+  // a SyncDaemon runs.
+  ingest::SyncSink* sequential_sink() { return store_sink_.get(); }
   // One DaemonMailbox per configured mailbox (IMAP sources from config).
   std::vector<ingest::DaemonMailbox> DaemonMailboxes() const;
   store::Store* store() { return stage_store_.get(); }

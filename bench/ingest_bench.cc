@@ -88,6 +88,9 @@ class ParsingSink final : public ingest::SyncSink {
                      const std::string& d) override {
     return inner_->Audit(t, m, d);
   }
+  core::Status BeginBatch() override { return inner_->BeginBatch(); }
+  core::Status CommitBatch() override { return inner_->CommitBatch(); }
+  void RollbackBatch() override { inner_->RollbackBatch(); }
 
  private:
   ingest::SyncSink* inner_;

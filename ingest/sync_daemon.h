@@ -65,7 +65,9 @@ struct FolderLiveState {
 
 // One sync of every mailbox and folder. A failing mailbox does not stop the
 // others: its error is returned in `errors` (mailbox-named) and the reports
-// of the rest in `reports`.
+// of the rest in `reports`. `sink` is called from this thread only, one
+// mailbox after another, so it may be an unlocked sink that batches
+// (StoreSyncSink: one transaction per checkpoint window).
 struct OnceResult {
   std::vector<SyncReport> reports;
   std::vector<core::Error> errors;
@@ -74,6 +76,11 @@ OnceResult SyncOnce(const std::vector<DaemonMailbox>& mailboxes, SyncSink* sink,
                     const core::Clock* clock, const core::Limits& limits);
 
 // Wraps a sink so several threads can share it (one call at a time).
+// Batching is deliberately not forwarded (BeginBatch/CommitBatch are the
+// no-op defaults): the daemon's folder threads interleave their calls, and a
+// batch would mix one folder's calls into another's transaction (and hold
+// the store across network I/O). Sequential callers (SyncOnce from
+// `inboxd once`) pass the unlocked sink to batch.
 class LockedSyncSink final : public SyncSink {
  public:
   explicit LockedSyncSink(SyncSink* inner) : inner_(inner) {}

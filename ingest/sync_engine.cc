@@ -234,14 +234,39 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
     // kCheckpointEvery messages: a crash refetches those, and the store's
     // dedupe by location absorbs them.
     bool dirty = false;
+    // The calls of one checkpoint window run in one sink batch (one store
+    // transaction), committed right after the checkpoint that covers them:
+    // bytes and checkpoint become durable together. A window that cannot
+    // commit is rolled back whole; the checkpoint then stays at the last
+    // committed window and the next run refetches the rest.
+    bool batch_open = false;
+    struct BatchGuard {
+      SyncSink* sink;
+      bool* open;
+      ~BatchGuard() {
+        if (*open) sink->RollbackBatch();
+      }
+    } batch_guard{sink_, &batch_open};
+    auto open_batch = [&]() -> core::Status {
+      if (batch_open) return core::Ok();
+      if (auto st = sink_->BeginBatch(); !st) return st;
+      batch_open = true;
+      return core::Ok();
+    };
     auto flush = [&]() -> core::Status {
-      if (!dirty) return core::Ok();
-      dirty = false;
-      last_mark = std::chrono::steady_clock::now();
-      return mark(report.last_uid);
+      if (dirty) {
+        dirty = false;
+        last_mark = std::chrono::steady_clock::now();
+        if (auto st = mark(report.last_uid); !st) return st;
+      }
+      if (!batch_open) return core::Ok();
+      batch_open = false;
+      return sink_->CommitBatch();
     };
     auto fail = [&](core::Error e) -> Result<SyncReport> {
-      (void)flush();  // keep what is committed
+      // Keep what succeeded: each failed call undid only itself, so the
+      // window's earlier messages commit with a checkpoint below the failure.
+      (void)flush();
       return Fail(std::move(e));
     };
     for (size_t i = 0; i < total && !restart; i += kSyncBatch) {
@@ -258,6 +283,7 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
       }
       size_t next_meta = 0;
       for (uint32_t uid : chunk) {
+        if (auto st = open_batch(); !st) return fail(st.error());
         if (next_meta < metas->size() && (*metas)[next_meta].uid == uid) {
           auto st = StoreOne(target, state->uid_validity, (*metas)[next_meta++],
                              *first_seen, &report);

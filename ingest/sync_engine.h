@@ -6,7 +6,11 @@
 // the checkpoint; fetch them in UID order; store each (raw bytes committed)
 // THEN advance the checkpoint (at most kCheckpointEvery messages or
 // kCheckpointInterval behind, at the end, and before returning an error; a
-// crash refetches the gap and the store's dedupe absorbs it). A message over
+// crash refetches the gap and the store's dedupe absorbs it). The calls of
+// one such window run in one sink batch (SyncSink::BeginBatch), committed
+// right after the window's checkpoint advance, so bytes and checkpoint
+// become durable together (a crash loses the open window whole, and the
+// next run refetches it). A message over
 // limits.max_message_bytes is stored as a quarantine record holding only its
 // header block, with an audit event: nothing is skipped silently. Each message
 // is marked ack_eligible when its INTERNALDATE is at most ack_window before the
@@ -32,8 +36,8 @@ namespace inboxd::ingest {
 inline constexpr size_t kProgressEvery = 500;
 inline constexpr std::chrono::seconds kProgressSeconds{5};
 // The checkpoint is written after at most this many stored messages or this
-// long (each write is a store transaction; a crash refetches at most these,
-// deduplicated by the store).
+// long (a window is one sink batch, one store transaction; a crash refetches
+// at most these, deduplicated by the store).
 inline constexpr size_t kCheckpointEvery = 100;
 inline constexpr std::chrono::seconds kCheckpointInterval{2};
 // UIDs whose sizes are asked for in one round trip.

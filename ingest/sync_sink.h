@@ -7,7 +7,12 @@
 // -> store::Checkpoint); MemorySyncSink (sync_memory_sink.h) is the in-memory
 // one for tests. Does not: parse or classify anything.
 //
-// Every call is one transaction. Ordering contract used by the engine (house
+// Every call is one transaction. A sink may also group calls: between
+// BeginBatch and CommitBatch each call is still atomic on its own (a failing
+// call changes nothing and returns its error), but nothing is durable or
+// visible until CommitBatch; RollbackBatch (or a crash) drops the whole
+// batch. The engine commits a batch right after the checkpoint advance that
+// covers its bytes. Ordering contract used by the engine (house
 // rule 4): PutRawMessage commits the bytes first, AdvanceCheckpoint runs
 // after; a crash between the two refetches the message, and PutRawMessage
 // must absorb the repeat (dedupe by Message-ID + SHA-256, location by
@@ -79,6 +84,16 @@ class SyncSink {
 
   // Commits the message bytes (idempotent, see above).
   virtual core::Result<PutOutcome> PutRawMessage(const SyncedMessage& m) = 0;
+
+  // Batching (optional; the defaults do nothing, so every call commits on
+  // its own). BeginBatch opens a batch on the calling thread; CommitBatch
+  // commits it (on an error nothing of it is committed); RollbackBatch drops
+  // an open batch and is a no-op without one. Callers pair them on one
+  // thread. Errors: kFailedPrecondition for a second BeginBatch or a
+  // CommitBatch without one; the store's errors otherwise.
+  virtual core::Status BeginBatch() { return core::Ok(); }
+  virtual core::Status CommitBatch() { return core::Ok(); }
+  virtual void RollbackBatch() {}
 
   // Appends an audit event ("ingest.uidvalidity_changed", ...); `data_json`
   // is a JSON object.

@@ -70,4 +70,26 @@ core::Status StoreSyncSink::Audit(const std::string& type,
   return core::Ok();
 }
 
+core::Status StoreSyncSink::BeginBatch() {
+  if (batch_) {
+    return core::Fail(
+        core::Error::FailedPrecondition("sync sink: a batch is already open"));
+  }
+  auto b = store_->BeginBatch();
+  if (!b) return core::Fail(b.error());
+  batch_ = std::move(*b);
+  return core::Ok();
+}
+
+core::Status StoreSyncSink::CommitBatch() {
+  if (!batch_) {
+    return core::Fail(
+        core::Error::FailedPrecondition("sync sink: no batch is open"));
+  }
+  std::unique_ptr<store::Store::Batch> b = std::move(batch_);
+  return b->Commit();
+}
+
+void StoreSyncSink::RollbackBatch() { batch_.reset(); }
+
 }  // namespace inboxd::ingest

@@ -4,11 +4,14 @@
 // (Store::GetCheckpoint/AdvanceCheckpoint), the mailbox's first sync (the
 // earliest first_seen_at of its folders' checkpoints), raw bytes
 // (Store::PutRawMessage, which dedupes by Message-ID + SHA-256 and records
-// every location), audit (Store::AppendEvent). Not thread-safe (wrap it in
+// every location), audit (Store::AppendEvent), batches (Store::BeginBatch:
+// one transaction for a checkpoint window). Not thread-safe (wrap it in
 // LockedSyncSink for the daemon). Does not: store `ack_eligible` (the store
 // has no column for it yet: the responder can recompute it as arrived_at >=
 // min(first_seen_at of the mailbox) - ack_window; see the report to the lead).
 #pragma once
+
+#include <memory>
 
 #include "ingest/sync_sink.h"
 #include "store/store.h"
@@ -30,9 +33,13 @@ class StoreSyncSink final : public SyncSink {
   core::Result<PutOutcome> PutRawMessage(const SyncedMessage& m) override;
   core::Status Audit(const std::string& type, const std::string& mailbox,
                      const std::string& data_json) override;
+  core::Status BeginBatch() override;
+  core::Status CommitBatch() override;
+  void RollbackBatch() override;
 
  private:
   store::Store* store_;
+  std::unique_ptr<store::Store::Batch> batch_;  // the open batch, if any
 };
 
 }  // namespace inboxd::ingest

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <cstdint>
 #include <exception>
@@ -52,9 +53,36 @@ inline std::string Bytes(const SQLite::Column& c) {
 namespace inboxd::store {
 
 template <typename F>
-auto Store::Write(const char* what, F&& body) -> decltype(body()) {
-  std::lock_guard<std::mutex> lock(mu_);
+auto Store::InSavepoint(const char* what, F& body) -> decltype(body()) {
+  if (batch_broken_) {
+    return core::Fail(core::Error::Unavailable(
+        std::string(what) +
+        ": the batch was rolled back by an earlier error; nothing of it "
+        "will be committed"));
+  }
+  db_->exec("SAVEPOINT inboxd_op");
   try {
+    auto result = body();
+    if (result.has_value()) {
+      db_->exec("RELEASE inboxd_op");
+    } else {
+      RollbackSavepointLocked();
+    }
+    return result;
+  } catch (...) {
+    RollbackSavepointLocked();
+    throw;
+  }
+}
+
+template <typename F>
+auto Store::Write(const char* what, F&& body) -> decltype(body()) {
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitForBatchLocked(lock);
+  try {
+    // Inside this thread's batch: a savepoint, so an error still undoes
+    // only this method's changes.
+    if (batch_owner_) return InSavepoint(what, body);
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     auto result = body();
     // An error return rolls back (Transaction's destructor): nothing of a
@@ -71,8 +99,11 @@ auto Store::Write(const char* what, F&& body) -> decltype(body()) {
 
 template <typename F>
 auto Store::Read(const char* what, F&& body) -> decltype(body()) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitForBatchLocked(lock);
   try {
+    // Inside this thread's batch: reads see the batch's own changes.
+    if (batch_owner_) return InSavepoint(what, body);
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::DEFERRED);
     auto result = body();
     tx.commit();

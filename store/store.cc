@@ -131,6 +131,89 @@ int Store::Exec(const char* sql) {
   return db_->exec(sql);
 }
 
+// ----------------------------------------------------------------- batches
+
+void Store::WaitForBatchLocked(std::unique_lock<std::mutex>& lock) {
+  batch_cv_.wait(lock, [&] {
+    return !batch_owner_ || *batch_owner_ == std::this_thread::get_id();
+  });
+}
+
+void Store::RollbackSavepointLocked() {
+  if (sqlite3_get_autocommit(db_->getHandle()) != 0) {
+    batch_broken_ = true;  // SQLite ended the whole transaction itself
+    return;
+  }
+  try {
+    db_->exec("ROLLBACK TO inboxd_op");
+    db_->exec("RELEASE inboxd_op");
+  } catch (const std::exception&) {
+    batch_broken_ = true;
+  }
+}
+
+core::Result<std::unique_ptr<Store::Batch>> Store::BeginBatch() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (batch_owner_ && *batch_owner_ == std::this_thread::get_id()) {
+    return core::Fail(core::Error::FailedPrecondition(
+        "store batch: this thread already holds a batch"));
+  }
+  WaitForBatchLocked(lock);
+  try {
+    db_->exec("BEGIN IMMEDIATE");
+  } catch (const SQLite::Exception& e) {
+    return core::Fail(internal::MapSqlite("store batch begin", e));
+  }
+  batch_owner_ = std::this_thread::get_id();
+  batch_broken_ = false;
+  return std::unique_ptr<Batch>(new Batch(this));
+}
+
+core::Status Store::EndBatch(bool commit) {
+  core::Status out = core::Ok();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    INBOXD_CHECK(batch_owner_ && *batch_owner_ == std::this_thread::get_id());
+    if (commit && batch_broken_) {
+      out = core::Fail(core::Error::Unavailable(
+          "store batch commit: SQLite rolled the batch back after an earlier "
+          "error; nothing of it was committed"));
+      commit = false;
+    }
+    if (commit) {
+      try {
+        db_->exec("COMMIT");
+      } catch (const SQLite::Exception& e) {
+        out = core::Fail(internal::MapSqlite("store batch commit", e));
+      }
+    }
+    if (sqlite3_get_autocommit(db_->getHandle()) == 0) {
+      try {
+        db_->exec("ROLLBACK");
+      } catch (const std::exception&) {
+        // Closing the connection rolls back what is left.
+      }
+    }
+    batch_owner_.reset();
+    batch_broken_ = false;
+  }
+  batch_cv_.notify_all();
+  return out;
+}
+
+Store::Batch::~Batch() {
+  if (!done_) (void)store_->EndBatch(/*commit=*/false);
+}
+
+core::Status Store::Batch::Commit() {
+  if (done_) {
+    return core::Fail(
+        core::Error::FailedPrecondition("store batch: already ended"));
+  }
+  done_ = true;
+  return store_->EndBatch(/*commit=*/true);
+}
+
 core::Result<StoreStats> Store::Stats() {
   return Read("store stats", [&]() -> core::Result<StoreStats> {
     StoreStats s;

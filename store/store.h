@@ -5,9 +5,10 @@
 // every place a message was seen), parse attempts and quarantine, decisions,
 // tickets with their mailboxes and deadlines, IMAP checkpoints, the outbox
 // state machine, and the append-only, hash-chained audit log (events).
-// Every public method is one atomic transaction; every method that changes
-// business state writes its audit event in that same transaction (house rule
-// 3). Two deliberate exceptions, both derivable from other events: the
+// Every public method is one atomic transaction (inside a Batch: one
+// savepoint of the batch's transaction, see BeginBatch); every method that
+// changes business state writes its audit event in that same transaction (house
+// rule 3). Two deliberate exceptions, both derivable from other events: the
 // per-message checkpoint advance (only its creation and UIDVALIDITY resets are
 // audited) and the parse-attempt counter (BeginParse).
 //
@@ -33,11 +34,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -78,6 +81,39 @@ class Store {
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // A run of method calls committed as one transaction (one fsync-free
+  // WAL commit instead of one per call). While a batch is open, each public
+  // method called from the batch's thread runs in a SAVEPOINT: a method that
+  // fails rolls back only its own changes and returns its error exactly as
+  // without a batch, and the batch goes on. Commit() makes everything
+  // visible at once; destroying an uncommitted batch (or a crash) rolls all
+  // of it back. Calls from other threads wait until the batch ends, so never
+  // hold a batch while waiting for another thread that uses this Store.
+  // Open, use and commit a batch on one thread.
+  class Batch {
+   public:
+    ~Batch();  // rolls back unless committed
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    // Commits the batch (once; later calls return kFailedPrecondition).
+    // Errors: kUnavailable when SQLite already rolled the batch back after
+    // an earlier error (e.g. disk full) or the commit is refused; the
+    // mapping above otherwise. After an error nothing of the batch is
+    // committed.
+    core::Status Commit();
+
+   private:
+    friend class Store;
+    explicit Batch(Store* store) : store_(store) {}
+    Store* store_;
+    bool done_ = false;
+  };
+  // Opens a batch (BEGIN IMMEDIATE) on the calling thread, waiting for
+  // another thread's batch to end first. Errors: kFailedPrecondition when
+  // this thread already holds a batch; kUnavailable when the database is
+  // locked by another process; kInternal otherwise.
+  core::Result<std::unique_ptr<Batch>> BeginBatch();
 
   // The schema version this binary migrates to.
   static int CurrentSchemaVersion();
@@ -272,6 +308,17 @@ class Store {
   // The same for reads (a deferred transaction: one consistent snapshot).
   template <typename F>
   auto Read(const char* what, F&& body) -> decltype(body());
+  // Inside a batch: runs `body` in a savepoint, released on a value, rolled
+  // back on an error or exception (rethrown). Needs mu_ held.
+  template <typename F>
+  auto InSavepoint(const char* what, F& body) -> decltype(body());
+  // Rolls back the current savepoint; marks the batch broken when SQLite has
+  // already rolled back the whole transaction. Never throws.
+  void RollbackSavepointLocked();
+  // Waits (releasing mu_) while another thread holds a batch.
+  void WaitForBatchLocked(std::unique_lock<std::mutex>& lock);
+  // Ends the batch: rolls back unless `commit`; releases waiting threads.
+  core::Status EndBatch(bool commit);
 
   // Executes a write statement (honours FailWriteForTest); returns changes.
   int Exec(SQLite::Statement& st);
@@ -309,6 +356,11 @@ class Store {
   core::Clock* clock_;
   std::string path_;
   int fail_write_in_ = -1;
+  // The thread holding the open batch, if any (guarded by mu_).
+  std::optional<std::thread::id> batch_owner_;
+  // SQLite rolled the batch's transaction back after an error.
+  bool batch_broken_ = false;
+  std::condition_variable batch_cv_;
 };
 
 }  // namespace inboxd::store

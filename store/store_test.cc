@@ -5,8 +5,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -471,6 +473,141 @@ TEST_F(StoreTest, StatsCountStates) {
   EXPECT_EQ(s.outbox_queued, 0);
   EXPECT_EQ(s.schema_version, Store::CurrentSchemaVersion());
   EXPECT_GT(s.events, 0);
+}
+
+// ------------------------------------------------------------------ batches
+
+int64_t CountRows(const std::string& path, const char* table) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64();
+}
+
+TEST_F(StoreTest, BatchCommitsEveryCallAtOnce) {
+  const int64_t events_before = CountRows(db_.path(), "events");
+  auto batch = store_->BeginBatch();
+  ASSERT_TRUE(batch.has_value()) << batch.error().ToString();
+  for (uint32_t uid = 1; uid <= 3; ++uid) {
+    auto r = store_->PutRawMessage(Raw("b" + std::to_string(uid) + "@x", "body",
+                                       "support", "INBOX", 7, uid));
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_TRUE(r->new_message);
+  }
+  ASSERT_TRUE(store_->AdvanceCheckpoint("support", "INBOX", 7, 3).has_value());
+  // Reads inside the batch see its changes; other connections do not yet.
+  EXPECT_EQ(store_->GetCheckpoint("support", "INBOX").value().last_uid, 3u);
+  EXPECT_EQ(CountRows(db_.path(), "messages"), 0);
+  ASSERT_TRUE((*batch)->Commit().has_value());
+  EXPECT_EQ(CountRows(db_.path(), "messages"), 3);
+  EXPECT_EQ(CountRows(db_.path(), "message_locations"), 3);
+  // 3 "message.stored" + "checkpoint.created".
+  EXPECT_EQ(CountRows(db_.path(), "events"), events_before + 4);
+  EXPECT_TRUE(store_->VerifyAuditChain().has_value());
+  // Ended: a second commit is refused, and plain calls commit on their own.
+  EXPECT_EQ((*batch)->Commit().error().code, core::Code::kFailedPrecondition);
+  ASSERT_TRUE(
+      store_->PutRawMessage(Raw("after@x", "b", "support", "INBOX", 7, 4))
+          .has_value());
+  EXPECT_EQ(CountRows(db_.path(), "messages"), 4);
+}
+
+TEST_F(StoreTest, BatchDroppedWithoutCommitLeavesNothing) {
+  ASSERT_TRUE(store_->PutRawMessage(Raw("seed@x", "seed")).has_value());
+  const std::string before = DumpAll(db_.path());
+  {
+    auto batch = store_->BeginBatch();
+    ASSERT_TRUE(batch.has_value());
+    for (uint32_t uid = 2; uid <= 4; ++uid) {
+      ASSERT_TRUE(store_
+                      ->PutRawMessage(Raw("d" + std::to_string(uid) + "@x",
+                                          "body", "support", "INBOX", 7, uid))
+                      .has_value());
+    }
+    ASSERT_TRUE(
+        store_->AdvanceCheckpoint("support", "INBOX", 7, 4).has_value());
+  }
+  EXPECT_EQ(DumpAll(db_.path()), before);
+  EXPECT_EQ(store_->GetCheckpoint("support", "INBOX").error().code,
+            core::Code::kNotFound);
+  EXPECT_TRUE(store_->VerifyAuditChain().has_value());
+}
+
+TEST_F(StoreTest, SecondBatchOnOneThreadIsRefused) {
+  auto batch = store_->BeginBatch();
+  ASSERT_TRUE(batch.has_value());
+  auto second = store_->BeginBatch();
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, core::Code::kFailedPrecondition);
+  EXPECT_TRUE((*batch)->Commit().has_value());
+}
+
+// A failing call inside a batch returns the same error and leaves the same
+// database as without a batch, for the fault at every write position; the
+// rest of the batch commits.
+TEST(StoreBatch, FailingCallUndoesOnlyItselfAtEveryFaultPosition) {
+  auto run = [](bool batched, int n, const std::string& path,
+                std::optional<core::Code>* code) -> bool {
+    core::FakeClock clock(T(1'800'000'100));
+    auto store = Store::Open(path, &clock);
+    EXPECT_TRUE(store.has_value());
+    Store& s = **store;
+    std::unique_ptr<Store::Batch> batch;
+    if (batched) batch = std::move(s.BeginBatch().value());
+    EXPECT_TRUE(
+        s.PutRawMessage(Raw("a@x", "a", "support", "INBOX", 7, 1)).has_value());
+    // Known content at a new place, then an invalid one, then the fault.
+    EXPECT_TRUE(
+        s.PutRawMessage(Raw("a@x", "a", "sales", "INBOX", 7, 1)).has_value());
+    auto clash = s.PutRawMessage(Raw("other@x", "o", "support", "INBOX", 7, 1));
+    EXPECT_EQ(clash.error().code, core::Code::kFailedPrecondition);
+    s.FailWriteForTest(n);
+    auto b = s.PutRawMessage(Raw("b@x", "b", "support", "INBOX", 7, 2));
+    s.FailWriteForTest(-1);
+    if (!b) *code = b.error().code;
+    EXPECT_TRUE(
+        s.PutRawMessage(Raw("c@x", "c", "support", "INBOX", 7, 3)).has_value());
+    EXPECT_TRUE(s.AdvanceCheckpoint("support", "INBOX", 7, 3).has_value());
+    if (batched) {
+      EXPECT_TRUE(batch->Commit().has_value());
+    }
+    EXPECT_TRUE(s.VerifyAuditChain().has_value());
+    return b.has_value();
+  };
+  int failures = 0;
+  for (int n = 0;; ++n) {
+    ASSERT_LT(n, 100) << "never succeeded";
+    SCOPED_TRACE("write " + std::to_string(n));
+    TempDb plain, batched;
+    std::optional<core::Code> plain_code, batched_code;
+    const bool ok = run(false, n, plain.path(), &plain_code);
+    EXPECT_EQ(run(true, n, batched.path(), &batched_code), ok);
+    EXPECT_EQ(batched_code, plain_code);
+    EXPECT_EQ(DumpAll(batched.path()), DumpAll(plain.path()));
+    if (ok) break;
+    ++failures;
+    EXPECT_EQ(CountRows(batched.path(), "messages"), 2);  // a and c
+  }
+  EXPECT_GT(failures, 0);
+}
+
+TEST_F(StoreTest, OtherThreadsWaitForTheBatchAndStayOutOfIt) {
+  auto batch = store_->BeginBatch();
+  ASSERT_TRUE(batch.has_value());
+  ASSERT_TRUE(store_->PutRawMessage(Raw("in@x", "in", "support", "INBOX", 7, 1))
+                  .has_value());
+  std::atomic<bool> done{false};
+  std::thread other([&] {
+    EXPECT_TRUE(
+        store_->PutRawMessage(Raw("out@x", "out", "support", "INBOX", 7, 2))
+            .has_value());
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(done.load());  // waits for the batch
+  batch->reset();             // rolled back: only the other thread's call
+  other.join();
+  EXPECT_TRUE(done.load());
+  EXPECT_TRUE(store_->FindMessagesByMessageId("in@x").value().empty());
+  EXPECT_EQ(store_->FindMessagesByMessageId("out@x").value().size(), 1u);
 }
 
 }  // namespace
