@@ -9,10 +9,7 @@
 
 namespace inboxd::app {
 
-namespace {
-
-// Loads `path` or prints its errors (one per line, FILE:LINE:COL: KEY: msg).
-bool LoadOrReport(const std::string& path, config::Config* out) {
+bool LoadConfigOrReport(const std::string& path, config::Config* out) {
   auto cfg = config::LoadConfig(path);
   if (!cfg) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
@@ -22,8 +19,6 @@ bool LoadOrReport(const std::string& path, config::Config* out) {
   return true;
 }
 
-}  // namespace
-
 void RegisterConfigCommands(CLI::App& app, int* exit_code) {
   auto* check = app.add_subcommand(
       "check-config", "validate a config file; exit 2 naming file:line:key");
@@ -31,7 +26,7 @@ void RegisterConfigCommands(CLI::App& app, int* exit_code) {
   check->add_option("file", *check_path, "config file")->required();
   check->callback([check_path, exit_code] {
     config::Config cfg;
-    if (!LoadOrReport(*check_path, &cfg)) {
+    if (!LoadConfigOrReport(*check_path, &cfg)) {
       *exit_code = kExitConfig;
       return;
     }
@@ -47,7 +42,7 @@ void RegisterConfigCommands(CLI::App& app, int* exit_code) {
   show->add_option("file", *show_path, "config file")->required();
   show->callback([show_path, exit_code] {
     config::Config cfg;
-    if (!LoadOrReport(*show_path, &cfg)) {
+    if (!LoadConfigOrReport(*show_path, &cfg)) {
       *exit_code = kExitConfig;
       return;
     }

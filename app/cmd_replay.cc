@@ -66,15 +66,6 @@ const config::Mailbox* MailboxFor(const config::Config& cfg,
   return nullptr;
 }
 
-std::string TicketPrefix(const config::Config& cfg, const config::Mailbox* mb) {
-  std::string name = mb != nullptr ? mb->name : "ticket";
-  auto it = cfg.classify.ticket_prefix.find(name);
-  if (it != cfg.classify.ticket_prefix.end()) return it->second;
-  std::string upper = name;
-  for (char& c : upper) c = static_cast<char>(std::toupper(c));
-  return upper;
-}
-
 // The replay equivalent of the store: opens a ticket for each new human
 // message so later messages of the same run thread onto it.
 class ReplayTickets {
@@ -89,7 +80,8 @@ class ReplayTickets {
     std::optional<classify::TicketRef> ticket = d.ticket;
     if (!ticket && d.kind == classify::Kind::kHuman && !d.followup &&
         d.sender_role == classify::SenderRole::kCustomer) {
-      std::string prefix = TicketPrefix(cfg_, o.mailbox);
+      std::string prefix =
+          classify::TicketPrefix(cfg_, o.mailbox ? o.mailbox->name : "ticket");
       int64_t& next = next_number_[prefix];
       if (next == 0) next = 1000;
       ticket =
@@ -227,13 +219,7 @@ bool LoadConfigOrDefaults(const std::string& path, config::Config* out) {
     *out = config::Defaults();
     return true;
   }
-  auto cfg = config::LoadConfig(path);
-  if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
-    return false;
-  }
-  *out = std::move(*cfg);
-  return true;
+  return LoadConfigOrReport(path, out);
 }
 
 int RunReplay(const ReplayOptions& opt) {

@@ -44,16 +44,6 @@ struct SyncOptions {
   int poll_seconds = 60;
 };
 
-bool LoadOrReport(const std::string& path, config::Config* out) {
-  auto cfg = config::LoadConfig(path);
-  if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
-    return false;
-  }
-  *out = std::move(*cfg);
-  return true;
-}
-
 void LogStages(const StageReport& r) {
   const auto& p = r.processed;
   const auto& pl = r.planned;
@@ -118,7 +108,7 @@ void WriteDaemonFile(const config::Config& cfg,
 
 int RunOnce(const SyncOptions& opt) {
   config::Config cfg;
-  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
   PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
   auto pipeline = Pipeline::Open(cfg, popt, core::SystemClock::Default());
   if (!pipeline) {
@@ -162,7 +152,7 @@ int RunOnce(const SyncOptions& opt) {
 
 int RunDaemon(const SyncOptions& opt) {
   config::Config cfg;
-  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
   // Signals are taken by one thread with sigwait, never by handlers.
   sigset_t set;
   sigemptyset(&set);
@@ -242,7 +232,7 @@ int RunDaemon(const SyncOptions& opt) {
 
 int RunStatus(const SyncOptions& opt) {
   config::Config cfg;
-  if (!LoadOrReport(opt.config_path, &cfg)) return kExitConfig;
+  if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
   // Live state from a running daemon, if there is one.
   std::map<std::pair<std::string, std::string>, bool> connected;
   bool daemon_alive = false;

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "config/config.h"
 
 namespace inboxd::app {
 
@@ -11,6 +14,10 @@ namespace inboxd::app {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // a run failed (I/O, server)
 inline constexpr int kExitConfig = 2;   // bad config or usage
+
+// Loads the config at `path`, or prints its errors to stderr (one
+// FILE:LINE:COL: KEY: message line each) and returns false.
+bool LoadConfigOrReport(const std::string& path, config::Config* out);
 
 void RegisterConfigCommands(CLI::App& app, int* exit_code);
 void RegisterReplayCommands(CLI::App& app, int* exit_code);

@@ -48,25 +48,6 @@ const config::Mailbox* FindMailbox(const config::Config& config,
   return nullptr;
 }
 
-// classify.ticket_prefix[mailbox], else the mailbox name upper-cased with
-// everything but letters and digits dropped ("support" -> "SUPPORT").
-std::string TicketPrefix(const config::Config& config,
-                         const std::string& mailbox) {
-  auto it = config.classify.ticket_prefix.find(mailbox);
-  if (it != config.classify.ticket_prefix.end() && !it->second.empty()) {
-    return it->second;
-  }
-  std::string p;
-  for (char c : mailbox) {
-    if ((c >= 'a' && c <= 'z')) {
-      p.push_back(static_cast<char>(c - 'a' + 'A'));
-    } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-      p.push_back(c);
-    }
-  }
-  return p.empty() ? std::string("T") : p;
-}
-
 std::string CleanAddress(std::string_view addr) {
   return core::SanitizeUtf8(core::AsciiLower(core::Trim(addr)));
 }

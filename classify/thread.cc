@@ -226,6 +226,23 @@ bool IsOurMessageId(std::string_view message_id,
   return false;
 }
 
+std::string TicketPrefix(const config::Config& config,
+                         const std::string& mailbox) {
+  auto it = config.classify.ticket_prefix.find(mailbox);
+  if (it != config.classify.ticket_prefix.end() && !it->second.empty()) {
+    return it->second;
+  }
+  std::string p;
+  for (char c : mailbox) {
+    if ((c >= 'a' && c <= 'z')) {
+      p.push_back(static_cast<char>(c - 'a' + 'A'));
+    } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      p.push_back(c);
+    }
+  }
+  return p.empty() ? std::string("T") : p;
+}
+
 std::vector<std::string> OurMessageIdDomains(const config::Config& config) {
   std::vector<std::string> out = config.classify.own_domains;
   if (!config.responder.message_id_domain.empty()) {

@@ -135,6 +135,12 @@ bool IsOurMessageId(std::string_view message_id,
 // mailbox address).
 std::vector<std::string> OurMessageIdDomains(const config::Config& config);
 
+// The ticket number prefix of `mailbox`: classify.ticket_prefix[mailbox],
+// else the mailbox name upper-cased with everything but letters and digits
+// dropped ("support" -> "SUPPORT"; "T" when nothing is left).
+std::string TicketPrefix(const config::Config& config,
+                         const std::string& mailbox);
+
 struct ThreadResult {
   bool followup = false;
   std::optional<TicketRef> ticket;  // set when the ticket is known
