@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "store/store.h"
+#include "tests/ci_env.h"
 #include "tests/e2e/mail_rig.h"
 
 namespace inboxd::e2e {
@@ -79,7 +80,10 @@ class AckE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto rig = MailRig::Start();
-    if (!rig) GTEST_SKIP() << rig.error().message;
+    if (!rig) {
+      INBOXD_SKIP_OR_FAIL()
+          << "the mail rig did not start: " << rig.error().message;
+    }
     rig_ = std::move(*rig);
   }
 

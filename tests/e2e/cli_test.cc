@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/ci_env.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -107,7 +109,8 @@ TEST(CliTest, BadConfigNamesFileLineAndKeyAndExits2) {
 }
 
 TEST(CliTest, ConfigShowMasksNothingSecretAndIsValidToml) {
-  RunResult r = RunInboxd("config show " + kSrc + "/config/inboxd.example.toml");
+  RunResult r =
+      RunInboxd("config show " + kSrc + "/config/inboxd.example.toml");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("[[mailbox]]"), std::string::npos);
   EXPECT_NE(r.out.find("ack_window"), std::string::npos);
@@ -116,7 +119,7 @@ TEST(CliTest, ConfigShowMasksNothingSecretAndIsValidToml) {
 // The bundled sample mail: what inboxd must decide for each file.
 TEST(CliTest, ReplayJsonDecidesSampleMail) {
   RunResult r = RunInboxd("replay --json --config " + kSrc +
-                    "/examples/inboxd.toml " + kSrc + "/examples/mail");
+                          "/examples/inboxd.toml " + kSrc + "/examples/mail");
   ASSERT_EQ(r.status, 0) << r.err;
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 10u) << r.out;
@@ -192,7 +195,7 @@ TEST(CliTest, ReplayCorpusPrintsOneObjectPerMessage) {
                            ? std::getenv("INBOXD_CORPUS")
                            : kSrc + "/../shared/corpus";
   if (!fs::exists(corpus + "/labels.csv"))
-    GTEST_SKIP() << "no corpus at " << corpus;
+    INBOXD_SKIP_OR_FAIL() << "no corpus at " << corpus;
   size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(corpus)) {
     if (!e.is_regular_file()) continue;

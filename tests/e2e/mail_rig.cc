@@ -229,7 +229,15 @@ core::Result<std::unique_ptr<MailRig>> MailRig::Start() {
   rig->dir_ = tmpl;
   ShellResult r = Shell(kSrc + "/scripts/rig start " + Quote(rig->dir_));
   if (r.status != 0) {
-    return Fail(Error::Unavailable("scripts/rig start failed: " + r.out));
+    // The rig's own logs say why (e.g. a Dovecot binary gone missing).
+    std::string logs;
+    for (const char* log : {"dovecot.out", "dovecot.log", "relay.log"}) {
+      std::string text = ReadAll(rig->dir_ + "/" + log);
+      if (text.size() > 2000) text = text.substr(text.size() - 2000);
+      if (!text.empty()) logs += std::string("\n") + log + ":\n" + text;
+    }
+    return Fail(
+        Error::Unavailable("scripts/rig start failed: " + r.out + logs));
   }
   std::istringstream env(ReadAll(rig->dir_ + "/env"));
   std::string line;

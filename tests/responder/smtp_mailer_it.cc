@@ -17,6 +17,7 @@
 
 #include "responder/composer.h"
 #include "responder/mailer.h"
+#include "tests/ci_env.h"
 
 namespace inboxd::responder {
 namespace {
@@ -38,7 +39,7 @@ std::string ReadAll(const fs::path& p) {
 class SmtpSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kPython, X_OK) != 0) GTEST_SKIP() << "no " << kPython;
+    if (access(kPython, X_OK) != 0) INBOXD_SKIP_OR_FAIL() << "no " << kPython;
     dir_ = fs::temp_directory_path() /
            ("inboxd_smtp_sink_" + std::to_string(getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());

@@ -156,7 +156,12 @@ core::Status DovecotRig::Launch() {
   // Redirected: the daemon would otherwise hold popen's pipe open.
   auto r = RunShell("/usr/sbin/dovecot -c " + dir_ + "/dovecot.conf >>" + dir_ +
                     "/dovecot.out 2>&1 </dev/null");
-  if (!r) return Fail(r.error());
+  if (!r) {
+    return Fail(Error::Unavailable(r.error().message + "dovecot.out:\n" +
+                                   Tail(ReadFile(dir_ + "/dovecot.out")) +
+                                   "dovecot.log:\n" +
+                                   Tail(ReadFile(dir_ + "/dovecot.log"))));
+  }
   running_ = true;
   for (int i = 0; i < 200; ++i) {
     if (CanConnect(imap_port_) && CanConnect(imaps_port_)) return core::Ok();
