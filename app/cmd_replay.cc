@@ -78,7 +78,10 @@ class ReplayTickets {
   std::optional<classify::TicketRef> Record(const Outcome& o) {
     const classify::Decision& d = *o.decision;
     std::optional<classify::TicketRef> ticket = d.ticket;
-    if (!ticket && d.kind == classify::Kind::kHuman && !d.followup &&
+    // As the processor does: every human message from a customer that is
+    // on no known ticket opens one (first contact, personal mail, or a
+    // conversation whose start we never saw).
+    if ((!ticket || ticket->number == 0) && d.kind == classify::Kind::kHuman &&
         d.sender_role == classify::SenderRole::kCustomer) {
       std::string prefix =
           classify::TicketPrefix(cfg_, o.mailbox ? o.mailbox->name : "ticket");
@@ -138,10 +141,15 @@ Outcome Decide(const config::Config& cfg, const classify::Classifier& clf,
     return o;
   }
   o.decision = std::move(*d);
-  if (o.quarantined && o.decision->ack) {
-    o.decision->ack = false;
-    o.decision->reasons.push_back("no ack: quarantined (" + o.error +
-                                  "); a person must look at it");
+  if (o.quarantined) {
+    // The same table as the live pipeline (classify/ack_decision.h).
+    classify::Decision& d = *o.decision;
+    std::erase(d.reasons, d.decision.reason);
+    d.facts.quarantined = true;
+    d.facts.quarantine_reason = o.error;
+    d.decision = classify::DecideAck(d.facts);
+    d.ack = d.decision.ack;
+    d.reasons.push_back(d.decision.reason);
   }
   return o;
 }
@@ -151,9 +159,14 @@ nlohmann::json ToJson(const Outcome& o) {
   if (o.decision) {
     j = classify::DecisionJson(*o.decision);
   } else {
-    j = {{"kind", nullptr},   {"class", nullptr},
-         {"thread", nullptr}, {"language", nullptr},
-         {"ack", false},      {"reasons", nlohmann::json::array()}};
+    j = {{"kind", nullptr},
+         {"class", nullptr},
+         {"thread", nullptr},
+         {"language", nullptr},
+         {"ack", false},
+         {"decision", "refused"},
+         {"decision_rules", nlohmann::json::array({"decide.error"})},
+         {"reasons", nlohmann::json::array()}};
   }
   j["file"] = o.label;
   j["message_id"] = core::SanitizeUtf8(o.msg.message_id);
@@ -185,14 +198,16 @@ std::string Shorten(const std::string& label) {
 std::string ToLine(const Outcome& o) {
   char buf[160];
   const auto* d = o.decision ? &*o.decision : nullptr;
-  std::snprintf(buf, sizeof buf, "%-28s %-10s %-9s %-4s %-8s %-8s %-4s ",
-                core::Printable(Shorten(o.label)).c_str(),
-                d ? std::string(classify::KindName(d->kind)).c_str() : "-",
-                d && !d->cls.empty() ? d->cls.c_str() : "-",
-                d && !d->language.empty() ? d->language.c_str() : "-",
-                d ? (d->followup ? "followup" : "new") : "-",
-                o.ticket ? o.ticket->ToString().c_str() : "-",
-                d && d->ack ? "ACK" : "no");
+  std::snprintf(
+      buf, sizeof buf, "%-28s %-10s %-9s %-4s %-8s %-8s %-9s ",
+      core::Printable(Shorten(o.label)).c_str(),
+      d ? std::string(classify::KindName(d->kind)).c_str() : "-",
+      d && !d->cls.empty() ? d->cls.c_str() : "-",
+      d && !d->language.empty() ? d->language.c_str() : "-",
+      d ? (d->followup ? "followup" : "new") : "-",
+      o.ticket ? o.ticket->ToString().c_str() : "-",
+      d ? std::string(classify::AckOutcomeName(d->decision.outcome)).c_str()
+        : "-");
   std::string line = buf;
   if (o.quarantined) {
     line += "QUARANTINED: " + core::Printable(o.error);
@@ -237,8 +252,8 @@ int RunReplay(const ReplayOptions& opt) {
   fopt.skip_suffixes = {".md", ".csv", ".json", ".toml", ".sh", ".py"};
 
   if (!opt.json) {
-    std::printf("%-28s %-10s %-9s %-4s %-8s %-8s %-4s %s\n", "FILE", "KIND",
-                "CLASS", "LANG", "THREAD", "TICKET", "ACK", "WHY");
+    std::printf("%-28s %-10s %-9s %-4s %-8s %-8s %-9s %s\n", "FILE", "KIND",
+                "CLASS", "LANG", "THREAD", "TICKET", "DECISION", "WHY");
   }
   int rc = kExitOk;
   size_t count = 0, bytes = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "classify/language.h"
+#include "classify/personal.h"
 #include "classify/rules_file.h"
 #include "classify/text_norm.h"
 #include "core/text.h"
@@ -32,8 +33,8 @@ Kind KindFromName(std::string_view kind) {
 
 int ClassRank(std::string_view cls) {
   if (cls == "complaint") return 5;
-  if (cls == "personal") return 4;
-  if (cls == "quote") return 3;
+  if (cls == "quote") return 4;
+  if (cls == "personal") return 3;
   if (cls == "support") return 2;
   if (cls == "other") return 1;
   return 0;
@@ -50,6 +51,7 @@ std::string Describe(const Reason& r) {
     out += r.field + ": \"" + r.matched + "\"";
   }
   if (r.weak) out += " (weak)";
+  if (!r.structural) out += " (content)";
   return out;
 }
 
@@ -150,6 +152,69 @@ core::Result<std::unique_ptr<Classifier>> Classifier::CreateWithRules(
   return c;
 }
 
+namespace {
+
+// The weighing of automatic-mail evidence (see classifier.h).
+struct Weighed {
+  std::vector<const Reason*> counted;  // hits that decide the kind
+  std::vector<std::string> notes;      // why others did not count
+  bool explicit_human = false;
+};
+
+Weighed WeighEvidence(const std::vector<Reason>& hits) {
+  Weighed w;
+  std::vector<const Reason*> strong, weak, content;
+  for (const Reason& r : hits) {
+    if (r.kind.empty()) continue;
+    if (r.kind == "human") {
+      w.explicit_human = true;
+      continue;
+    }
+    if (!r.structural) {
+      content.push_back(&r);
+    } else if (r.weak) {
+      weak.push_back(&r);
+    } else {
+      strong.push_back(&r);
+    }
+  }
+  w.counted = strong;
+  if (w.explicit_human) {
+    for (const Reason* r : weak) {
+      w.notes.push_back("ignored (explicit human signal): " + Describe(*r));
+    }
+    for (const Reason* r : content) {
+      w.notes.push_back("ignored (explicit human signal): " + Describe(*r));
+    }
+    return w;
+  }
+  // Weak structural signals count together with a strong one or with
+  // content that corroborates them (two weak ones alone do not: synthetic
+  // and hand-written human mail often lacks Message-ID and To at once).
+  const bool weak_counts =
+      !weak.empty() && (!strong.empty() || !content.empty());
+  if (weak_counts) {
+    w.counted.insert(w.counted.end(), weak.begin(), weak.end());
+  } else {
+    for (const Reason* r : weak) {
+      w.notes.push_back("weak signal ignored (no other automatic signal): " +
+                        Describe(*r));
+    }
+  }
+  // Content corroborates a structural signal; alone it counts for nothing.
+  if (!w.counted.empty()) {
+    w.counted.insert(w.counted.end(), content.begin(), content.end());
+  } else {
+    for (const Reason* r : content) {
+      w.notes.push_back("content signal ignored (no structural signal): " +
+                        Describe(*r));
+    }
+  }
+  return w;
+}
+
+}  // namespace
+
 core::Result<Decision> Classifier::Classify(const core::Message& msg,
                                             const Context& ctx) const {
   if (ctx.threads == nullptr) {
@@ -165,42 +230,52 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
   // and a parsed RFC 3464 report.
   bool own_message_id = IsOurMessageId(msg.message_id, our_domains_);
   if (own_message_id) {
-    d.hits.push_back({"loop.own_message_id", "message_id",
-                      core::Printable(Utf8Prefix(msg.message_id, 80)),
-                      "auto_reply", "", false,
-                      "a Message-ID we generated came back"});
+    Reason r;
+    r.rule_id = "loop.own_message_id";
+    r.field = "message_id";
+    r.matched = core::Printable(Utf8Prefix(msg.message_id, 80));
+    r.kind = "auto_reply";
+    r.description = "a Message-ID we generated came back";
+    r.source = "responder/composer.h Message-ID shape";
+    d.hits.push_back(std::move(r));
   }
   if (msg.delivery_status) {
     const core::DeliveryStatus& ds = *msg.delivery_status;
-    std::string text = "Action " + ds.action + ", Status " + ds.status +
-                       ", Final-Recipient " + ds.final_recipient;
-    d.hits.push_back({"dsn.parsed", "delivery_status",
-                      core::Printable(Utf8Prefix(text, kReasonTextMax)),
-                      "bounce", "", false, "RFC 3464 delivery status parsed"});
+    Reason r;
+    r.rule_id = "dsn.parsed";
+    r.field = "delivery_status";
+    r.matched = core::Printable(
+        Utf8Prefix("Action " + ds.action + ", Status " + ds.status +
+                       ", Final-Recipient " + ds.final_recipient,
+                   kReasonTextMax));
+    r.kind = "bounce";
+    r.description = "RFC 3464 delivery status parsed";
+    r.source = "RFC 3464 section 2";
+    d.hits.push_back(std::move(r));
     d.bounced_message_id = ds.original_message_id;
   }
 
-  // Kind: the highest-ranked non-weak automatic hit; weak hits join in only
-  // when some non-weak automatic hit exists.
+  // Kind: structural evidence decides, content only corroborates.
+  Weighed weighed = WeighEvidence(d.hits);
   int best = 0;
-  bool strong = false;
-  for (const Reason& r : d.hits) {
-    if (!r.kind.empty() && !r.weak) strong = true;
+  for (const Reason* r : weighed.counted) {
+    best = std::max(best, KindRank(r->kind));
+    d.reasons.push_back(Describe(*r));
   }
-  for (const Reason& r : d.hits) {
-    if (r.kind.empty()) continue;
-    if (r.weak && !strong) continue;
-    best = std::max(best, KindRank(r.kind));
-  }
-  for (const Reason& r : d.hits) {
-    if (!r.kind.empty() && (strong || !r.weak))
-      d.reasons.push_back(Describe(r));
+  for (std::string& n : weighed.notes) d.reasons.push_back(std::move(n));
+  if (weighed.explicit_human) {
+    for (const Reason& r : d.hits) {
+      if (r.kind == "human") d.reasons.push_back(Describe(r));
+    }
   }
   if (best > 0) {
-    for (const Reason& r : d.hits) {
-      if (!r.kind.empty() && KindRank(r.kind) == best && (strong || !r.weak)) {
-        d.kind = KindFromName(r.kind);
-        break;
+    for (const Reason* r : weighed.counted) {
+      if (KindRank(r->kind) == best && d.kind == Kind::kHuman) {
+        d.kind = KindFromName(r->kind);
+      }
+      if (std::find(d.kind_rules.begin(), d.kind_rules.end(), r->rule_id) ==
+          d.kind_rules.end()) {
+        d.kind_rules.push_back(r->rule_id);
       }
     }
     std::string line = "kind " + std::string(KindName(d.kind));
@@ -209,13 +284,10 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
     }
     d.reasons.push_back(line);
   } else {
-    for (const Reason& r : d.hits) {
-      if (!r.kind.empty() && r.weak) {
-        d.reasons.push_back(
-            "weak signal ignored (no other automatic signal): " + Describe(r));
-      }
-    }
-    d.reasons.push_back("kind human: no automatic-mail rule fired");
+    d.reasons.push_back(
+        weighed.explicit_human
+            ? "kind human: explicit human signal, no structural signal"
+            : "kind human: no structural automatic signal");
   }
   if (d.kind == Kind::kBounce && d.bounced_message_id.empty()) {
     d.bounced_message_id = MessageIdFromHeaders(msg.original_headers);
@@ -260,17 +332,14 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
         why = Describe(r);
       }
     }
-    // Personal: addressed to an agent's own address, not to a shared one.
-    bool to_agent = false, to_shared = false;
-    for (const auto* list : {&msg.to, &msg.cc}) {
-      for (const core::Address& a : *list) {
-        if (IsAgentAddress(config_, a)) to_agent = true;
-        if (IsSharedAddress(config_, a.addr)) to_shared = true;
+    // Personal (POLICY D4): addressed to an agent, and no request found.
+    if (cls.empty() || cls == "personal" || cls == "other") {
+      if (auto addressed = FindAddressedAgent(msg, fields.body_head, config_)) {
+        cls = "personal";
+        why = "addressed to agent " + addressed->agent->name + " (" +
+              addressed->how + ") and no request found";
+        d.personal_agent = core::AsciiLower(addressed->agent->address);
       }
-    }
-    if (to_agent && !to_shared && ClassRank("personal") > ClassRank(cls)) {
-      cls = "personal";
-      why = "addressed to an agent's own address, not to a shared mailbox";
     }
     if (cls.empty() && ctx.mailbox && !ctx.mailbox->default_class.empty()) {
       cls = ctx.mailbox->default_class;
@@ -294,6 +363,10 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
   if (!thread) return core::Fail(thread.error());
   d.followup = thread->followup;
   d.ticket = thread->ticket;
+  std::string followup_why =
+      !thread->why.empty()
+          ? thread->why
+          : (thread->notes.empty() ? std::string() : thread->notes.back());
   for (std::string& n : thread->notes) d.reasons.push_back(std::move(n));
   d.reasons.push_back(std::string("thread ") +
                       (d.followup ? "followup" : "new"));
@@ -306,31 +379,28 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
   d.language_source = lang.source;
   d.reasons.push_back("language " + lang.code + " (" + lang.source + ")");
 
-  // Acknowledgement: every refusal is stated.
-  std::vector<std::string> refusals;
-  if (d.kind != Kind::kHuman) {
-    refusals.push_back("kind is " + std::string(KindName(d.kind)));
+  // Acknowledgement: one decision table (ack_decision.h).
+  AckFacts& f = d.facts;
+  f.self = d.sender_role == SenderRole::kSelf;
+  f.automatic = d.kind != Kind::kHuman;
+  f.kind = std::string(KindName(d.kind));
+  f.automatic_rules = d.kind_rules;
+  f.from_agent = d.sender_role == SenderRole::kAgent;
+  f.in_sent = ctx.folder != FolderRole::kIncoming;
+  f.followup = d.followup;
+  f.followup_why = followup_why;
+  f.personal = d.cls == "personal";
+  if (f.personal) {
+    f.personal_why =
+        d.personal_agent.empty() ? "class rule" : "owner " + d.personal_agent;
   }
-  if (d.sender_role != SenderRole::kCustomer) {
-    refusals.push_back("sender is " +
-                       std::string(SenderRoleName(d.sender_role)));
-  }
-  if (d.followup) refusals.push_back("follow-up on an existing ticket");
-  if (ctx.folder != FolderRole::kIncoming) {
-    refusals.push_back("not in an incoming folder");
-  }
-  if (msg.from.empty()) {
-    refusals.push_back("no From address to answer");
-  } else if (noreply_ && re2::RE2::PartialMatch(msg.from.addr, *noreply_)) {
-    refusals.push_back("From " + core::Printable(msg.from.addr) +
-                       " matches responder.noreply_regex");
-  }
-  d.ack = refusals.empty();
-  if (d.ack) {
-    d.reasons.push_back("ack: first contact from a customer");
-  } else {
-    for (const std::string& r : refusals) d.reasons.push_back("no ack: " + r);
-  }
+  f.has_from = !msg.from.empty();
+  f.from = core::Printable(msg.from.addr);
+  f.noreply = f.has_from && noreply_ &&
+              re2::RE2::PartialMatch(msg.from.addr, *noreply_);
+  d.decision = DecideAck(f);
+  d.ack = d.decision.ack;
+  d.reasons.push_back(d.decision.reason);
   return d;
 }
 

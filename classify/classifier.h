@@ -1,19 +1,32 @@
-// classifier.h: decides what a message is (issue 4): kind, class, thread,
-// sender role, language and whether inboxd acknowledges it, with the reasons.
+// classifier.h: decides what a message is (issues 4 and 8): kind, class,
+// thread, sender role, language and whether inboxd acknowledges it, with the
+// reasons.
 //
-// What it does: runs the compiled rules (rule_engine.h) over the message,
-// combines the hits (kind precedence bounce > auto_reply > list_bulk > spam;
-// weak signals count only when a non-weak automatic signal agrees; spam and
-// every automatic kind win over any class), adds the signals that need
-// config (our own Message-IDs, agents, shared mailbox addresses, parsed DSN
-// data), resolves the thread (thread.h), detects the language (language.h)
-// and decides the acknowledgement. Every refusal is stated as a reason.
+// What it does: runs the compiled rules (rule_engine.h) over the message and
+// weighs the hits as evidence (issue 8 item 1):
+//   - structural signals (headers, MIME structure, envelope; defined by an
+//     RFC or a vendor's documented format) decide a kind alone;
+//   - weak structural signals (weak = true: Precedence: bulk, which
+//     forwarders stamp on human mail) count only with a strong structural
+//     signal or with content that corroborates them;
+//   - content signals (subject and body words, a vendor's auto-reply subject
+//     prefix) never make a message automatic alone: they count only when a
+//     structural signal is there, and then may refine its kind (a bounce that
+//     carries Auto-Submitted: auto-replied);
+//   - an explicit human signal (rule kind "human": Auto-Submitted: no) makes
+//     weak and content signals count for nothing.
+// Of what counts, kind precedence is bounce > auto_reply > list_bulk > spam.
+// It adds the signals that need config (our own Message-IDs, agents, shared
+// mailbox addresses, parsed DSN data), resolves the thread (thread.h),
+// detects the language (language.h), finds the agent a message is addressed
+// to (personal.h) and decides the acknowledgement with DecideAck
+// (ack_decision.h). Every refusal is stated as a reason.
 // What it does not do: store anything, send anything, or compute deadlines.
 //
-// Class choice for human mail: complaint > personal > quote > support, then
-// the mailbox's default_class, then "other". A sales@ mailbox therefore gets
-// "quote" for unclear mail only when its default_class says so (the shipped
-// example config sets default_class = "quote" for sales).
+// Class choice for human mail: complaint > quote > support from the class
+// rules; personal when the message is addressed to an agent (To/Cc or a
+// greeting naming one) and no class rule found a request (POLICY D4); then
+// the mailbox's default_class, then "other".
 #pragma once
 
 #include <memory>
@@ -22,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/ack_decision.h"
 #include "classify/rule_engine.h"
 #include "classify/thread.h"
 #include "config/config.h"
@@ -61,7 +75,12 @@ struct Decision {
   SenderRole sender_role = SenderRole::kCustomer;
   std::string language;         // "de"
   std::string language_source;  // "cld2", "charset", ...
-  bool ack = false;
+  bool ack = false;             // decision.ack
+  AckDecision decision;         // DecideAck over what the message says
+  AckFacts facts;               // what DecideAck was given (later stages
+                                // add their facts and decide again)
+  std::vector<std::string> kind_rules;  // rule ids that made it automatic
+  std::string personal_agent;           // agent address when class is personal
   // For bounces: the Message-ID of the message that bounced (RFC 3464
   // Original-Message-ID or the enclosed headers), "" when unknown.
   std::string bounced_message_id;

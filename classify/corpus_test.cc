@@ -1,15 +1,19 @@
 // corpus_test.cc: conformance of classification over ../shared/corpus
-// (labels.csv). Skipped when the corpus is absent (env INBOXD_CORPUS
-// overrides the path).
+// (labels.csv). Without the corpus it skips, and fails when CI is set
+// (tests/ci_env.h; env INBOXD_CORPUS overrides the path).
 //
-// Fails on: any automatic message (bounce, auto_reply, list_bulk, spam) with
-// ack=true; fewer than 99 % of human first-contact messages with ack=true.
-// Human first contact = categories personal, support, quote, complaint and
-// reply. Replies count as first contact: replay runs with an empty store, so
-// none of them refers to a ticket inboxd knows, and a reply to a message we
-// never saw is a new conversation for the shared mailbox (POLICY A2 wants
-// every human message answered). Malformed messages must not crash; their
-// decision is not judged. Prints a confusion table (category x kind, ack).
+// Asserts per label (issue 8 item 5), with an operator's config (a support
+// mailbox with default_class "support"):
+//   bounce, auto_reply, list_bulk, spam  -> that kind, decision automatic;
+//   quote, complaint, support            -> kind human, that class, ack;
+//   personal, reply                      -> kind human, ack (replay has an
+//     empty store, so a reply to a message we never saw is a first contact;
+//     personal needs configured agents, which a public corpus cannot have);
+//   malformed                            -> never a crash; not judged.
+// kDeviations lists the messages that knowingly get something else, each
+// with the reason; a deviation not listed fails, and so does a listed one
+// that no longer deviates (the list stays true). Prints a confusion table
+// (category x kind, ack).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,13 +29,48 @@
 
 #include "classify/classifier.h"
 #include "ingest/mime_adapter.h"
+#include "tests/ci_env.h"
 
 namespace inboxd::classify {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr double kMinHumanAckRatio = 0.99;
+// Messages whose decision knowingly differs from their label (issue 8: no
+// content alone makes a message automatic; rules written for one sample
+// went). file -> why.
+const std::map<std::string, std::string>& Deviations() {
+  static const std::map<std::string, std::string> kDeviations = {
+      {"flanker/spam__broken-headers.eml",
+       "spam by its words only (SEO offer, unsubscribe line): no header, "
+       "envelope or filter verdict says so; acknowledged"},
+      {"spamscope/mail_test_3.eml",
+       "malware lure whose only sign is a gateway's note in the text; "
+       "acknowledged"},
+      {"php_mime_mail_parser/issue230.eml",
+       "a conference newsletter with no list header, bulk envelope or "
+       "unsubscribe header, only 'view in browser' in the text; "
+       "acknowledged"},
+      {"mailparser/spam.eml", "spam that also carries list headers: list_bulk"},
+      {"spamscope/mail_test_17.eml",
+       "banking phishing from a notification address "
+       "(notificaccion-clientes@): list_bulk"},
+      {"spamscope/mail_test_15.eml",
+       "RFQ phishing sent as bulk mail: list_bulk"},
+      {"sisimai/lhost-amazonses-09.eml",
+       "an SES notification carrying list headers: list_bulk"},
+      {"sisimai/lhost-kddi-01.eml",
+       "KDDI bounce without DSN structure from a list-style sender: "
+       "list_bulk"},
+      {"mail_gem/error_emails__content_transfer_encoding_x_uuencode.eml",
+       "a person's mail delivered through a Majordomo list (Return-Path "
+       "owner-rrga-l@): list traffic is never acknowledged"},
+      {"mail_gem/error_emails__new_line_in_to_header.eml",
+       "\"[Online Lead] Online Lead #1111111\" with an empty text: nothing "
+       "says quote; the support mailbox's default_class applies"},
+  };
+  return kDeviations;
+}
 
 // Splits one CSV line with "quoted, fields" and "" escapes.
 std::vector<std::string> CsvFields(const std::string& line) {
@@ -60,19 +99,20 @@ std::vector<std::string> CsvFields(const std::string& line) {
 }
 
 fs::path CorpusDir() {
-  if (const char* env = std::getenv("INBOXD_CORPUS")) return env;
+  if (const char* env = std::getenv("INBOXD_CORPUS"); env && *env) return env;
   return fs::path(INBOXD_SOURCE_DIR) / ".." / "shared" / "corpus";
 }
 
 TEST(ClassifyCorpus, Conformance) {
   fs::path dir = CorpusDir();
   std::ifstream labels(dir / "labels.csv");
-  if (!labels) GTEST_SKIP() << "no corpus at " << dir;
+  if (!labels) INBOXD_SKIP_OR_FAIL() << "no corpus at " << dir;
 
   config::Config config;
   config::Mailbox support;
   support.name = "support";
   support.address = "support@shop.example";
+  support.default_class = "support";
   config.mailboxes = {support};
   config.classify.own_domains = {"ack.shop.example"};
   auto classifier = Classifier::Create(config);
@@ -89,6 +129,7 @@ TEST(ClassifyCorpus, Conformance) {
   std::map<std::string, std::map<std::string, int>> table;  // cat -> kind
   std::map<std::string, int> acked, total;
   int human_total = 0, human_acked = 0, quarantined = 0;
+  int deviations = 0, automatic_acked = 0;
   std::vector<std::string> failures;
 
   std::string line;
@@ -125,21 +166,47 @@ TEST(ClassifyCorpus, Conformance) {
     if (ack) acked[category]++;
 
     auto explain = [&] {
-      std::string s = path + " (" + category + ") -> " + kind +
-                      (ack ? " ack" : " no-ack") +
+      std::string s = path + " (" + category + ") -> " + kind + " " +
+                      (d->cls.empty() ? "-" : d->cls) + " " +
+                      std::string(AckOutcomeName(d->decision.outcome)) +
                       (was_quarantined ? " quarantined" : "") + "\n";
       for (const auto& r : d->reasons) s += "      " + r + "\n";
       return s;
     };
-    if (automatic.count(category) && ack) failures.push_back(explain());
+    // What the label asks for; "" = not judged.
+    std::string want_kind, want_class, want_decision;
+    if (automatic.count(category)) {
+      want_kind = category;
+      want_decision = "automatic";
+    } else if (human.count(category)) {
+      want_kind = "human";
+      want_decision = "ack";
+      if (category != "personal" && category != "reply") want_class = category;
+    }
+    const std::string decision(AckOutcomeName(d->decision.outcome));
+    const bool deviates = (!want_kind.empty() && kind != want_kind) ||
+                          (!want_class.empty() && d->cls != want_class) ||
+                          (!want_decision.empty() && decision != want_decision);
+    const bool listed = Deviations().count(path) > 0;
+    if (deviates && !listed) {
+      failures.push_back("want " + want_kind + "/" +
+                         (want_class.empty() ? "*" : want_class) + "/" +
+                         want_decision + ": " + explain());
+    } else if (!deviates && listed) {
+      failures.push_back(
+          "listed deviation no longer deviates (remove it "
+          "from kDeviations): " +
+          explain());
+    } else if (deviates) {
+      ++deviations;
+      std::cout << "known deviation: " << path << ": " << Deviations().at(path)
+                << "\n";
+    }
     if (human.count(category)) {
       ++human_total;
-      if (ack) {
-        ++human_acked;
-      } else {
-        std::cout << "human message not acked: " << explain();
-      }
+      if (ack) ++human_acked;
     }
+    if (automatic.count(category) && ack) ++automatic_acked;
     if (std::getenv("INBOXD_CORPUS_VERBOSE")) std::cout << explain();
     if (const char* dump = std::getenv("INBOXD_CORPUS_DUMP");
         dump != nullptr && path == dump) {
@@ -173,13 +240,12 @@ TEST(ClassifyCorpus, Conformance) {
   std::cout << "human first contact acked: " << human_acked << "/"
             << human_total << "\n";
 
-  for (const std::string& f : failures) {
-    ADD_FAILURE() << "automatic message acknowledged: " << f;
-  }
+  std::cout << "automatic messages acknowledged: " << automatic_acked
+            << " (all listed deviations)\n";
+  std::cout << "known deviations: " << deviations << " of "
+            << Deviations().size() << " listed\n";
+  for (const std::string& f : failures) ADD_FAILURE() << f;
   ASSERT_GT(human_total, 0);
-  EXPECT_GE(static_cast<double>(human_acked) / human_total, kMinHumanAckRatio)
-      << human_acked << "/" << human_total
-      << " human first-contact messages acked";
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "classify/explain.h"
 
+#include <algorithm>
+
 #include "classify/text_norm.h"
 #include "core/text.h"
 
@@ -20,8 +22,12 @@ std::string Explain(const core::Message& msg, const Decision& d) {
   out += "kind:       " + std::string(KindName(d.kind)) + "\n";
   for (const Reason& r : d.hits) {
     if (r.kind.empty()) continue;
-    out += "  " + r.rule_id + (r.weak ? " (weak)" : "") + " [" + r.kind + "] " +
-           r.field + ": " + r.matched + "\n";
+    const bool counted = std::find(d.kind_rules.begin(), d.kind_rules.end(),
+                                   r.rule_id) != d.kind_rules.end();
+    out += "  " + r.rule_id + (r.structural ? "" : " (content)") +
+           (r.weak ? " (weak)" : "") + (counted ? "" : " (not counted)") +
+           " [" + r.kind + "] " + r.field + ": " + r.matched + "\n";
+    if (!r.source.empty()) out += "      source: " + r.source + "\n";
   }
   out += "class:      " + (d.cls.empty() ? std::string("-") : d.cls) + "\n";
   for (const Reason& r : d.hits) {
@@ -35,6 +41,11 @@ std::string Explain(const core::Message& msg, const Decision& d) {
   out += "\n";
   out += "language:   " + d.language + " (" + d.language_source + ")\n";
   out += "ack:        " + std::string(d.ack ? "yes" : "no") + "\n";
+  out += "decision:   " + std::string(AckOutcomeName(d.decision.outcome)) +
+         " (" + d.decision.row + ")\n";
+  if (!d.personal_agent.empty()) {
+    out += "owner:      " + Show(d.personal_agent) + "\n";
+  }
   out += "why:\n";
   for (const std::string& line : d.reasons) out += "  " + line + "\n";
   return out;
@@ -53,6 +64,12 @@ nlohmann::json DecisionJson(const Decision& d) {
   j["sender_role"] = std::string(SenderRoleName(d.sender_role));
   j["language"] = d.language;
   j["ack"] = d.ack;
+  j["decision"] = std::string(AckOutcomeName(d.decision.outcome));
+  nlohmann::json decision_rules = nlohmann::json::array();
+  for (const std::string& r : d.decision.rules) decision_rules.push_back(r);
+  j["decision_rules"] = decision_rules;
+  j["owner"] = d.personal_agent.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json(d.personal_agent);
   nlohmann::json rules = nlohmann::json::array();
   for (const Reason& r : d.hits) rules.push_back(r.rule_id);
   j["rules"] = rules;

@@ -26,7 +26,10 @@ TEST(Explain, ShowsRulesAndDecisions) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("ack:        no"), std::string::npos) << text;
-  EXPECT_NE(text.find("no ack: kind is auto_reply"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("no ack (automatic, decide.automatic): kind is auto_reply"),
+      std::string::npos)
+      << text;
 
   nlohmann::json j = DecisionJson(*d);
   EXPECT_EQ(j["kind"], "auto_reply");

@@ -108,7 +108,21 @@ store::DecisionRow BaseRow(const Decision& d) {
   row.thread = d.followup ? "followup" : "new";
   row.language = d.language;
   row.ack = false;
+  row.decision = std::string(AckOutcomeName(d.decision.outcome));
   return row;
+}
+
+// Decides again with the facts this stage added (ack_decision.h) and puts
+// the new decision's reason in place of the classifier's.
+AckDecision Redecide(const Decision& d, const AckFacts& facts,
+                     std::vector<std::string>* reasons,
+                     store::DecisionRow* row) {
+  AckDecision again = DecideAck(facts);
+  std::erase(*reasons, d.decision.reason);
+  reasons->push_back(again.reason);
+  row->ack = again.ack;
+  row->decision = std::string(AckOutcomeName(again.outcome));
+  return again;
 }
 
 // The store id of a ticket the classifier named; 0 when there is none or
@@ -145,6 +159,7 @@ store::TicketIn NewTicket(const config::Config& config,
                           const core::Message& msg, const Decision& d,
                           const Placement& place, int64_t first_message) {
   store::TicketIn in;
+  in.owner = d.personal_agent;
   in.mailbox = place.mailbox;
   in.prefix = TicketPrefix(config, place.mailbox);
   in.customer = CustomerAddress(msg);
@@ -180,7 +195,7 @@ core::Result<std::optional<std::string>> AckWindowRefusal(
   }
   if (place.arrived_at + window >= first) return std::optional<std::string>();
   return std::optional<std::string>(
-      "no ack: arrived " + core::FormatUtc(place.arrived_at) +
+      "arrived " + core::FormatUtc(place.arrived_at) +
       ", before the ack window of the first sync (first sync " +
       core::FormatUtc(first) + ", ack_window " +
       std::to_string(window.count()) + "s)");
@@ -313,14 +328,16 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
           }
         }
         std::vector<std::string> reasons = d->reasons;
-        std::erase_if(reasons, [](const std::string& r) {
-          return r.starts_with("ack: ");
-        });
-        reasons.push_back("no ack: quarantined (" + reason + ")");
+        AckFacts facts = d->facts;
+        facts.quarantined = true;
+        facts.quarantine_reason = reason;
+        store::DecisionRow ignored;
+        const AckDecision q = Redecide(*d, facts, &reasons, &ignored);
         nlohmann::json data = {
             {"kind", KindName(d->kind)},
             {"thread", d->followup ? "followup" : "new"},
             {"ack", false},
+            {"decision", AckOutcomeName(q.outcome)},
             {"reason", "quarantined"},
             {"error", core::SanitizeUtf8(reason)},
             {"reasons", nlohmann::json::parse(ReasonsJson(reasons))}};
@@ -397,11 +414,11 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
   if (!msg.message_id.empty()) {
     auto t = store_->FindTicketByMessageId(msg.message_id);
     if (t) {
-      std::erase_if(
-          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
       reasons.push_back("thread duplicate: same Message-ID as a message on " +
                         t->Tag() + " (delivered to more than one mailbox)");
-      reasons.push_back("no ack: " + t->Tag() + " exists already");
+      AckFacts facts = d.facts;
+      facts.duplicate = true;
+      Redecide(d, facts, &reasons, &out);
       out.thread = "duplicate";
       out.ticket_id = t->id;
       out.reasons_json = ReasonsJson(reasons);
@@ -467,6 +484,24 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
   if (d.followup) {
     auto ticket_id = TicketIdOf(*store_, d.ticket);
     if (!ticket_id) return Fail(ticket_id.error());
+    if (*ticket_id == 0) {
+      // A conversation we have no ticket for (the customer answers an
+      // agent's mail sent before inboxd ran, or a ticket the store lost):
+      // a ticket of its own, with the answer clock running for a person
+      // (the planner sets its deadlines), never an acknowledgement.
+      const std::string tag = d.ticket ? d.ticket->ToString() : "";
+      reasons.push_back(
+          "follow-up of " + (tag.empty() ? "a message of ours" : tag) +
+          " that is not in the store: new ticket, answer clock running");
+      out.reasons_json = ReasonsJson(reasons);
+      auto ticket = store_->RecordDecisionWithNewTicket(
+          row, NewTicket(config_, msg, d, place, 0), out);
+      if (!ticket) return Fail(ticket.error());
+      ++report->new_tickets;
+      ++report->followups;
+      ++report->processed;
+      return core::Ok();
+    }
     const std::string tag = d.ticket ? d.ticket->ToString() : "";
     nlohmann::json data = {{"ticket", tag},
                            {"found", *ticket_id != 0},
@@ -489,10 +524,6 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
         if (!st) return st;
         reasons.push_back("ticket " + tag + " reopened: the customer wrote");
       }
-    } else {
-      reasons.push_back("follow-up of " +
-                        (tag.empty() ? "a message of ours" : tag) +
-                        " that is not in the store: no ticket");
     }
     out.ticket_id = *ticket_id;
     out.reasons_json = ReasonsJson(reasons);
@@ -502,19 +533,19 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
     return core::Ok();
   }
 
-  // A first contact from a customer: a ticket, and an ack when due.
-  bool ack = d.ack;
-  if (ack) {
+  // A first contact from a customer (or personal mail to an agent): a
+  // ticket, and an ack when due.
+  if (d.ack) {
     auto refusal = AckWindowRefusal(*store_, *clock_, place, mailbox);
     if (!refusal) return Fail(refusal.error());
     if (*refusal) {
-      ack = false;
-      std::erase_if(
-          reasons, [](const std::string& r) { return r.starts_with("ack: "); });
-      reasons.push_back(**refusal);
+      AckFacts facts = d.facts;
+      facts.ack_window_refusal = **refusal;
+      Redecide(d, facts, &reasons, &out);
     }
   }
-  out.ack = ack;
+  out.ack = out.decision == "ack";
+  const bool ack = out.ack;
   out.reasons_json = ReasonsJson(reasons);
   auto ticket = store_->RecordDecisionWithNewTicket(
       row, NewTicket(config_, msg, d, place, 0), out);

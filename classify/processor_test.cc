@@ -370,18 +370,61 @@ TEST_F(ProcessorTest, FollowupRecordsItsConversationFirstTicketKeepsIt) {
   EXPECT_EQ(Events("ticket.thread_index_added").size(), 2u);
 }
 
-TEST_F(ProcessorTest, FollowupToUnknownTicketOpensNothing) {
+// Issue 8 item 2: a conversation we have no ticket for (our tag, or a
+// reference to a Message-ID at our domain, the original not stored) opens a
+// ticket with the answer clock running and gets no acknowledgement.
+TEST_F(ProcessorTest, FollowupToUnknownTicketOpensATicketWithoutAck) {
   Mail m;
   m.subject = "Re: old case [#S-1234]";  // our prefix, not in the store
   int64_t row = Put(m.Raw());
   ProcessReport r = Process();
   EXPECT_EQ(r.followups, 1u);
-  EXPECT_EQ(r.new_tickets, 0u);
+  EXPECT_EQ(r.new_tickets, 1u);
+  EXPECT_EQ(r.acks_due, 0u);
   store::Decision d = DecisionOf(row);
-  EXPECT_EQ(d.ticket_id, 0);
+  EXPECT_NE(d.ticket_id, 0);
   EXPECT_FALSE(d.ack);
-  EXPECT_EQ(Events("ticket.followup", row).size(), 1u);
-  EXPECT_EQ(TicketCount(), 0);
+  EXPECT_EQ(d.decision, "followup");
+  EXPECT_EQ(d.thread, "followup");
+  EXPECT_EQ(TicketCount(), 1);
+}
+
+TEST_F(ProcessorTest, ReplyToAnAgentsMailSentBeforeInboxdIsAFollowup) {
+  Mail m;
+  m.subject = "Re: Your order";
+  m.extra = {"In-Reply-To: <4f1a2b3c.5060708@shop.example>",
+             "References: <4f1a2b3c.5060708@shop.example>"};
+  int64_t row = Put(m.Raw());
+  ProcessReport r = Process();
+  EXPECT_EQ(r.acks_due, 0u);
+  store::Decision d = DecisionOf(row);
+  EXPECT_EQ(d.decision, "followup");
+  EXPECT_FALSE(d.ack);
+  EXPECT_NE(d.ticket_id, 0);
+
+  // A reply to someone else's message is a first contact for us (A2).
+  Mail other;
+  other.from = "Dan <dan@elsewhere.example>";
+  other.message_id = "other@customer.example";
+  other.subject = "Re: Your order";
+  other.extra = {"In-Reply-To: <abc@elsewhere.example>"};
+  int64_t row2 = Put(other.Raw());
+  Process();
+  EXPECT_EQ(DecisionOf(row2).decision, "ack");
+}
+
+TEST_F(ProcessorTest, PersonalMailToAnAgentOpensAnOwnedTicketWithoutAck) {
+  Mail m;
+  m.subject = "Lunch?";
+  m.body = "Hi Alice,\r\nare we still on for lunch on Friday?\r\nTom";
+  int64_t row = Put(m.Raw());
+  ProcessReport r = Process();
+  EXPECT_EQ(r.acks_due, 0u);
+  store::Decision d = DecisionOf(row);
+  EXPECT_EQ(d.decision, "personal") << d.reasons_json;
+  EXPECT_EQ(d.cls, "personal");
+  ASSERT_NE(d.ticket_id, 0);
+  EXPECT_EQ(TicketOf(d.ticket_id).owner, "alice@shop.example");
 }
 
 TEST_F(ProcessorTest, CustomerFollowupReopensAnAnsweredTicket) {

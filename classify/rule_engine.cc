@@ -13,9 +13,9 @@ namespace inboxd::classify {
 namespace {
 
 constexpr std::string_view kPlainFields[] = {
-    "any_header",   "subject",    "body",      "body_head",
-    "from",         "from_local", "from_name", "return_path",
-    "content_type", "part_type",  "attachment"};
+    "any_header",   "subject",    "body",       "body_head",
+    "from",         "from_local", "from_name",  "return_path",
+    "content_type", "part_type",  "attachment", "missing_header"};
 
 bool IsKnownField(std::string_view field) {
   if (core::IStartsWith(field, "header:")) return field.size() > 7;
@@ -53,7 +53,12 @@ re2::RE2::Options PatternOptions() {
 
 bool IsKnownKind(std::string_view kind) {
   return kind == "auto_reply" || kind == "bounce" || kind == "list_bulk" ||
-         kind == "spam";
+         kind == "spam" || kind == "human";
+}
+
+bool IsContentField(std::string_view field) {
+  return field == "subject" || field == "body" || field == "body_head" ||
+         field == "from_name";
 }
 
 bool IsKnownClass(std::string_view cls) {
@@ -125,6 +130,12 @@ core::Result<std::unique_ptr<RuleEngine>> RuleEngine::Compile(
     if (r.pattern.empty()) {
       return core::Fail(
           core::Error::InvalidArgument(Where(r) + ": empty pattern"));
+    }
+    if (r.evidence.empty()) {
+      r.evidence = IsContentField(r.field) ? "content" : "structural";
+    } else if (r.evidence != "structural" && r.evidence != "content") {
+      return core::Fail(core::Error::InvalidArgument(
+          Where(r) + ": evidence must be \"structural\" or \"content\""));
     }
     auto re = std::make_unique<re2::RE2>(r.pattern, opts);
     if (!re->ok()) {
@@ -206,7 +217,9 @@ std::vector<Reason> RuleEngine::Match(const MessageFields& fields,
         reason.kind = r.kind;
         reason.cls = r.cls;
         reason.weak = r.weak;
+        reason.structural = r.evidence != "content";
         reason.description = r.description;
+        reason.source = r.source;
         hits.emplace(ri, std::move(reason));
       }
     }
@@ -248,6 +261,12 @@ MessageFields MessageFields::From(const core::Message& msg,
     add("content_type", std::move(ct));
   }
   for (const std::string& t : msg.part_types) add("part_type", t);
+  // Headers RFC 5322 requires (Date, From) or every mail client writes
+  // (Message-ID, To): their absence is structure, not words.
+  for (std::string_view name : {"Message-ID", "Date", "From", "To"}) {
+    if (msg.Header(name) == nullptr)
+      add("missing_header", core::AsciiLower(name));
+  }
   for (const core::Attachment& a : msg.attachments) {
     if (!a.filename.empty()) add("attachment", a.filename);
   }

@@ -9,6 +9,12 @@
 // What it does not do: decide anything. Kind precedence, weak signals, class
 // choice and acknowledgement are in classifier.h.
 //
+// Evidence: every rule is structural (headers, MIME structure, envelope,
+// defined by an RFC or a vendor's documented format) or content (subject and
+// body words). The classifier lets content only corroborate a structural
+// signal (classifier.h). `evidence` in the rule sets it; by default the
+// fields subject, body, body_head and from_name are content.
+//
 // Fields a rule may name:
 //   header:<Name>  every value of that header (raw, unfolded)
 //   any_header     every "Name: value" line
@@ -22,6 +28,8 @@
 //   content_type   "type/subtype" plus "; report-type=X" when present
 //   part_type      every leaf MIME part type
 //   attachment     every attachment file name
+//   missing_header "message-id", "date", "from", "to" for each of these
+//                  headers the message lacks
 #pragma once
 
 #include <map>
@@ -52,11 +60,18 @@ struct Reason {
   std::string rule_id;      // "rfc3834.auto_submitted"
   std::string field;        // "header:Auto-Submitted"
   std::string matched;      // Printable, at most kReasonTextMax bytes
-  std::string kind;         // what the rule sets ("" when it sets a class)
+  std::string kind;         // what the rule sets ("" when it sets a class);
+                            // "human" for an explicit human signal
   std::string cls;          // class it sets ("" when it sets a kind)
   bool weak = false;        // counts only together with another signal
+  bool structural = true;   // structural evidence; false: content (words)
   std::string description;  // the rule's description
+  std::string source;       // RFC / vendor documentation it follows
 };
+
+// True when a rule on `field` is content evidence by default (subject,
+// body, body_head, from_name: words a person may write too).
+bool IsContentField(std::string_view field);
 
 // The values of every field of one message, prepared once (quotes stripped,
 // Persian normalised, body cut to scan_bytes).
@@ -105,7 +120,7 @@ class RuleEngine {
   std::map<std::string, size_t> set_of_key_;  // field key -> sets_ index
 };
 
-// True for the kind names a rule may set.
+// True for the kind names a rule may set (the automatic kinds and "human").
 bool IsKnownKind(std::string_view kind);
 // True for the class names a rule may set.
 bool IsKnownClass(std::string_view cls);

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/text.h"
@@ -226,6 +227,43 @@ bool IsOurMessageId(std::string_view message_id,
   return false;
 }
 
+std::vector<std::string> ConversationDomains(const config::Config& config) {
+  std::vector<std::string> out = OurMessageIdDomains(config);
+  auto add = [&out](std::string d) {
+    d = core::AsciiLower(core::Trim(d));
+    if (d.empty()) return;
+    if (std::find(out.begin(), out.end(), d) == out.end()) {
+      out.push_back(std::move(d));
+    }
+  };
+  for (const config::Mailbox& m : config.mailboxes) {
+    add(core::Address{"", m.address}.Domain());
+  }
+  for (const std::string& d : config.classify.agent_domains) add(d);
+  for (const config::Agent& a : config.agents) {
+    add(core::Address{"", a.address}.Domain());
+  }
+  return out;
+}
+
+bool IsAtDomain(std::string_view message_id,
+                const std::vector<std::string>& domains) {
+  size_t at = message_id.rfind('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  std::string_view domain = core::Trim(message_id.substr(at + 1));
+  while (!domain.empty() && domain.back() == '>') domain.remove_suffix(1);
+  for (const std::string& d : domains) {
+    if (d.empty() || domain.size() < d.size()) continue;
+    if (!core::IEquals(domain.substr(domain.size() - d.size()), d)) continue;
+    // "shop.example" or a subdomain such as "mail.shop.example".
+    if (domain.size() == d.size() ||
+        domain[domain.size() - d.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string TicketPrefix(const config::Config& config,
                          const std::string& mailbox) {
   auto it = config.classify.ticket_prefix.find(mailbox);
@@ -301,12 +339,17 @@ core::Result<ThreadResult> ResolveThread(const core::Message& msg,
       return r;
     }
   }
-  std::vector<std::string> ours = OurMessageIdDomains(config);
+  // A reference to a Message-ID at one of our domains (our own ids, our
+  // agents' clients, the shop's systems): the customer answers us, even when
+  // the original predates inboxd or was sent around it.
+  std::vector<std::string> ours = ConversationDomains(config);
   for (std::string_view id : refs) {
-    if (IsOurMessageId(id, ours)) {
+    if (IsAtDomain(id, ours)) {
       r.followup = true;
-      r.notes.push_back("thread.our_message_id: refers to our message <" +
-                        core::Printable(id.substr(0, 200)) + ">");
+      r.rule = "thread.own_domain_reference";
+      r.why = "refers to <" + core::Printable(id.substr(0, 200)) +
+              ">, a message from our domain";
+      r.notes.push_back(r.rule + ": " + r.why + " (not in the store)");
       return r;
     }
   }

@@ -2,11 +2,12 @@
 //
 // ResolveThread looks, in order, for: a ticket tag in the subject (format
 // classify.ticket_tag_format), In-Reply-To/References known to the store, a
-// reference to a Message-ID we generated (our domain) even when the store has
-// no record of it, an Outlook Thread-Index conversation, and finally the
-// normalized subject of a reply from the same customer within
-// classify.thread_window_days. A hit is a follow-up: an event on its ticket,
-// never a new ticket and never a new acknowledgement.
+// reference to a Message-ID at one of our domains (ConversationDomains: our
+// own ids, agents' clients) even when the store has no record of it (issue
+// 8: a customer answering an agent's mail sent before inboxd ran), an Outlook
+// Thread-Index conversation, and finally the normalized subject of a reply from
+// the same customer within classify.thread_window_days. A hit is a follow-up:
+// an event on its ticket, never a new ticket and never a new acknowledgement.
 //
 // A reply to something we never saw (In-Reply-To of a foreign message, "Re:"
 // subject, no ticket) is `new`: for inboxd it is a first contact, and the
@@ -144,8 +145,20 @@ std::string TicketPrefix(const config::Config& config,
 struct ThreadResult {
   bool followup = false;
   std::optional<TicketRef> ticket;  // set when the ticket is known
+  std::string rule;                 // the step that found it ("thread.tag")
+  std::string why;                  // what it found, for the decision
   std::vector<std::string> notes;   // human-readable, for reasons
 };
+
+// The domains whose Message-IDs mark a conversation with us:
+// OurMessageIdDomains plus every mailbox address domain,
+// classify.agent_domains and every agent address domain (lower case).
+std::vector<std::string> ConversationDomains(const config::Config& config);
+
+// True when the domain of `message_id` is one of `domains` or a subdomain
+// of one ("mail.shop.example" for "shop.example"), case-insensitively.
+bool IsAtDomain(std::string_view message_id,
+                const std::vector<std::string>& domains);
 
 // Resolves the thread of `msg` as described at the top of this file.
 // A tag whose prefix is any configured classify.ticket_prefix counts even

@@ -102,6 +102,9 @@ struct Agent {
   std::string team;
   std::vector<std::string>
       absent;  // "YYYY-MM-DDTHH:MM/YYYY-MM-DDTHH:MM" ranges
+  // Other names customers greet the agent by ("Nina", "王经理", "خانم کریمی");
+  // the first word of `name` and `name` itself always count (POLICY D4).
+  std::vector<std::string> greeting_names;
 
   bool operator==(const Agent&) const = default;
 };
@@ -155,9 +158,10 @@ struct Rule {
                       // "part_type" | "attachment" (see classify/rule_engine.h)
   std::string pattern;  // RE2 syntax
   std::string unless;   // optional RE2: no match when this matches the value
-  std::string
-      kind;         // sets kind: "auto_reply" | "bounce" | "list_bulk" | "spam"
-  std::string cls;  // or sets class: "quote" | "complaint" | ...
+  // sets kind: "auto_reply" | "bounce" | "list_bulk" | "spam", or "human"
+  // (an explicit human signal such as Auto-Submitted: no)
+  std::string kind;
+  std::string cls;      // or sets class: "quote" | "complaint" | ...
   std::string mailbox;  // optional: only for this mailbox
   std::string description;
   bool enabled = true;
@@ -165,6 +169,15 @@ struct Rule {
   // mail): it makes a message automatic only together with another,
   // non-weak automatic signal. Added by classify/ (TOML key "weak").
   bool weak = false;
+  // "structural" (a header or MIME structure defined by an RFC or a
+  // vendor's documented format: may decide a kind alone) or "content"
+  // (subject and body words: only corroborates a structural signal, never
+  // makes a message automatic alone). "" = by field: subject, body,
+  // body_head and from_name are content, every other field structural.
+  std::string evidence;
+  // Where the rule comes from: RFC section, vendor documentation or the
+  // widely deployed format it follows.
+  std::string source;
   SourcePos pos;
 
   bool operator==(const Rule&) const = default;

@@ -31,8 +31,8 @@ const std::vector<std::string_view>& KnownClasses() {
 }
 
 const std::vector<std::string_view>& KnownKinds() {
-  static const std::vector<std::string_view> kKinds = {"auto_reply", "bounce",
-                                                       "list_bulk", "spam"};
+  static const std::vector<std::string_view> kKinds = {
+      "auto_reply", "bounce", "list_bulk", "spam", "human"};
   return kKinds;
 }
 
@@ -50,7 +50,7 @@ constexpr std::string_view kDayNames[7] = {"monday",   "tuesday", "wednesday",
 const std::vector<std::string_view> kRuleFields = {
     "subject",    "body",       "body_head",   "from",
     "from_local", "from_name",  "return_path", "content_type",
-    "part_type",  "attachment", "any_header"};
+    "part_type",  "attachment", "any_header",  "missing_header"};
 
 const std::vector<std::string_view> kLogLevels = {
     "trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -977,6 +977,14 @@ void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
                 }
               }},
              {"team", [&](const Item& f) { Str(f, &a.team); }},
+             {"greeting_names",
+              [&](const Item& f) {
+                StrList(f, &a.greeting_names,
+                        [](std::string_view v) -> std::string {
+                          return core::Trim(v).empty() ? "must not be empty"
+                                                       : "";
+                        });
+              }},
              {"absent",
               [&](const Item& f) {
                 StrList(f, &a.absent, [](std::string_view v) -> std::string {
@@ -1273,6 +1281,15 @@ void Loader::ReadRule(const toml::table& t, const std::string& path, Rule* r) {
            {"description", [&](const Item& f) { Str(f, &r->description); }},
            {"enabled", [&](const Item& f) { Bool(f, &r->enabled); }},
            {"weak", [&](const Item& f) { Bool(f, &r->weak); }},
+           {"evidence",
+            [&](const Item& f) {
+              if (!Str(f, &r->evidence)) return;
+              if (r->evidence != "structural" && r->evidence != "content") {
+                Report(f, "must be \"structural\" or \"content\", got " +
+                              Quote(r->evidence));
+              }
+            }},
+           {"source", [&](const Item& f) { Str(f, &r->source); }},
        });
   if (!keys.contains("id")) {
     Report(t.source().begin, path + ".id", "missing required key");

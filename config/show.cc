@@ -203,6 +203,7 @@ std::string ShowConfig(const Config& c) {
     w.Str("address", a.address);
     w.Str("team", a.team);
     w.Strs("absent", a.absent);
+    w.Strs("greeting_names", a.greeting_names);
   }
 
   for (const Route& r : c.routes) {
@@ -248,6 +249,8 @@ std::string ShowConfig(const Config& c) {
     w.Str("description", r.description);
     w.Bool("enabled", r.enabled);
     w.Bool("weak", r.weak);
+    w.StrIfSet("evidence", r.evidence);
+    w.StrIfSet("source", r.source);
   }
   return w.Take();
 }

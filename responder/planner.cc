@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "classify/ack_decision.h"
 #include "core/text.h"
 #include "responder/store_history.h"
 
@@ -260,6 +261,23 @@ Result<PlanReport> Planner::PlanPending(core::TimePoint now) {
     const nlohmann::json data = ParseData(e.data);
     const bool ack = data.is_object() && data.contains("ack") &&
                      data["ack"].is_boolean() && data["ack"].get<bool>();
+    const std::string decision = data.is_object() &&
+                                         data.contains("decision") &&
+                                         data["decision"].is_string()
+                                     ? data["decision"].get<std::string>()
+                                     : "";
+    if (!ack && (decision == "followup" || decision == "personal") &&
+        e.ticket_id > 0) {
+      // No acknowledgement, but the answer clock runs for a person.
+      auto st = PlanClock(e.ticket_id);
+      if (!st) {
+        ++report.errors;
+        report.error_messages.push_back(st.error().ToString());
+        all_resolved = false;
+      } else {
+        ++report.clocks;
+      }
+    }
     if (ack) {
       ++report.candidates;
       auto outcome = PlanOne(e.message_row, now);
@@ -310,6 +328,24 @@ Result<bool> Planner::AlreadyResolved(int64_t message_row, int64_t ticket_id,
     if (e.message_row == message_row) return true;
   }
   return false;
+}
+
+core::Status Planner::PlanClock(int64_t ticket_id) {
+  const std::string what = "plan clock for ticket " + std::to_string(ticket_id);
+  auto ticket = store_->GetTicket(ticket_id);
+  if (!ticket) return Fail(ticket.error().Wrap(what));
+  auto mb = mailboxes_.find(ticket->mailbox);
+  if (mb == mailboxes_.end()) {
+    return Fail(Error::FailedPrecondition(
+        what + ": mailbox '" + ticket->mailbox + "' is not configured"));
+  }
+  std::string cls = ticket->cls;
+  if (cls.empty()) cls = mb->second->mailbox->default_class;
+  if (cls.empty()) cls = "other";
+  auto due =
+      SetDeadlines(*ticket, cls, mb->second->calendar, ticket->opened_at);
+  if (!due) return Fail(due.error().Wrap(what));
+  return core::Ok();
 }
 
 Result<Planner::Outcome> Planner::Refuse(const store::Decision& d,
@@ -415,14 +451,20 @@ Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
   check.reply_kind = std::string(kAckKind);
   auto verdict = guard_->Check(check, history, now);
   if (!verdict) return Fail(verdict.error().Wrap(what));
-  if (!verdict->allowed) return Refuse(d, mailbox.name, verdict->reason);
+  // The planner's facts go through the one decision table
+  // (classify/ack_decision.h), like the classifier's and the processor's.
+  classify::AckFacts facts;
+  facts.kind = d.kind;
+  if (!verdict->allowed) facts.loop_guard_refusal = verdict->reason;
   auto recipient = parts.composer.ReplyRecipient(*message);
   if (!recipient) {
-    if (recipient.error().code == core::Code::kFailedPrecondition) {
-      return Refuse(d, mailbox.name, recipient.error().message);
+    if (recipient.error().code != core::Code::kFailedPrecondition) {
+      return Fail(recipient.error().Wrap(what));
     }
-    return Fail(recipient.error().Wrap(what));
+    facts.recipient_refusal = recipient.error().message;
   }
+  const classify::AckDecision decided = classify::DecideAck(facts);
+  if (!decided.ack) return Refuse(d, mailbox.name, decided.reason);
 
   // Deadlines (D1 included), then the due time the reply promises (D8).
   std::string cls = d.cls;

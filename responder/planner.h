@@ -1,6 +1,11 @@
 // planner.h: turns classify's decisions into complete, queued
 // acknowledgements (issue 5 items 3 and 4; POLICY D1, D8, C2, C6).
 //
+// Decisions "followup" and "personal" (classify/ack_decision.h) with a ticket
+// get step 1 only: no acknowledgement, but the answer clock of their class
+// runs for a person (issue 8: POLICY D1 for a conversation inboxd joined
+// late, D4 for personal mail).
+//
 // What it does, for every recorded decision with ack = true that has not been
 // handled yet:
 //  1. sets the deadlines of the decision's class (config.deadlines.by_class,
@@ -11,10 +16,10 @@
 //  2. picks the template: quote -> quote_ack, complaint -> complaint_receipt,
 //     anything else -> ack; the language is the decision's when templates
 //     exist for it, else the mailbox's, else "en".
-//  3. asks the LoopGuard (StoreHistory counts); a refusal, or a recipient the
-//     Composer refuses (no address, SMTPUTF8, no-reply, our own), is written
-//     as the audit event "ack.refused" {reason} with the ticket and message,
-//     and nothing is queued.
+//  3. asks the LoopGuard (StoreHistory counts) and the Composer (no address,
+//     SMTPUTF8, no-reply, our own) and lets classify::DecideAck decide; a
+//     refusal is written as the audit event "ack.refused" {reason} with the
+//     ticket and message, and nothing is queued.
 //  4. renders the template (due_at = the ticket's LATEST deadline of the
 //     class, formatted by FormatLocalTime in the mailbox zone and the reply
 //     language: D8, the exact time by which the full answer is due; for a
@@ -84,6 +89,7 @@ struct PlanReport {
   int enqueued = 0;      // acknowledgements queued
   int refused = 0;       // "ack.refused" events written
   int already_done = 0;  // queued or refused by an earlier run
+  int clocks = 0;        // follow-up/personal tickets whose deadlines were set
   int errors = 0;        // transient failures, retried next run
   std::vector<std::string> error_messages;
 };
@@ -157,6 +163,9 @@ class Planner {
   core::Result<Outcome> PlanOne(int64_t message_row, core::TimePoint now);
   core::Result<bool> AlreadyResolved(int64_t message_row, int64_t ticket_id,
                                      core::TimePoint now);
+  // Sets the class deadlines of a ticket that gets no acknowledgement but a
+  // person's answer (decision followup or personal). Idempotent.
+  core::Status PlanClock(int64_t ticket_id);
   // Writes "ack.refused"; returns kRefused.
   core::Result<Outcome> Refuse(const store::Decision& d,
                                const std::string& mailbox,

@@ -389,7 +389,8 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
   SQLite::Statement insert(
       *db_,
       "INSERT INTO decisions (message_row, kind, cls, thread, language, ack, "
-      "reasons, ticket_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "reasons, ticket_id, decided_at, decision) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, message_row);
   insert.bind(2, row.kind);
   insert.bind(3, row.cls);
@@ -403,6 +404,7 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
     insert.bind(8);
   }
   insert.bind(9, ToUnix(clock_->Now()));
+  insert.bind(10, row.decision);
   Exec(insert);
   if (row.ticket_id > 0) AttachLocked(row.ticket_id, message_row);
   AppendEventLocked({.type = "message.processed",
@@ -413,6 +415,7 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
                                    {"thread", row.thread},
                                    {"language", row.language},
                                    {"ack", row.ack},
+                                   {"decision", row.decision},
                                    {"reasons", reasons}})});
   return core::Ok();
 }
@@ -422,7 +425,7 @@ core::Result<Decision> Store::GetDecision(int64_t message_row) {
     SQLite::Statement st(
         *db_,
         "SELECT kind, cls, thread, language, ack, reasons, ticket_id, "
-        "decided_at FROM decisions WHERE message_row = ?");
+        "decided_at, decision FROM decisions WHERE message_row = ?");
     st.bind(1, message_row);
     if (!st.executeStep()) {
       return core::Fail(core::Error::NotFound("decision for message " +
@@ -439,6 +442,7 @@ core::Result<Decision> Store::GetDecision(int64_t message_row) {
     d.reasons_json = Bytes(st.getColumn(5));
     d.ticket_id = st.getColumn(6).isNull() ? 0 : st.getColumn(6).getInt64();
     d.decided_at = FromUnix(st.getColumn(7).getInt64());
+    d.decision = Bytes(st.getColumn(8));
     return d;
   });
 }

@@ -196,6 +196,15 @@ CREATE TABLE ticket_thread_indexes (
 CREATE INDEX ticket_thread_indexes_ticket ON ticket_thread_indexes (ticket_id);
 )sql";
 
+// v4 (issue 8): the acknowledgement decision of a message (classify::
+// AckOutcomeName: ack, followup, personal, automatic, refused; '' for rows
+// decided before v4) and the owner of a ticket (the agent whose clock runs,
+// e.g. for personal mail, POLICY D4; '' = the shared mailbox).
+constexpr char kV4[] = R"sql(
+ALTER TABLE decisions ADD COLUMN decision TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -203,6 +212,7 @@ const std::vector<Migration>& Migrations() {
       {1, "messages, tickets, checkpoints, audit events", kV1},
       {2, "outbox", kV2},
       {3, "ticket Thread-Index conversations", kV3},
+      {4, "decision outcome, ticket owner", kV4},
   };
   return kMigrations;
 }

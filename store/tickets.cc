@@ -82,8 +82,8 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
   SQLite::Statement st(
       *db_,
       "SELECT id, prefix, number, mailbox, customer, subject, "
-      "normalized_subject, cls, language, status, opened_at, updated_at "
-      "FROM tickets WHERE id = ?");
+      "normalized_subject, cls, language, status, opened_at, updated_at, "
+      "owner FROM tickets WHERE id = ?");
   st.bind(1, ticket_id);
   if (!st.executeStep()) {
     return core::Fail(core::Error::NotFound(
@@ -104,6 +104,7 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
   t.status = *status;
   t.opened_at = FromUnix(st.getColumn(10).getInt64());
   t.updated_at = FromUnix(st.getColumn(11).getInt64());
+  t.owner = Bytes(st.getColumn(12));
   SQLite::Statement mb(*db_,
                        "SELECT mailbox FROM ticket_mailboxes WHERE ticket_id "
                        "= ? ORDER BY mailbox");
@@ -219,8 +220,8 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
   SQLite::Statement insert(
       *db_,
       "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
-      "normalized_subject, cls, language, opened_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "normalized_subject, cls, language, opened_at, updated_at, owner) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, in.prefix);
   insert.bind(2, ref.number);
   insert.bind(3, in.mailbox);
@@ -231,6 +232,7 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
   insert.bind(8, in.language);
   insert.bind(9, ToUnix(in.opened_at));
   insert.bind(10, now);
+  insert.bind(11, core::AsciiLower(in.owner));
   Exec(insert);
   ref.id = db_->getLastInsertRowid();
 
@@ -249,7 +251,8 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
                                    {"customer", core::AsciiLower(in.customer)},
                                    {"subject", in.subject},
                                    {"class", in.cls},
-                                   {"language", in.language}})});
+                                   {"language", in.language},
+                                   {"owner", core::AsciiLower(in.owner)}})});
   if (in.first_message > 0) AttachLocked(ref.id, in.first_message);
   if (!in.thread_index_base.empty()) {
     AddThreadIndexLocked(ref.id, in.thread_index_base);

@@ -100,6 +100,8 @@ struct DecisionRow {
   std::string thread;    // new|followup
   std::string language;  // "en", "de", ...
   bool ack = false;      // whether an acknowledgement is due
+  // ack | followup | personal | automatic | refused (classify/ack_decision.h)
+  std::string decision;
   std::string reasons_json = "[]";  // JSON array of strings
   int64_t ticket_id = 0;            // 0: no ticket
 };
@@ -136,6 +138,9 @@ struct TicketIn {
   // Store::AddTicketThreadIndex), recorded in the same transaction; "" for
   // none.
   std::string thread_index_base;
+  // The agent (lower-case address) whose answer clock runs; "" = the shared
+  // mailbox (personal mail names its agent, POLICY D4).
+  std::string owner;
 };
 
 struct TicketRef {
@@ -157,6 +162,7 @@ struct Ticket {
   std::string cls;
   std::string language;
   TicketStatus status = TicketStatus::kOpen;
+  std::string owner;  // agent address; "" = the shared mailbox
   core::TimePoint opened_at;
   core::TimePoint updated_at;  // last attach or status change
   std::string Tag() const { return prefix + "-" + std::to_string(number); }
