@@ -87,6 +87,7 @@ struct Incoming {
   std::string cls = "support";
   std::string language = "en";
   bool ack = true;
+  std::string decision;  // "" = "ack" when ack, else "refused"
   std::string mailbox = "support";
   std::string extra_headers;    // "Name: value\r\n" lines
   int64_t existing_ticket = 0;  // >0: a followup on that ticket
@@ -149,6 +150,9 @@ class Rig {
     d.thread = in.existing_ticket > 0 ? "followup" : "new";
     d.language = in.language;
     d.ack = in.ack;
+    d.decision = !in.decision.empty() ? in.decision
+                 : in.ack             ? "ack"
+                                      : "refused";
     Recorded out{ref->id, in.existing_ticket};
     if (in.existing_ticket > 0) {
       d.ticket_id = in.existing_ticket;

@@ -198,6 +198,49 @@ TEST(PlannerTest, NoAckDecisionsAndOldDecisionsAreIgnored) {
   EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty());
 }
 
+// Issue 8: follow-ups to our own mail and personal mail get no
+// acknowledgement, but their class's answer clock runs (D1, D4).
+TEST(PlannerTest, FollowupAndPersonalDecisionsGetDeadlinesButNoAck) {
+  Rig rig;
+  Incoming followup;
+  followup.ack = false;
+  followup.decision = "followup";
+  const testing::Recorded f = rig.Receive(followup);
+  Incoming personal;
+  personal.ack = false;
+  personal.decision = "personal";
+  personal.cls = "personal";
+  const testing::Recorded p = rig.Receive(personal);
+  Incoming refused;  // e.g. the ack window: nothing planned
+  refused.ack = false;
+  const testing::Recorded r = rig.Receive(refused);
+
+  auto planner = rig.NewPlanner();
+  auto report = planner->PlanPending(kT0);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->clocks, 2);
+  EXPECT_EQ(report->enqueued, 0);
+  EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty());
+
+  auto fd = rig.db->ListDeadlines(f.ticket_id);
+  ASSERT_TRUE(fd.has_value());
+  bool d1 = false;
+  for (const auto& d : *fd) d1 |= d.deadline_id == "D1";
+  EXPECT_TRUE(d1) << "support follow-up: the 2-hour answer clock runs";
+  auto pd = rig.db->ListDeadlines(p.ticket_id);
+  ASSERT_TRUE(pd.has_value());
+  ASSERT_EQ(pd->size(), 1u);
+  EXPECT_EQ((*pd)[0].deadline_id, "D4");
+  EXPECT_EQ((*pd)[0].due_at, kT0 + std::chrono::hours(24));
+  auto rd = rig.db->ListDeadlines(r.ticket_id);
+  ASSERT_TRUE(rd.has_value());
+  EXPECT_TRUE(rd->empty());
+
+  // A second run changes nothing.
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  EXPECT_EQ(rig.db->ListDeadlines(p.ticket_id)->size(), 1u);
+}
+
 TEST(PlannerTest, FormatTicketTagTable) {
   struct Case {
     std::string format, prefix;
