@@ -257,11 +257,18 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
 
   // Kind: structural evidence decides, content only corroborates.
   Weighed weighed = WeighEvidence(d.hits);
-  int best = 0;
+  // The kind: the highest-ranked strong structural signal; content and weak
+  // signals decide it only when no strong one does (a TMDA challenge that
+  // quotes "could not be delivered" stays auto_reply).
+  int best = 0, best_strong = 0;
   for (const Reason* r : weighed.counted) {
     best = std::max(best, KindRank(r->kind));
+    if (r->structural && !r->weak) {
+      best_strong = std::max(best_strong, KindRank(r->kind));
+    }
     d.reasons.push_back(Describe(*r));
   }
+  if (best_strong > 0) best = best_strong;
   for (std::string& n : weighed.notes) d.reasons.push_back(std::move(n));
   if (weighed.explicit_human) {
     for (const Reason& r : d.hits) {

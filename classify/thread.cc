@@ -311,8 +311,15 @@ core::Result<ThreadResult> ResolveThread(const core::Message& msg,
       r.notes.push_back("thread.ticket_tag: subject carries ticket " + shown);
       return r;
     }
-    // A tag with one of our prefixes is ours even if the store lost it.
-    for (const auto& [box, prefix] : config.classify.ticket_prefix) {
+    // A tag with one of our prefixes (configured, or derived from a
+    // mailbox name) is ours even if the store lost it.
+    std::vector<std::pair<std::string, std::string>> ours(
+        config.classify.ticket_prefix.begin(),
+        config.classify.ticket_prefix.end());
+    for (const config::Mailbox& box : config.mailboxes) {
+      ours.emplace_back(box.name, TicketPrefix(config, box.name));
+    }
+    for (const auto& [box, prefix] : ours) {
       if (core::IEquals(prefix, tag->prefix)) {
         r.followup = true;
         r.ticket = TicketRef{tag->prefix, tag->number, box};
