@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "classify/classifier.h"
+#include "classify/test_csv.h"
 #include "ingest/mime_adapter.h"
 #include "tests/ci_env.h"
 
@@ -72,31 +73,7 @@ const std::map<std::string, std::string>& Deviations() {
   return kDeviations;
 }
 
-// Splits one CSV line with "quoted, fields" and "" escapes.
-std::vector<std::string> CsvFields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back().push_back(c);
-    }
-  }
-  return out;
-}
+using testing::CsvFields;
 
 fs::path CorpusDir() {
   if (const char* env = std::getenv("INBOXD_CORPUS"); env && *env) return env;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "classify/classifier.h"
+#include "classify/test_csv.h"
 #include "config/loader.h"
 #include "core/text.h"
 #include "ingest/mime_adapter.h"
@@ -38,31 +39,7 @@ constexpr double kMinKindRatio = 0.90;
 const fs::path kDir =
     fs::path(INBOXD_SOURCE_DIR) / "tests" / "fixtures" / "lookalikes";
 
-// Splits one CSV line with "quoted, fields" and "" escapes.
-std::vector<std::string> CsvFields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back().push_back(c);
-    }
-  }
-  return out;
-}
+using testing::CsvFields;
 
 // labels.csv rows as column name -> value.
 std::vector<std::map<std::string, std::string>> Labels(const fs::path& csv) {
