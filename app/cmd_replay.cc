@@ -144,12 +144,10 @@ Outcome Decide(const config::Config& cfg, const classify::Classifier& clf,
   if (o.quarantined) {
     // The same table as the live pipeline (classify/ack_decision.h).
     classify::Decision& d = *o.decision;
-    std::erase(d.reasons, d.decision.reason);
     d.facts.quarantined = true;
     d.facts.quarantine_reason = o.error;
-    d.decision = classify::DecideAck(d.facts);
+    d.decision = classify::Redecide(d.decision, d.facts, &d.reasons);
     d.ack = d.decision.ack;
-    d.reasons.push_back(d.decision.reason);
   }
   return o;
 }

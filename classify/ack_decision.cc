@@ -1,5 +1,8 @@
 #include "classify/ack_decision.h"
 
+#include <string>
+#include <vector>
+
 namespace inboxd::classify {
 
 std::string_view AckOutcomeName(AckOutcome outcome) {
@@ -98,6 +101,14 @@ AckDecision DecideAck(const AckFacts& f) {
     return Make(O::kRefused, "decide.recipient", *f.recipient_refusal);
   }
   return Make(O::kAck, "decide.ack", "first contact from a customer");
+}
+
+AckDecision Redecide(const AckDecision& old, const AckFacts& facts,
+                     std::vector<std::string>* reasons) {
+  AckDecision again = DecideAck(facts);
+  std::erase(*reasons, old.reason);
+  reasons->push_back(again.reason);
+  return again;
 }
 
 }  // namespace inboxd::classify

@@ -81,4 +81,10 @@ struct AckDecision {
 // The decision for `facts` (the table above). Never fails.
 AckDecision DecideAck(const AckFacts& facts);
 
+// Decides again with `facts` (an earlier stage's facts plus what a later
+// stage found) and puts the new decision's reason in place of `old`'s in
+// `reasons`. Returns the new decision.
+AckDecision Redecide(const AckDecision& old, const AckFacts& facts,
+                     std::vector<std::string>* reasons);
+
 }  // namespace inboxd::classify

@@ -370,10 +370,9 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
   if (!thread) return core::Fail(thread.error());
   d.followup = thread->followup;
   d.ticket = thread->ticket;
+  // The step that found the thread is its last note.
   std::string followup_why =
-      !thread->why.empty()
-          ? thread->why
-          : (thread->notes.empty() ? std::string() : thread->notes.back());
+      thread->notes.empty() ? std::string() : thread->notes.back();
   for (std::string& n : thread->notes) d.reasons.push_back(std::move(n));
   d.reasons.push_back(std::string("thread ") +
                       (d.followup ? "followup" : "new"));

@@ -107,22 +107,18 @@ store::DecisionRow BaseRow(const Decision& d) {
   row.cls = d.cls;
   row.thread = d.followup ? "followup" : "new";
   row.language = d.language;
-  row.ack = false;
+  row.ack = d.decision.ack;
   row.decision = std::string(AckOutcomeName(d.decision.outcome));
   return row;
 }
 
-// Decides again with the facts this stage added (ack_decision.h) and puts
-// the new decision's reason in place of the classifier's.
-AckDecision Redecide(const Decision& d, const AckFacts& facts,
-                     std::vector<std::string>* reasons,
-                     store::DecisionRow* row) {
-  AckDecision again = DecideAck(facts);
-  std::erase(*reasons, d.decision.reason);
-  reasons->push_back(again.reason);
+// Decides again with the facts this stage added (ack_decision.h) and
+// records the outcome in `row`.
+void RedecideRow(const Decision& d, const AckFacts& facts,
+                 std::vector<std::string>* reasons, store::DecisionRow* row) {
+  const AckDecision again = Redecide(d.decision, facts, reasons);
   row->ack = again.ack;
   row->decision = std::string(AckOutcomeName(again.outcome));
-  return again;
 }
 
 // The store id of a ticket the classifier named; 0 when there is none or
@@ -331,8 +327,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
         AckFacts facts = d->facts;
         facts.quarantined = true;
         facts.quarantine_reason = reason;
-        store::DecisionRow ignored;
-        const AckDecision q = Redecide(*d, facts, &reasons, &ignored);
+        const AckDecision q = Redecide(d->decision, facts, &reasons);
         nlohmann::json data = {
             {"kind", KindName(d->kind)},
             {"thread", d->followup ? "followup" : "new"},
@@ -418,7 +413,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
                         t->Tag() + " (delivered to more than one mailbox)");
       AckFacts facts = d.facts;
       facts.duplicate = true;
-      Redecide(d, facts, &reasons, &out);
+      RedecideRow(d, facts, &reasons, &out);
       out.thread = "duplicate";
       out.ticket_id = t->id;
       out.reasons_json = ReasonsJson(reasons);
@@ -541,10 +536,9 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
     if (*refusal) {
       AckFacts facts = d.facts;
       facts.ack_window_refusal = **refusal;
-      Redecide(d, facts, &reasons, &out);
+      RedecideRow(d, facts, &reasons, &out);
     }
   }
-  out.ack = out.decision == "ack";
   const bool ack = out.ack;
   out.reasons_json = ReasonsJson(reasons);
   auto ticket = store_->RecordDecisionWithNewTicket(

@@ -353,10 +353,9 @@ core::Result<ThreadResult> ResolveThread(const core::Message& msg,
   for (std::string_view id : refs) {
     if (IsAtDomain(id, ours)) {
       r.followup = true;
-      r.rule = "thread.own_domain_reference";
-      r.why = "refers to <" + core::Printable(id.substr(0, 200)) +
-              ">, a message from our domain";
-      r.notes.push_back(r.rule + ": " + r.why + " (not in the store)");
+      r.notes.push_back("thread.own_domain_reference: refers to <" +
+                        core::Printable(id.substr(0, 200)) +
+                        ">, a message from our domain (not in the store)");
       return r;
     }
   }

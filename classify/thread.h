@@ -145,8 +145,6 @@ std::string TicketPrefix(const config::Config& config,
 struct ThreadResult {
   bool followup = false;
   std::optional<TicketRef> ticket;  // set when the ticket is known
-  std::string rule;                 // the step that found it ("thread.tag")
-  std::string why;                  // what it found, for the decision
   std::vector<std::string> notes;   // human-readable, for reasons
 };
 
