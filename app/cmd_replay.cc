@@ -19,6 +19,8 @@
 #include "core/text.h"
 #include "ingest/file_source.h"
 #include "ingest/mime_adapter.h"
+#include "responder/loop_guard.h"
+#include "responder/planner.h"
 
 namespace inboxd::app {
 
@@ -110,6 +112,66 @@ class ReplayTickets {
   const config::Config& cfg_;
   classify::InMemoryThreadLookup lookup_;
   std::map<std::string, int64_t> next_number_;
+};
+
+// The sending side's checks in replay (responder::CheckSend, as the planner
+// runs them): the loop guard counts the acknowledgements this run would have
+// sent (by the messages' Date), and the reply address must be one the
+// composer accepts. Nothing is sent; no key is needed for the checks.
+class ReplaySendCheck {
+ public:
+  // kInvalidArgument as LoopGuard::Create and MakeComposer.
+  static core::Result<std::unique_ptr<ReplaySendCheck>> Create(
+      const config::Config& cfg) {
+    auto guard = responder::LoopGuard::Create(cfg.responder, cfg.mailboxes);
+    if (!guard) return core::Fail(guard.error());
+    std::unique_ptr<ReplaySendCheck> c(
+        new ReplaySendCheck(cfg, std::move(*guard)));
+    for (const config::Mailbox& mb : cfg.mailboxes) {
+      auto composer = responder::MakeComposer(cfg, mb, "replay");
+      if (!composer) return core::Fail(composer.error());
+      c->composers_.emplace(mb.name, std::move(*composer));
+    }
+    return c;
+  }
+
+  // Decides `o` again with the loop guard's and the composer's facts when
+  // it would be acknowledged, and counts the acknowledgement. A message in
+  // no configured mailbox is left as it is (no composer to ask).
+  void Apply(Outcome* o) {
+    if (!o->decision || !o->decision->ack) return;
+    const config::Mailbox* mb =
+        o->mailbox ? o->mailbox
+                   : (cfg_.mailboxes.empty() ? nullptr : &cfg_.mailboxes[0]);
+    if (mb == nullptr) return;
+    classify::Decision& d = *o->decision;
+    const core::TimePoint at =
+        o->msg.date.value_or(core::SystemClock::Default()->Now());
+    responder::LoopCheck check;
+    check.message_kind = std::string(classify::KindName(d.kind));
+    check.ticket_id = o->ticket ? o->ticket->ToString() : "";
+    check.reply_kind = "ack";
+    auto send = responder::CheckSend(guard_, composers_.at(mb->name), history_,
+                                     o->msg, check, at);
+    if (!send) return;  // the in-memory history never fails
+    d.facts.loop_guard_refusal = send->facts.loop_guard_refusal;
+    d.facts.recipient_refusal = send->facts.recipient_refusal;
+    d.decision = classify::Redecide(d.decision, d.facts, &d.reasons);
+    d.ack = d.decision.ack;
+    if (d.ack) {
+      history_.replies.push_back(
+          {check.ticket_id, check.reply_kind, send->recipient.addr, at});
+    }
+  }
+
+ private:
+  ReplaySendCheck(const config::Config& cfg, responder::LoopGuard guard)
+      : cfg_(cfg), guard_(std::move(guard)) {}
+
+  const config::Config& cfg_;
+  responder::LoopGuard guard_;
+  std::map<std::string, responder::Composer> composers_;
+  responder::MemoryReplyHistory history_;
 };
 
 // Parses (or quarantines) and classifies one raw message.
@@ -244,6 +306,11 @@ int RunReplay(const ReplayOptions& opt) {
     return kExitConfig;
   }
   ReplayTickets tickets(cfg);
+  auto sends = ReplaySendCheck::Create(cfg);
+  if (!sends) {
+    std::fprintf(stderr, "inboxd: %s\n", sends.error().message.c_str());
+    return kExitConfig;
+  }
   ingest::FileSourceOptions fopt;
   fopt.max_item_bytes = cfg.limits.max_message_bytes + (1u << 20);
   // A corpus or export folder often holds its documentation beside the mail.
@@ -269,6 +336,7 @@ int RunReplay(const ReplayOptions& opt) {
         auto t0 = std::chrono::steady_clock::now();
         o = Decide(cfg, **clf, tickets, item.label, *item.raw);
         if (o.decision) o.ticket = tickets.Record(o);
+        (*sends)->Apply(&o);
         busy += std::chrono::steady_clock::now() - t0;
         bytes += item.raw->size();
       }
@@ -306,6 +374,11 @@ int RunExplain(const std::string& config_path, const std::string& file) {
     return kExitConfig;
   }
   ReplayTickets tickets(cfg);
+  auto sends = ReplaySendCheck::Create(cfg);
+  if (!sends) {
+    std::fprintf(stderr, "inboxd: %s\n", sends.error().message.c_str());
+    return kExitConfig;
+  }
   ingest::FileSourceOptions fopt;
   fopt.max_item_bytes = cfg.limits.max_message_bytes + (1u << 20);
   int rc = kExitOk;
@@ -330,10 +403,12 @@ int RunExplain(const std::string& config_path, const std::string& file) {
               o.msg.sha256.c_str());
         }
         if (o.decision) {
+          o.ticket = tickets.Record(o);
+          (*sends)->Apply(&o);
           std::fputs(classify::Explain(o.msg, *o.decision).c_str(), stdout);
-          if (auto t = tickets.Record(o); t && !o.decision->ticket) {
+          if (o.ticket && !o.decision->ticket) {
             std::printf("ticket:     %s (opened by this message)\n",
-                        t->ToString().c_str());
+                        o.ticket->ToString().c_str());
           }
         } else {
           std::printf("error:      %s\n", core::Printable(o.error).c_str());

@@ -93,4 +93,20 @@ core::Result<LoopVerdict> LoopGuard::Check(const LoopCheck& check,
   return LoopVerdict{true, ""};
 }
 
+core::Result<int> MemoryReplyHistory::CountRepliesForTicket(
+    std::string_view ticket_id, std::string_view kind) {
+  int n = 0;
+  for (const Reply& r : replies) n += r.ticket == ticket_id && r.kind == kind;
+  return n;
+}
+
+core::Result<int> MemoryReplyHistory::CountSentTo(std::string_view address,
+                                                  core::TimePoint since) {
+  int n = 0;
+  for (const Reply& r : replies) {
+    n += core::IEquals(r.to, address) && r.at >= since;
+  }
+  return n;
+}
+
 }  // namespace inboxd::responder

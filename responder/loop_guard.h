@@ -42,6 +42,22 @@ class ReplyHistory {
                                         core::TimePoint since) = 0;
 };
 
+// An in-memory ReplyHistory over `replies` (replay, tests). Never fails.
+// Not thread-safe.
+class MemoryReplyHistory : public ReplyHistory {
+ public:
+  struct Reply {
+    std::string ticket, kind, to;
+    core::TimePoint at;
+  };
+  std::vector<Reply> replies;
+
+  core::Result<int> CountRepliesForTicket(std::string_view ticket_id,
+                                          std::string_view kind) override;
+  core::Result<int> CountSentTo(std::string_view address,
+                                core::TimePoint since) override;
+};
+
 struct LoopCheck {
   std::string message_kind;  // classify's kind: "human" may be answered
   std::string recipient;     // the address the reply would go to

@@ -13,30 +13,20 @@ using std::chrono::minutes;
 
 const core::TimePoint kNow{std::chrono::seconds(1795000000)};
 
-// An in-memory ReplyHistory: sent replies with their time.
-class FakeHistory : public ReplyHistory {
+// The in-memory history, with a switch that makes every count fail.
+class FakeHistory : public MemoryReplyHistory {
  public:
-  struct Reply {
-    std::string ticket, kind, to;
-    core::TimePoint at;
-  };
-  std::vector<Reply> replies;
   bool fail = false;
 
   core::Result<int> CountRepliesForTicket(std::string_view ticket,
                                           std::string_view kind) override {
     if (fail) return core::Fail(core::Error::Unavailable("db busy"));
-    int n = 0;
-    for (const Reply& r : replies) n += r.ticket == ticket && r.kind == kind;
-    return n;
+    return MemoryReplyHistory::CountRepliesForTicket(ticket, kind);
   }
   core::Result<int> CountSentTo(std::string_view to,
                                 core::TimePoint since) override {
     if (fail) return core::Fail(core::Error::Unavailable("db busy"));
-    int n = 0;
-    for (const Reply& r : replies)
-      n += core::IEquals(r.to, to) && r.at >= since;
-    return n;
+    return MemoryReplyHistory::CountSentTo(to, since);
   }
 };
 

@@ -198,6 +198,27 @@ std::string ReplyLanguage(const TemplateSet& templates, std::string_view wanted,
   return "en";
 }
 
+Result<SendCheck> CheckSend(const LoopGuard& guard, const Composer& composer,
+                            ReplyHistory& history,
+                            const core::Message& original, LoopCheck check,
+                            core::TimePoint now) {
+  check.recipient = CandidateRecipient(original);
+  auto verdict = guard.Check(check, history, now);
+  if (!verdict) return Fail(verdict.error());
+  SendCheck out;
+  out.facts.kind = check.message_kind;
+  if (!verdict->allowed) out.facts.loop_guard_refusal = verdict->reason;
+  auto recipient = composer.ReplyRecipient(original);
+  if (recipient) {
+    out.recipient = std::move(*recipient);
+  } else if (recipient.error().code == core::Code::kFailedPrecondition) {
+    out.facts.recipient_refusal = recipient.error().message;
+  } else {
+    return Fail(recipient.error());
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ Planner
 
 struct Planner::MailboxParts {
@@ -441,30 +462,18 @@ Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
         "original message cannot be parsed: " + message.error().message);
   }
 
-  // Loop guard first, on the address a reply would go to.
-  const std::string candidate = CandidateRecipient(*message);
+  // Loop guard and reply address, then the one decision table
+  // (classify/ack_decision.h), like the classifier's and the processor's.
   StoreHistory history(store_);
   LoopCheck check;
   check.message_kind = d.kind;
-  check.recipient = candidate;
   check.ticket_id = std::to_string(ticket->id);
   check.reply_kind = std::string(kAckKind);
-  auto verdict = guard_->Check(check, history, now);
-  if (!verdict) return Fail(verdict.error().Wrap(what));
-  // The planner's facts go through the one decision table
-  // (classify/ack_decision.h), like the classifier's and the processor's.
-  classify::AckFacts facts;
-  facts.kind = d.kind;
-  if (!verdict->allowed) facts.loop_guard_refusal = verdict->reason;
-  auto recipient = parts.composer.ReplyRecipient(*message);
-  if (!recipient) {
-    if (recipient.error().code != core::Code::kFailedPrecondition) {
-      return Fail(recipient.error().Wrap(what));
-    }
-    facts.recipient_refusal = recipient.error().message;
-  }
-  const classify::AckDecision decided = classify::DecideAck(facts);
+  auto send = CheckSend(*guard_, parts.composer, history, *message, check, now);
+  if (!send) return Fail(send.error().Wrap(what));
+  const classify::AckDecision decided = classify::DecideAck(send->facts);
   if (!decided.ack) return Refuse(d, mailbox.name, decided.reason);
+  const core::Address& recipient = send->recipient;
 
   // Deadlines (D1 included), then the due time the reply promises (D8).
   std::string cls = d.cls;
@@ -479,9 +488,9 @@ Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
   auto due_text = FormatLocalTime(*due, mailbox.time_zone, lang);
   if (!due_text) return Fail(due_text.error().Wrap(what));
   TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
-  vars["customer_address"] = recipient->addr;
+  vars["customer_address"] = recipient.addr;
   vars["customer_name"] = core::StripCrLf(
-      !recipient->name.empty() ? recipient->name : message->from.name);
+      !recipient.name.empty() ? recipient.name : message->from.name);
   vars["original_subject"] = core::StripCrLf(message->subject);
   vars["due_at"] = *due_text;
   const std::string_view name = AckTemplateFor(cls);

@@ -57,6 +57,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/ack_decision.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -133,6 +134,24 @@ TemplateVars CommonTemplateVars(const config::Config& config,
 // else the mailbox's language when it has that, else "en".
 std::string ReplyLanguage(const TemplateSet& templates, std::string_view wanted,
                           std::string_view mailbox_language);
+
+// What the sending side knows before a reply is queued.
+struct SendCheck {
+  // For classify::DecideAck: loop_guard_refusal and recipient_refusal.
+  classify::AckFacts facts;
+  core::Address recipient;  // where the reply goes; empty when refused
+};
+
+// The loop guard's verdict on the address a reply to `original` would go to
+// (`check.recipient` is filled in here), and whether `composer` can address
+// the reply. The planner and replay both call it. Failure: the history's
+// error, or the composer's other than kFailedPrecondition (which is a
+// refusal, not an error).
+core::Result<SendCheck> CheckSend(const LoopGuard& guard,
+                                  const Composer& composer,
+                                  ReplyHistory& history,
+                                  const core::Message& original,
+                                  LoopCheck check, core::TimePoint now);
 
 class Planner {
  public:

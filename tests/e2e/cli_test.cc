@@ -128,7 +128,8 @@ TEST(CliTest, ReplayJsonDecidesSampleMail) {
     ASSERT_FALSE(j.is_discarded());
     for (const char* key :
          {"file", "message_id", "from", "subject", "language", "kind", "class",
-          "thread", "ack", "reasons", "quarantined", "error"}) {
+          "thread", "ack", "decision", "decision_rules", "reasons",
+          "quarantined", "error"}) {
       EXPECT_TRUE(j.contains(key)) << key << " missing in " << j.dump();
     }
     by_file[fs::path(j["file"].get<std::string>()).filename().string()] = j;
@@ -182,6 +183,46 @@ TEST(CliTest, ReplayJsonDecidesSampleMail) {
   EXPECT_NE(q["error"].get<std::string>().find("depth"), std::string::npos)
       << q.dump();
   EXPECT_EQ(q["message_id"], "broken.1@customer.example");
+}
+
+// Replay asks the loop guard and the composer as the planner does
+// (responder::CheckSend), so it decides as a live run would: the sixth
+// acknowledgement to one sender within an hour is refused (POLICY default 5).
+TEST(CliTest, ReplayAppliesTheLoopGuardLikeALiveRun) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("inboxd-cli-loop-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (int i = 0; i < 7; ++i) {
+    std::ofstream f(dir / ("m" + std::to_string(i) + ".eml"));
+    f << "From: Max Kunde <max@customer.example>\r\n"
+      << "To: support@shop.example\r\n"
+      << "Subject: Question number " << i << "\r\n"
+      << "Message-ID: <loop" << i << "@customer.example>\r\n"
+      << "Date: Mon, 23 Nov 2026 10:0" << i << ":00 +0000\r\n"
+      << "\r\nMy printer does not start, case " << i << ".\r\n";
+  }
+  RunResult r = RunInboxd("replay --json --config " + kSrc +
+                          "/examples/inboxd.toml " + dir.string());
+  fs::remove_all(dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 7u) << r.out;
+  int acked = 0, refused = 0;
+  for (const auto& j : lines) {
+    ASSERT_TRUE(j.contains("decision")) << j.dump();
+    ASSERT_TRUE(j.contains("decision_rules")) << j.dump();
+    if (j["decision"] == "ack") {
+      ++acked;
+      EXPECT_EQ(j["ack"], true);
+    } else {
+      ++refused;
+      EXPECT_EQ(j["decision"], "refused") << j.dump();
+      EXPECT_EQ(j["decision_rules"][0], "decide.loop_guard") << j.dump();
+      EXPECT_EQ(j["ack"], false);
+    }
+  }
+  EXPECT_EQ(acked, 5);
+  EXPECT_EQ(refused, 2);
 }
 
 TEST(CliTest, ReplayOfMissingPathFails) {
