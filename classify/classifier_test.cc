@@ -188,17 +188,22 @@ TEST_F(ClassifierTest, AutomaticKinds) {
        Kind::kListBulk, "sender.notification"},
       {"from newman is a person", WithFrom(Msg("x", hi), "newman@x.example"),
        Kind::kHuman, ""},
+      // Content rules (words) are shown corroborating a weak structural
+      // signal (Precedence: bulk, a failed SPF check); alone they decide
+      // nothing (ContentAloneStaysHuman).
       {"view in browser",
-       Msg("News", "ACADEMIC NEWSLETTER\nView email in browser: http://x"),
+       Msg("News", "ACADEMIC NEWSLETTER\nView email in browser: http://x",
+           {{"Precedence", "bulk"}}),
        Kind::kListBulk, "bulk.view_in_browser"},
       {"unsubscribe footer",
-       Msg("Offer", "Great deals.\nTo unsubscribe click here"), Kind::kListBulk,
-       "bulk.unsubscribe_footer"},
+       Msg("Offer", "Great deals.\nTo unsubscribe click here",
+           {{"Precedence", "bulk"}}),
+       Kind::kListBulk, "bulk.unsubscribe_footer"},
       {"customer asking to unsubscribe",
        Msg("Newsletter", "Bitte melden Sie mich ab."), Kind::kHuman, ""},
       {"booking confirmation",
        Msg("Confirmation of Booking with easyHotel",
-           "Thank you for booking with easyHotel."),
+           "Thank you for booking with easyHotel.", {{"Precedence", "bulk"}}),
        Kind::kListBulk, "bulk.transactional_subject"},
       {"asking about a confirmation",
        Msg("No order confirmation received?", hi), Kind::kHuman, ""},
@@ -215,19 +220,23 @@ TEST_F(ClassifierTest, AutomaticKinds) {
        Kind::kBounce, "bounce.daemon_sender"},
       {"x-failed-recipients", Msg("x", hi, {{"X-Failed-Recipients", "a@b"}}),
        Kind::kBounce, "bounce.failed_recipients"},
-      {"bounce subject", Msg("Undeliverable: Angebot", hi), Kind::kBounce,
-       "bounce.subject"},
+      {"bounce subject",
+       Msg("Undeliverable: Angebot", hi, {{"Precedence", "bulk"}}),
+       Kind::kBounce, "bounce.subject"},
       {"parcel not delivered is human", Msg("My parcel was not delivered", hi),
        Kind::kHuman, ""},
       {"bounce body",
        Msg("x",
            "This is the mail system at host mx.example.\n\nI'm sorry to have "
-           "to inform you that your message could not\nbe delivered"),
+           "to inform you that your message could not\nbe delivered",
+           {{"Precedence", "bulk"}}),
        Kind::kBounce, "bounce.body"},
-      {"bounce subject ja", Msg("配信不能のお知らせ", "x"), Kind::kBounce,
+      {"bounce subject ja",
+       Msg("配信不能のお知らせ", "x", {{"Precedence", "bulk"}}), Kind::kBounce,
        "bounce.subject"},
-      {"bounce subject ru", Msg("Недоставленное сообщение", "x"), Kind::kBounce,
-       "bounce.subject"},
+      {"bounce subject ru",
+       Msg("Недоставленное сообщение", "x", {{"Precedence", "bulk"}}),
+       Kind::kBounce, "bounce.subject"},
       {"arf report",
        WithType(Msg("Abuse report", hi), "multipart/report", "feedback-report",
                 {"text/plain", "message/feedback-report", "message/rfc822"}),
@@ -256,13 +265,16 @@ TEST_F(ClassifierTest, AutomaticKinds) {
        Kind::kSpam, "spam.gtube"},
       {"loan",
        Msg("Apply For Loans @ 2% Per Annum",
-           "We offer loans to private individuals at 2% interest rate."),
+           "We offer loans to private individuals at 2% interest rate.",
+           {{"Authentication-Results", "mx.shop.example; spf=fail"}}),
        Kind::kSpam, "spam.loan_offer"},
       {"asking about a loan",
        Msg("Kredit", "Can I pay the printer in instalments?"), Kind::kHuman,
        ""},
-      {"zh invoice spam", Msg("代开各地增值税发票", "x"), Kind::kSpam,
-       "spam.zh_invoice"},
+      {"zh invoice spam",
+       Msg("代开各地增值税发票", "x",
+           {{"Authentication-Results", "mx.shop.example; spf=fail"}}),
+       Kind::kSpam, "spam.zh_invoice"},
       {"zh asking for a vat invoice",
        Msg("请开具增值税发票", "您好，请给我们开具增值税发票。"), Kind::kHuman,
        ""},
@@ -274,7 +286,8 @@ TEST_F(ClassifierTest, AutomaticKinds) {
       {"gateway removed attachment",
        Msg("Hi",
            "The WatchGuard Firebox that protects your network has detected a "
-           "message that may not be safe."),
+           "message that may not be safe.",
+           {{"Authentication-Results", "mx.shop.example; spf=fail"}}),
        Kind::kSpam, "bounce.gateway_blocked"},
       {"rfq spam wins over quote",
        WithFrom(
@@ -316,6 +329,27 @@ TEST_F(ClassifierTest, DsnLinksTheBouncedMessage) {
 
 // Out-of-office subjects and first lines in the 12 languages, each with a
 // human message in the same language that must stay human.
+// The content cases of AutomaticKinds without the weak structural signal
+// they corroborate: human, acknowledged (issue 8 item 1).
+TEST_F(ClassifierTest, ContentAloneStaysHuman) {
+  const core::Message cases[] = {
+      Msg("News", "ACADEMIC NEWSLETTER\nView email in browser: http://x"),
+      Msg("Offer", "Great deals.\nTo unsubscribe click here"),
+      Msg("Confirmation of Booking with easyHotel",
+          "Thank you for booking with easyHotel."),
+      Msg("Undeliverable: Angebot", "Hello"),
+      Msg("配信不能のお知らせ", "x"),
+      Msg("Apply For Loans @ 2% Per Annum",
+          "We offer loans to private individuals at 2% interest rate."),
+      Msg("代开各地增值税发票", "x"),
+  };
+  for (const core::Message& m : cases) {
+    Decision d = Run(m);
+    EXPECT_EQ(d.kind, Kind::kHuman) << m.subject << "\n" << Dump(d);
+    EXPECT_TRUE(d.ack) << m.subject << "\n" << Dump(d);
+  }
+}
+
 TEST_F(ClassifierTest, OutOfOfficeTwelveLanguages) {
   struct Case {
     const char* lang;
@@ -352,12 +386,20 @@ TEST_F(ClassifierTest, OutOfOfficeTwelveLanguages) {
       {"ar", "رد تلقائي: طلب", "أنا حاليا خارج المكتب.", "طلب عرض سعر",
        "أرجو إرسال عرض سعر للطابعات."},
   };
+  // Classic vacation responders set Precedence: bulk (a weak structural
+  // signal); the out-of-office words corroborate it. Alone the same words
+  // leave the mail human (issue 8: content never decides alone).
   for (const auto& c : cases) {
-    Decision by_subject = Run(Msg(c.subject, "x"));
+    Decision alone = Run(Msg(c.subject, "x"));
+    EXPECT_EQ(alone.kind, Kind::kHuman) << c.lang << " words alone\n"
+                                        << Dump(alone);
+    EXPECT_TRUE(alone.ack) << c.lang;
+    Decision by_subject = Run(Msg(c.subject, "x", {{"Precedence", "bulk"}}));
     EXPECT_EQ(by_subject.kind, Kind::kAutoReply) << c.lang << " subject\n"
                                                  << Dump(by_subject);
     EXPECT_TRUE(Fired(by_subject, "ooo.subject")) << c.lang;
-    Decision by_line = Run(Msg("Re: Anfrage", c.first_line));
+    Decision by_line =
+        Run(Msg("Re: Anfrage", c.first_line, {{"Precedence", "bulk"}}));
     EXPECT_EQ(by_line.kind, Kind::kAutoReply) << c.lang << " first line\n"
                                               << Dump(by_line);
     EXPECT_TRUE(Fired(by_line, "ooo.body_first_lines")) << c.lang;
@@ -378,8 +420,10 @@ TEST_F(ClassifierTest, HumanReplyQuotingAnOutOfOfficeStaysHuman) {
   // signal only at the start of the subject, not after "Re:".
   EXPECT_EQ(d.kind, Kind::kHuman) << Dump(d);
   EXPECT_FALSE(Fired(d, "ooo.body_first_lines"));
-  // The same text without the quote marker is an OOO.
-  Decision ooo = Run(Msg("Printer", "I am out of the office until Monday."));
+  // The same text without the quote marker, from a vacation responder
+  // (Precedence: bulk), is an OOO.
+  Decision ooo = Run(Msg("Printer", "I am out of the office until Monday.",
+                         {{"Precedence", "bulk"}}));
   EXPECT_EQ(ooo.kind, Kind::kAutoReply);
 }
 

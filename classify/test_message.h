@@ -10,7 +10,9 @@
 
 namespace inboxd::classify::testing {
 
-// A plain human message from `from` to support@shop.example.
+// A plain human message from `from` to support@shop.example, with the
+// headers every mail client writes (From, To, Subject, Date, Message-ID), so
+// that no missing-header signal corroborates what a test looks at.
 inline core::Message Msg(
     std::string subject, std::string text,
     std::initializer_list<std::pair<std::string, std::string>> headers = {},
@@ -26,6 +28,8 @@ inline core::Message Msg(
   m.headers.push_back({"From", "Kunde <" + from + ">"});
   m.headers.push_back({"To", "support@shop.example"});
   m.headers.push_back({"Subject", m.subject});
+  m.headers.push_back({"Date", "Mon, 23 Nov 2026 10:00:00 +0000"});
+  m.headers.push_back({"Message-ID", "<" + m.message_id + ">"});
   for (const auto& [name, value] : headers) m.headers.push_back({name, value});
   return m;
 }
