@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "core/text.h"
+
 namespace inboxd::responder {
 namespace {
 
@@ -208,16 +210,34 @@ Result<TimePoint> BusinessCalendar::AddWorkingDays(TimePoint start,
                                         " days of " + core::FormatUtc(start)));
 }
 
+TimePoint BusinessCalendar::AddCalendarDays(TimePoint start, long days) const {
+  date::local_seconds local =
+      zone_->to_local(start) + std::chrono::seconds{days * 24 * 3600};
+  // In a gap, first is the period before it: reading the local time with the
+  // old offset lands the gap's length later on the new clock (02:30 CET is
+  // 03:30 CEST). In a repeated hour, first is the earlier period, so this is
+  // the earlier instant. A unique local time has only first.
+  date::local_info info = zone_->get_info(local);
+  return TimePoint{local.time_since_epoch() - info.first.offset};
+}
+
 Result<TimePoint> BusinessCalendar::DueAt(
     TimePoint arrived_at, const config::Deadline& deadline) const {
   if (deadline.within.count() < 0) {
     return Fail(Error::InvalidArgument("deadline " + deadline.id +
                                        ": negative 'within'"));
   }
-  if (deadline.clock == "calendar") return arrived_at + deadline.within;
+  constexpr long kDay = 24 * 3600;
+  const bool whole_days =
+      deadline.within.count() > 0 && deadline.within.count() % kDay == 0;
+  if (deadline.clock == "calendar") {
+    if (whole_days) {
+      return AddCalendarDays(arrived_at, deadline.within.count() / kDay);
+    }
+    return arrived_at + deadline.within;
+  }
   if (deadline.clock == "business") {
-    constexpr long kDay = 24 * 3600;
-    if (deadline.within.count() > 0 && deadline.within.count() % kDay == 0) {
+    if (whole_days) {
       return AddWorkingDays(arrived_at,
                             static_cast<int>(deadline.within.count() / kDay));
     }
@@ -295,6 +315,100 @@ Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
   return std::string(kDays[wd]) + ", " + std::to_string(mday) + " " +
          kMonths[month - 1] + " " + std::to_string(year) + ", " + hhmm + " " +
          (letter_abbrev ? info.abbrev : offset);
+}
+
+Result<std::string> FormatRfc3339Local(TimePoint t,
+                                       std::string_view time_zone) {
+  auto zone = LocateZone(time_zone);
+  if (!zone) return Fail(zone.error());
+  // RFC 3339 offsets are whole minutes; cut an LMT offset's seconds and show
+  // the local time that goes with the cut offset, so the string is still `t`.
+  auto offset = std::chrono::duration_cast<std::chrono::minutes>(
+      (*zone)->get_info(t).offset);
+  date::local_seconds local{t.time_since_epoch() + offset};
+  auto day = date::floor<date::days>(local);
+  date::year_month_day ymd{day};
+  int year = int(ymd.year());
+  if (year < 0 || year > 9999) {
+    return Fail(Error::InvalidArgument("rfc 3339 time " + core::FormatUtc(t) +
+                                       " in " + std::string(time_zone) +
+                                       ": year outside 0000..9999"));
+  }
+  date::hh_mm_ss<std::chrono::seconds> hms{local - day};
+  long off = offset.count();
+  char sign = off < 0 ? '-' : '+';
+  if (off < 0) off = -off;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d%c%02ld:%02ld",
+                year, unsigned(ymd.month()), unsigned(ymd.day()),
+                int(hms.hours().count()), int(hms.minutes().count()),
+                int(hms.seconds().count()), sign, off / 60, off % 60);
+  return std::string(buf);
+}
+
+Result<TimePoint> ParseRfc3339(std::string_view s) {
+  auto bad = [&](std::string_view why) {
+    return Fail(Error::InvalidArgument(
+        "rfc 3339 time '" + core::Printable(s.substr(0, 64)) +
+        (s.size() > 64 ? "...': " : "': ") + std::string(why)));
+  };
+  // Reads `n` ASCII digits at `pos`; -1 when one is not a digit.
+  auto digits = [&](size_t pos, size_t n) {
+    int v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      char c = s[pos + i];
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  constexpr std::string_view kShape =
+      "expected YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)";
+  // The fixed part: "YYYY-MM-DDTHH:MM:SS" is 19 bytes.
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
+    return bad(kShape);
+  }
+  int year = digits(0, 4), month = digits(5, 2), mday = digits(8, 2);
+  int hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+  if (year < 0 || month < 0 || mday < 0 || hour < 0 || minute < 0 ||
+      second < 0) {
+    return bad(kShape);
+  }
+  date::year_month_day ymd{date::year{year}, date::month(unsigned(month)),
+                           date::day(unsigned(mday))};
+  if (!ymd.ok()) return bad("no such date");
+  if (hour > 23 || minute > 59 || second > 59) {
+    return bad("time of day out of range (leap seconds are not accepted)");
+  }
+  size_t pos = 19;
+  // Fractional seconds: at least one digit, dropped.
+  if (s[pos] == '.') {
+    size_t start = ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start) return bad(kShape);
+  }
+  if (pos >= s.size()) return bad(kShape);
+  std::chrono::seconds offset{0};
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    if (s.size() - pos != 6 || s[pos + 3] != ':') return bad(kShape);
+    int oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
+    if (oh < 0 || om < 0) return bad(kShape);
+    if (oh > 23 || om > 59) return bad("offset out of range");
+    offset = std::chrono::hours(oh) + std::chrono::minutes(om);
+    if (s[pos] == '-') offset = -offset;
+    pos += 6;
+  } else {
+    return bad(kShape);
+  }
+  if (pos != s.size()) return bad(kShape);
+  // Local time minus its offset is UTC.
+  date::sys_seconds local = date::sys_days{ymd} + std::chrono::hours(hour) +
+                            std::chrono::minutes(minute) +
+                            std::chrono::seconds(second);
+  return TimePoint{local.time_since_epoch() - offset};
 }
 
 }  // namespace inboxd::responder

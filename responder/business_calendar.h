@@ -1,5 +1,6 @@
 // business_calendar.h: business hours, holidays and deadlines in one mailbox's
-// time zone (POLICY D1-D9), and the local formatting of a due time.
+// time zone (POLICY D1-D9), the local formatting of a due time, and RFC 3339
+// timestamps (formatting in a zone, parsing).
 //
 // What it does: turns config::BusinessHours (weekly intervals in local time,
 // holidays as local dates) plus an IANA zone into arithmetic on UTC instants
@@ -15,7 +16,22 @@
 //    "2 Arbeitstage": a complaint arriving Monday 10:00 is due Wednesday 18:00.
 //  * any other `within` on the business clock is BUSINESS TIME: that many
 //    seconds counted only inside business intervals (D3 "8 business hours").
-//  * the calendar clock is plain elapsed time: arrived_at + within.
+//  * `within` that is a whole number of days (a multiple of 86400 s, > 0) on
+//    the calendar clock means CALENDAR DAYS at the same LOCAL WALL-CLOCK TIME
+//    in the calendar's zone: "2 days" from Saturday 10:00 is Monday 10:00
+//    local, also across a DST change (then 47 or 49 hours elapse), because a
+//    customer told "within 2 days" reads it on the calendar, not the stopwatch.
+//    A result in a DST gap (a local time that does not exist) moves forward by
+//    the gap's length (Europe/Berlin: 02:30 on the spring-forward day is
+//    03:30 CEST); a result in a repeated hour (fall back) takes the earlier
+//    of the two instants.
+//    NOTE: the config parser turns "48h" and "2d" into the same 172800 s, so
+//    the two cannot be told apart here: "48h" on the calendar clock ALSO
+//    means 2 calendar days at the same wall-clock time. Exactly 48 elapsed
+//    hours cannot be asked for on this clock; a value that is not a whole
+//    number of days ("47h", "36h") stays elapsed time.
+//  * any other `within` on the calendar clock ("2h", "36h") is plain elapsed
+//    time: arrived_at + within.
 //
 // What it does not do: it does not read the clock (callers pass instants), it
 // knows nothing about tickets, and it never downloads tz data (date/tz uses
@@ -82,6 +98,9 @@ class BusinessCalendar {
 
  private:
   BusinessCalendar() = default;
+  // `days` local calendar days after `start` at the same local wall-clock
+  // time (gap: forward by the gap's length; repeated hour: the earlier one).
+  core::TimePoint AddCalendarDays(core::TimePoint start, long days) const;
   // The UTC instant of local `minute` on local day `day`.
   core::TimePoint LocalToSys(std::chrono::sys_days day, int minute,
                              bool earliest) const;
@@ -106,5 +125,24 @@ class BusinessCalendar {
 core::Result<std::string> FormatLocalTime(core::TimePoint t,
                                           std::string_view time_zone,
                                           std::string_view language);
+
+// Formats `t` as an RFC 3339 date-time in `time_zone`, with the zone's UTC
+// offset at that instant: "2026-11-24T14:00:00+01:00". The offset is always
+// numeric ("+00:00" for UTC, never "Z"). RFC 3339 offsets have no seconds, so
+// a historical offset with seconds (LMT) is cut to whole minutes and the local
+// time shown is shifted to match: the string always denotes exactly `t`.
+// Fails with kInvalidArgument on an unknown zone or a local year outside
+// 0000..9999 (RFC 3339 has four-digit years).
+core::Result<std::string> FormatRfc3339Local(core::TimePoint t,
+                                             std::string_view time_zone);
+
+// Parses an RFC 3339 date-time (RFC 3339 section 5.6):
+//   YYYY-MM-DD "T" HH:MM:SS [ "." 1*DIGIT ] ( "Z" | "+" hh:mm | "-" hh:mm )
+// "t" and "z" are accepted in lower case; fractional seconds are dropped
+// (truncated toward the earlier second); "-00:00" is read as UTC. Nothing
+// else is accepted: no space for "T", no missing offset or seconds, no
+// leap second (":60", which sys_seconds cannot hold).
+// Fails with kInvalidArgument naming the (printable) input.
+core::Result<core::TimePoint> ParseRfc3339(std::string_view s);
 
 }  // namespace inboxd::responder

@@ -170,6 +170,100 @@ TEST(BusinessCalendarTest, WorkingDaysAndDueAt) {
   EXPECT_EQ(core::FormatUtc(*same_day), "2026-11-23T17:00:00Z");
 }
 
+// The calendar clock: whole days are calendar days at the same local
+// wall-clock time (DST changes make them 47 or 49 hours); anything else is
+// elapsed time. "48h" is 172800 s like "2d", so it counts as days too.
+TEST(BusinessCalendarTest, CalendarDaysKeepTheWallClockTime) {
+  const config::Deadline two_days{"D2", "answer", hours(48), "calendar"};
+  const config::Deadline one_day{"D4", "answer", hours(24), "calendar"};
+  const config::Deadline two_weeks{"D6", "resolve", hours(14 * 24), "calendar"};
+  const config::Deadline two_hours{"D1", "ack", hours(2), "calendar"};
+  const config::Deadline h36{"DX", "x", hours(36), "calendar"};
+  const config::Deadline h47{"DX", "x", hours(47), "calendar"};
+  const config::Deadline d25h{"DX", "x", hours(25), "calendar"};
+  const config::Deadline d155{"DX", "x", hours(155 * 24), "calendar"};
+  const config::Deadline d212{"DX", "x", hours(212 * 24), "calendar"};
+  struct {
+    const char* label;
+    const char* zone;
+    const config::Deadline* deadline;
+    core::TimePoint arrived;
+    const char* want;
+  } cases[] = {
+      // Europe/Berlin 2026: spring forward Sun 03-29 02:00 CET -> 03:00 CEST,
+      // fall back Sun 10-25 03:00 CEST -> 02:00 CET.
+      {"berlin sat 10:00 CET + 2d = mon 10:00 CEST (47 h)", "Europe/Berlin",
+       &two_days, Utc(2026, 3, 28, 9), "2026-03-30T08:00:00Z"},
+      {"berlin sat 10:00 CEST + 2d = mon 10:00 CET (49 h)", "Europe/Berlin",
+       &two_days, Utc(2026, 10, 24, 8), "2026-10-26T09:00:00Z"},
+      {"berlin no DST change: 2d is 48 h", "Europe/Berlin", &two_days,
+       Utc(2026, 11, 28, 9), "2026-11-30T09:00:00Z"},
+      {"berlin 1d over spring forward (23 h)", "Europe/Berlin", &one_day,
+       Utc(2026, 3, 28, 9), "2026-03-29T08:00:00Z"},
+      {"berlin 14d over spring forward", "Europe/Berlin", &two_weeks,
+       Utc(2026, 3, 20, 9), "2026-04-03T08:00:00Z"},
+      // Fri 02:30 CET + 2d = Sun 02:30, which does not exist: 03:30 CEST.
+      {"berlin landing in the gap moves forward", "Europe/Berlin", &two_days,
+       Utc(2026, 3, 27, 1, 30), "2026-03-29T01:30:00Z"},
+      // Fri 02:30 CEST + 2d = Sun 02:30, which happens twice: the CEST one.
+      {"berlin landing in the repeated hour takes the earlier", "Europe/Berlin",
+       &two_days, Utc(2026, 10, 23, 0, 30), "2026-10-25T00:30:00Z"},
+      // The same landings from the other side of the year, where elapsed
+      // time would give another instant: Sat 2025-10-25 02:30 CEST + 155d
+      // (elapsed: 01:30 CET) and Fri 2026-03-27 02:30 CET + 212d (elapsed:
+      // the later, CET 02:30).
+      {"berlin 155d from summer into the gap", "Europe/Berlin", &d155,
+       Utc(2025, 10, 25, 0, 30), "2026-03-29T01:30:00Z"},
+      {"berlin 212d from winter into the repeated hour", "Europe/Berlin", &d212,
+       Utc(2026, 3, 27, 1, 30), "2026-10-25T00:30:00Z"},
+      // Starting in the second (CET) 02:30 of the repeated hour: the wall
+      // clock says 02:30, so two days later is Tue 02:30 CET (49 h).
+      {"berlin start in the repeated hour", "Europe/Berlin", &two_days,
+       Utc(2026, 10, 25, 1, 30), "2026-10-27T01:30:00Z"},
+      // America/New_York 2026: spring forward Sun 03-08 02:00 EST -> 03:00
+      // EDT, fall back Sun 11-01 02:00 EDT -> 01:00 EST.
+      {"new york sat 10:00 EST + 2d = mon 10:00 EDT", "America/New_York",
+       &two_days, Utc(2026, 3, 7, 15), "2026-03-09T14:00:00Z"},
+      {"new york sat 10:00 EDT + 2d = mon 10:00 EST", "America/New_York",
+       &two_days, Utc(2026, 10, 31, 14), "2026-11-02T15:00:00Z"},
+      {"new york landing in the gap moves forward", "America/New_York",
+       &two_days, Utc(2026, 3, 6, 7, 30), "2026-03-08T07:30:00Z"},
+      {"new york landing in the repeated hour takes the earlier",
+       "America/New_York", &two_days, Utc(2026, 10, 30, 5, 30),
+       "2026-11-01T05:30:00Z"},
+      // No DST: calendar days are 24 h.
+      {"shanghai 2d", "Asia/Shanghai", &two_days, Utc(2026, 3, 28, 2),
+       "2026-03-30T02:00:00Z"},
+      // Not whole days: plain elapsed time, DST or not.
+      {"berlin 2h over spring forward stays elapsed", "Europe/Berlin",
+       &two_hours, Utc(2026, 3, 29, 0), "2026-03-29T02:00:00Z"},
+      {"berlin 2h over fall back stays elapsed", "Europe/Berlin", &two_hours,
+       Utc(2026, 10, 25, 0), "2026-10-25T02:00:00Z"},
+      {"berlin 36h stays elapsed", "Europe/Berlin", &h36, Utc(2026, 3, 28, 9),
+       "2026-03-29T21:00:00Z"},
+      {"berlin 47h stays elapsed", "Europe/Berlin", &h47, Utc(2026, 10, 24, 8),
+       "2026-10-26T07:00:00Z"},
+      {"new york 25h stays elapsed", "America/New_York", &d25h,
+       Utc(2026, 3, 7, 15), "2026-03-08T16:00:00Z"},
+  };
+  for (const auto& c : cases) {
+    BusinessCalendar cal = Cal(PolicyHours(), c.zone);
+    auto got = cal.DueAt(c.arrived, *c.deadline);
+    ASSERT_TRUE(got.has_value()) << c.label << ": " << got.error().ToString();
+    EXPECT_EQ(core::FormatUtc(*got), c.want) << c.label;
+  }
+  // The business clock is unchanged by this: 2 days there are working days.
+  BusinessCalendar cal = Cal(PolicyHours(), "Europe/Berlin");
+  const config::Deadline business{"D5", "x", hours(48), "business"};
+  auto got = cal.DueAt(Utc(2026, 3, 28, 9), business);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(core::FormatUtc(*got), "2026-03-31T16:00:00Z");
+  const config::Deadline negative{"DX", "x", seconds(-86400), "calendar"};
+  auto neg = cal.DueAt(Utc(2026, 3, 28, 9), negative);
+  ASSERT_FALSE(neg.has_value());
+  EXPECT_EQ(neg.error().code, core::Code::kInvalidArgument);
+}
+
 TEST(BusinessCalendarTest, CreateRejectsBadInput) {
   struct {
     const char* label;
@@ -255,6 +349,112 @@ TEST(BusinessCalendarTest, FormatLocalTime) {
     EXPECT_EQ(*got, c.want);
   }
   EXPECT_FALSE(FormatLocalTime(Utc(2026, 1, 1, 0), "Nowhere/Land", "en"));
+}
+
+TEST(BusinessCalendarTest, FormatRfc3339Local) {
+  struct {
+    core::TimePoint t;
+    const char* zone;
+    const char* want;
+  } cases[] = {
+      {Utc(2026, 11, 24, 13), "Europe/Berlin", "2026-11-24T14:00:00+01:00"},
+      {Utc(2026, 6, 2, 12), "Europe/Berlin", "2026-06-02T14:00:00+02:00"},
+      {Utc(2026, 11, 24, 13), "UTC", "2026-11-24T13:00:00+00:00"},
+      {Utc(2026, 11, 24, 13), "Etc/UTC", "2026-11-24T13:00:00+00:00"},
+      {Utc(2026, 11, 24, 13), "America/New_York", "2026-11-24T08:00:00-05:00"},
+      {Utc(2026, 11, 24, 10, 30), "Asia/Tehran", "2026-11-24T14:00:00+03:30"},
+      {Utc(2026, 11, 24, 13) + seconds(7), "Asia/Kolkata",
+       "2026-11-24T18:30:07+05:30"},
+      // The instant of the fall-back change: the new (CET) offset applies.
+      {Utc(2026, 10, 25, 1), "Europe/Berlin", "2026-10-25T02:00:00+01:00"},
+      {Utc(2026, 10, 25, 0, 59), "Europe/Berlin", "2026-10-25T02:59:00+02:00"},
+      // A day before 1970 and a local date before the UTC one.
+      {Utc(1970, 1, 1, 2), "America/New_York", "1969-12-31T21:00:00-05:00"},
+      // Berlin local mean time was +00:53:28: cut to +00:53, and the local
+      // time shown goes with the cut offset, so the string is still `t`.
+      {Utc(1890, 1, 1, 0), "Europe/Berlin", "1890-01-01T00:53:00+00:53"},
+  };
+  for (const auto& c : cases) {
+    auto got = FormatRfc3339Local(c.t, c.zone);
+    ASSERT_TRUE(got.has_value()) << c.want << ": " << got.error().ToString();
+    EXPECT_EQ(*got, c.want);
+    // Every formatted string parses back to the same instant.
+    auto back = ParseRfc3339(*got);
+    ASSERT_TRUE(back.has_value()) << *got;
+    EXPECT_EQ(*back, c.t) << *got;
+  }
+  auto unknown = FormatRfc3339Local(Utc(2026, 1, 1, 0), "Nowhere/Land");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, core::Code::kInvalidArgument);
+  EXPECT_NE(unknown.error().message.find("Nowhere/Land"), std::string::npos);
+  auto far = FormatRfc3339Local(Utc(10000, 1, 1, 12), "UTC");
+  ASSERT_FALSE(far.has_value());
+  EXPECT_EQ(far.error().code, core::Code::kInvalidArgument);
+}
+
+TEST(BusinessCalendarTest, ParseRfc3339) {
+  const core::TimePoint t = Utc(2026, 11, 24, 13);
+  struct {
+    const char* in;
+    core::TimePoint want;
+  } good[] = {
+      {"2026-11-24T13:00:00Z", t},
+      {"2026-11-24t13:00:00z", t},
+      {"2026-11-24T14:00:00+01:00", t},
+      {"2026-11-24T08:00:00-05:00", t},
+      {"2026-11-24T16:30:00+03:30", t},
+      {"2026-11-24T13:00:00+00:00", t},
+      {"2026-11-24T13:00:00-00:00", t},    // RFC 3339 4.3: unknown offset
+      {"2026-11-24T13:00:00.999999Z", t},  // fraction dropped
+      {"2026-11-24T14:00:00.5+01:00", t},
+      {"2026-11-25T00:00:00+11:00", t},  // the local date is the next day
+      {"2024-02-29T00:00:00Z", Utc(2024, 2, 29, 0)},
+      {"1969-12-31T23:59:59.5Z", Utc(1970, 1, 1, 0) - seconds(1)},
+      {"0000-01-01T00:00:00Z", Utc(0, 1, 1, 0)},
+      {"9999-12-31T23:59:59Z", Utc(9999, 12, 31, 23, 59) + seconds(59)},
+  };
+  for (const auto& c : good) {
+    auto got = ParseRfc3339(c.in);
+    ASSERT_TRUE(got.has_value()) << c.in << ": " << got.error().ToString();
+    EXPECT_EQ(core::FormatUtc(*got), core::FormatUtc(c.want)) << c.in;
+  }
+  const char* bad[] = {
+      "",
+      "2026-11-24",
+      "2026-11-24T13:00:00",       // no offset
+      "2026-11-24 13:00:00Z",      // space for T
+      "2026-11-24T13:00Z",         // no seconds
+      "2026-11-24T13:00:00.Z",     // empty fraction
+      "2026-11-24T13:00:00,5Z",    // comma fraction
+      "2026-11-24T13:00:00+0100",  // offset without colon
+      "2026-11-24T13:00:00+01",    // offset without minutes
+      "2026-11-24T13:00:00+01:00:00",
+      "2026-11-24T13:00:00+24:00",  // offset hour out of range
+      "2026-11-24T13:00:00+01:60",  // offset minute out of range
+      "2026-11-24T13:00:00ZZ",      // trailing bytes
+      "2026-11-24T13:00:00Z ",
+      "2026-11-24T13:00:00Z\n",
+      " 2026-11-24T13:00:00Z",
+      "2026-02-30T00:00:00Z",  // no such day
+      "2026-13-01T00:00:00Z",  // no such month
+      "2026-00-10T00:00:00Z",
+      "2026-11-24T24:00:00Z",  // hour 24
+      "2026-11-24T13:60:00Z",
+      "2026-12-31T23:59:60Z",  // leap second
+      "2026-1-24T13:00:00Z",   // one-digit month
+      "+2026-11-24T13:00:00Z",
+      "2026-11-24T1a:00:00Z",
+      "2026-11-24T13:00:00UTC",
+      "2026-11-24T13:00:00+01:0a",
+      "2026-11-24T13:00:00\xef\xbc\x90Z",  // a full-width digit
+  };
+  for (const char* in : bad) {
+    auto got = ParseRfc3339(in);
+    ASSERT_FALSE(got.has_value()) << in;
+    EXPECT_EQ(got.error().code, core::Code::kInvalidArgument) << in;
+    EXPECT_EQ(got.error().message.find('\n'), std::string::npos)
+        << "message is printable: " << got.error().message;
+  }
 }
 
 }  // namespace
