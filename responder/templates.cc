@@ -69,6 +69,16 @@ const std::vector<TemplateVariable>& Common() {
   return v;
 }
 
+// Optional variables a caller may leave out of TemplateVars altogether: they
+// then count as empty (false in {{#section}}s). Every other variable a
+// template uses must be given, so a caller that forgets one fails loudly.
+// These are the POLICY C3 entitlement facts, which only a caller that looked
+// up the customer's contract can know; a caller that did not (or a customer
+// without a contract) gets neither sentence.
+bool MayBeAbsent(std::string_view name) {
+  return name == "assurance_until" || name == "assurance_not_covered";
+}
+
 std::vector<TemplateVariable> With(std::vector<TemplateVariable> extra) {
   std::vector<TemplateVariable> v = Common();
   v.insert(v.end(), extra.begin(), extra.end());
@@ -318,7 +328,14 @@ const std::vector<std::string>& BuiltinForbiddenPhrases() {
 const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
   static const std::map<std::string, std::vector<TemplateVariable>, std::less<>>
       kVars = {
-          {"ack", With({{"due_at", true}})},
+          // POLICY C3: the support acknowledgement says in writing whether
+          // the request is covered by the customer's Software Assurance
+          // (assurance_until: the formatted end date) or may cost extra
+          // (assurance_not_covered: "yes" for a contract without a valid
+          // one). Both optional; see MayBeAbsent.
+          {"ack", With({{"due_at", true},
+                        {"assurance_until", false},
+                        {"assurance_not_covered", false}})},
           {"quote_ack", With({{"due_at", true}})},
           {"complaint_receipt", With({{"due_at", true}})},
           {"delay_notice", With({{"due_at", true}, {"previous_due_at", true}})},
@@ -546,6 +563,10 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
   const auto& allowed = AllowedVariables(name);
   for (const std::string& used : e->used) {
     auto it = vars.find(used);
+    if (it == vars.end() && MayBeAbsent(used)) {
+      data.set(used, false);
+      continue;
+    }
     if (it == vars.end()) {
       return Fail(Error::InvalidArgument(e->path + ": variable '" + used +
                                          "' has no value"));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -61,6 +62,7 @@ TemplateVars FullVars() {
       {"absent_until", "Friday, 27 November 2026"},
       {"reason", "SMTP 550 for the acknowledgement"},
       {"escalate_to_name", "Mia Manager"},
+      {"assurance_until", "31 March 2027"},
   };
 }
 
@@ -153,6 +155,107 @@ TEST(TemplatesTest, OptionalAndMissingVariables) {
   auto unknown = set->Render("welcome", "en", "en", "", "", FullVars());
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().code, core::Code::kInvalidArgument);
+}
+
+// POLICY C3: the acknowledgement of a support request says in writing that
+// the customer's Software Assurance covers it, or that it is not covered and
+// may cost extra (with the cost told before chargeable work); with neither
+// fact it says neither, and reads as before.
+TEST(TemplatesTest, AckStatesSoftwareAssurance) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  struct {
+    const char* lang;
+    const char* date;     // assurance_until as the caller formats it
+    const char* covered;  // only in the covered sentence, with the date
+    const char* charge;   // only in the not-covered sentence
+    const char* next;     // the paragraph that follows the due time
+  } langs[] = {
+      {"en", "31 March 2027",
+       "is covered by your Software Assurance (valid until 31 March 2027).",
+       "may incur a charge; we will tell you the cost before any chargeable "
+       "work begins.",
+       "Please keep"},
+      {"de", "31. März 2027",
+       "Ihre Anfrage ist durch Ihre Software Assurance (gültig bis 31. März "
+       "2027) abgedeckt.",
+       "kann daher kostenpflichtig sein; über die Kosten informieren wir Sie, "
+       "bevor kostenpflichtige Arbeiten beginnen.",
+       "Bitte behalten Sie"},
+      {"zh", "2027年3月31日",
+       "软件保障（Software Assurance，有效期至 2027年3月31日）服务范围内。",
+       "因此可能会产生费用；在开始任何收费工作之前，我们会先告知您具体费用。",
+       "就此事与我们联系时"},
+      {"fa", "۳۱ مارس ۲۰۲۷", "Software Assurance شما (معتبر تا ۳۱ مارس ۲۰۲۷)",
+       "ممکن است مشمول هزینه باشد؛ پیش از آغاز هرگونه کار مشمول هزینه، مبلغ "
+       "آن را به اطلاع شما خواهیم رساند.",
+       "لطفاً هنگام مکاتبه"},
+  };
+  enum Facts { kCovered, kNotCovered, kNeitherEmpty, kNeitherAbsent };
+  for (const auto& l : langs) {
+    for (Facts facts : {kCovered, kNotCovered, kNeitherEmpty, kNeitherAbsent}) {
+      SCOPED_TRACE(std::string(l.lang) + " facts " + std::to_string(facts));
+      TemplateVars vars = FullVars();
+      vars["assurance_until"] = facts == kCovered ? l.date : "";
+      vars["assurance_not_covered"] = facts == kNotCovered ? "yes" : "";
+      if (facts == kNeitherAbsent) {
+        vars.erase("assurance_until");
+        vars.erase("assurance_not_covered");
+      }
+      auto r = set->Render("ack", l.lang, "en", "support", "support", vars);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      ASSERT_EQ(r->language, l.lang);
+      const bool has_covered = r->text.find(l.covered) != std::string::npos;
+      const bool has_charge = r->text.find(l.charge) != std::string::npos;
+      EXPECT_EQ(has_covered, facts == kCovered) << r->text;
+      EXPECT_EQ(has_charge, facts == kNotCovered) << r->text;
+      EXPECT_EQ(r->text.find(l.date) != std::string::npos, facts == kCovered)
+          << r->text;
+      // Every language names the product: neither fact, no mention at all.
+      EXPECT_EQ(r->text.find("Software Assurance") != std::string::npos,
+                facts == kCovered || facts == kNotCovered)
+          << r->text;
+      // The sentence is a paragraph of its own, right after the due time,
+      // and no empty paragraph is left behind when there is none.
+      EXPECT_EQ(r->text.find("\n\n\n"), std::string::npos) << r->text;
+      size_t due = r->text.find(vars.at("due_at"));
+      size_t next = r->text.find(std::string("\n\n") + l.next);
+      ASSERT_NE(due, std::string::npos);
+      ASSERT_NE(next, std::string::npos);
+      const std::string between = r->text.substr(due, next - due);
+      EXPECT_EQ(std::count(between.begin(), between.end(), '\n'),
+                (facts == kCovered || facts == kNotCovered) ? 2 : 0)
+          << between;
+      // The HTML part carries the same sentence.
+      EXPECT_EQ(r->html.find("Software Assurance") != std::string::npos,
+                facts == kCovered || facts == kNotCovered);
+    }
+  }
+  // Only the ack knows these variables: a quote_ack override that uses one
+  // is refused at load, like any unknown variable.
+  TempTree tree;
+  std::string ops = tree.Dir("ops");
+  TempTree::Write(
+      ops + "/en/sales/quote_ack.mustache",
+      "Subject: x\n\n{{#assurance_until}}covered{{/assurance_until}}"
+      "\n");
+  auto bad = TemplateSet::Load(kShipped, ops, {});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(
+      bad.error().message.find(
+          "en/sales/quote_ack.mustache:3: unknown variable 'assurance_until'"),
+      std::string::npos)
+      << bad.error().message;
+  // The absence allowance is only for these two: a missing due_at still
+  // fails (see OptionalAndMissingVariables), and so does a missing
+  // customer_name.
+  TemplateVars no_name = FullVars();
+  no_name.erase("customer_name");
+  auto missing = set->Render("ack", "en", "en", "", "", no_name);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("'customer_name' has no value"),
+            std::string::npos)
+      << missing.error().message;
 }
 
 TEST(TemplatesTest, LanguageFallback) {
