@@ -1,6 +1,8 @@
 // config.cc: Defaults(), the POLICY.md values (see config.h).
 #include "config/config.h"
 
+#include <string_view>
+
 namespace inboxd::config {
 
 namespace {
@@ -12,6 +14,8 @@ Deadline Make(const char* id, const char* name, int64_t seconds,
   d.name = name;
   d.within = Seconds{seconds};
   d.clock = clock;
+  // POLICY D7: the follow-up counts from closing (the loader's rule too).
+  if (std::string_view(name) == "followup") d.start = "close";
   return d;
 }
 

@@ -125,6 +125,71 @@ bool IsName(std::string_view s, bool allow_upper = false) {
   return true;
 }
 
+// A deadline, tier or flag name: [a-z0-9_]+.
+bool IsIdent(std::string_view s) {
+  return IsName(s) && s.find('-') == std::string_view::npos;
+}
+
+// "; did you mean 'x'?" when a known word is close to `word`, else
+// " (known: a, b)"; "" when nothing is known.
+std::string Suggest(std::string_view word,
+                    const std::vector<std::string_view>& known) {
+  if (known.empty()) return "";
+  std::string close = ClosestMatch(word, known);
+  if (!close.empty()) return "; did you mean '" + close + "'?";
+  return " (known: " + JoinList(known) + ")";
+}
+
+// "" or why `v` is not a domain name ("shop.example").
+std::string DomainProblem(std::string_view v) {
+  if (v.empty() || v.find('@') != std::string_view::npos ||
+      v.find_first_of(" \t<>\"") != std::string_view::npos) {
+    return "must be a domain like \"shop.example\", got " + Quote(v);
+  }
+  return "";
+}
+
+// "" or why `v` cannot be a route target: an address is checked here, a
+// name or team once every [[agent]] is read.
+std::string TargetProblem(std::string_view v) {
+  if (v.empty()) return "must not be empty";
+  if (v.find('@') == std::string_view::npos) return "";
+  if (auto s = CheckAddress(v); !s)
+    return s.error().message + ", got " + Quote(v);
+  return "";
+}
+
+// "" or why `v` is not an IMAP keyword we can store and search for
+// (RFC 3501 section 9): a flag-keyword, i.e. an atom ("$Done" is one), or a
+// system flag ('\' then an atom, "\Flagged"). An atom has no SP, CTL,
+// 8-bit byte or atom-special ( ) { % * " \ ]; we refuse '}' too.
+std::string KeywordProblem(std::string_view v) {
+  std::string_view atom = v;
+  if (!atom.empty() && atom.front() == '\\') atom.remove_prefix(1);
+  bool good =
+      !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
+        unsigned char u = static_cast<unsigned char>(c);
+        return u > 0x20 && u < 0x7f &&
+               std::string_view("(){}%*\"\\]").find(c) ==
+                   std::string_view::npos;
+      });
+  if (good) return "";
+  return "must be an IMAP keyword such as \"$Done\" (no spaces or ( ) { } % * "
+         "\" \\ ]), got " +
+         Quote(v);
+}
+
+// A percentage "0%".."99%" -> 0..99; -1 for anything else.
+int ParsePercent(std::string_view v) {
+  if (v.size() < 2 || v.size() > 3 || v.back() != '%') return -1;
+  int n = 0;
+  for (char c : v.substr(0, v.size() - 1)) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 // Where `key` is written in `t` (the table's own position when absent).
 toml::source_position KeyPos(const toml::table& t, std::string_view key) {
   auto it = t.find(key);
@@ -136,6 +201,14 @@ struct Item {
   const toml::key& key;
   const toml::node& node;
   std::string path;  // "mailbox[0].imap_url"
+};
+
+// A value checked once the whole file is read (a route target against the
+// agents, an account's tier against [tiers]), with where it is written.
+struct Ref {
+  toml::source_position where;
+  std::string key;  // "route[0].escalate_to[1]"
+  std::string value;
 };
 
 using Handler = std::function<void(const Item&)>;
@@ -369,6 +442,50 @@ class Loader {
     return good;
   }
 
+  // Adds the string `it` holds, or each string of its array, to `out` with
+  // where it is written (call after the value was read without error).
+  void CollectRefs(const Item& it, std::vector<Ref>* out) {
+    if (it.node.is_string()) {
+      out->push_back(
+          {it.key.source().begin, it.path, it.node.as_string()->get()});
+      return;
+    }
+    const toml::array* arr = it.node.as_array();
+    if (arr == nullptr) return;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& el = *arr->get(i);
+      if (!el.is_string()) continue;
+      out->push_back({el.source().begin,
+                      it.path + "[" + std::to_string(i) + "]",
+                      el.as_string()->get()});
+    }
+  }
+
+  // A TOML date or a "YYYY-MM-DD" string, checked to be a real date; `n` is
+  // written at `where` as `key`. Stores "YYYY-MM-DD" in *out.
+  bool Date(const toml::node& n, const toml::source_position& where,
+            const std::string& key, std::string* out) {
+    std::string text;
+    if (n.is_date()) {
+      const toml::date& dt = n.as_date()->get();
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", unsigned{dt.year},
+                    unsigned{dt.month}, unsigned{dt.day});
+      text = buf;
+    } else if (n.is_string()) {
+      text = n.as_string()->get();
+    } else {
+      Report(where, key, "expected a date, got " + std::string(TypeName(n)));
+      return false;
+    }
+    if (auto s = CheckDate(text); !s) {
+      Report(where, key, s.error().message + ", got " + Quote(text));
+      return false;
+    }
+    *out = std::move(text);
+    return true;
+  }
+
   // Checks `pattern` compiles with RE2 (as classify/ uses it: UTF-8,
   // case-insensitive).
   bool Regex(const Item& it, const std::string& pattern) {
@@ -394,12 +511,18 @@ class Loader {
   void ReadMailboxes(const Item& it, std::vector<Mailbox>* out);
   void ReadMailbox(const toml::table& t, const std::string& path, Mailbox* mb);
   void ReadBusinessHours(const Item& it, BusinessHours* bh);
-  void ReadDeadlines(const Item& it, Deadlines* dl);
+  void ReadDeadlines(const Item& it, Deadlines* dl,
+                     std::vector<Ref>* notice_for);
   void ReadClassDeadlines(const Item& it, std::string_view cls,
                           std::vector<Deadline>* list);
+  bool ReadDeadlineValue(const Item& it, bool in_class, Deadline* d);
+  void ReadTiers(const Item& it, std::map<std::string, Tier>* out);
+  void ReadAccounts(const Item& it, std::vector<Account>* out,
+                    std::vector<Ref>* tiers);
   void ReadAgents(const Item& it, std::vector<Agent>* out);
   void ReadRoutes(const Item& it, std::vector<Route>* out,
-                  std::vector<SourcePos>* positions);
+                  std::vector<Ref>* targets);
+  void ReadTickets(const Item& it, TicketState* ts);
   void ReadClassify(const Item& it, Classify* c,
                     std::map<std::string, toml::source_position>* prefixes);
   void ReadResponder(const Item& it, Responder* r);
@@ -433,7 +556,9 @@ class Loader {
 };
 
 void Loader::ReadConfig(const toml::table& root, Config* cfg) {
-  std::vector<SourcePos> route_pos;
+  // Names checked once the whole file is read (toml++ iterates keys sorted,
+  // not in file order).
+  std::vector<Ref> route_targets, account_tiers, notice_for;
   std::map<std::string, toml::source_position> prefix_pos;
   Walk(root, "",
        {
@@ -446,10 +571,20 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
               ReadBusinessHours(it, &cfg->business_hours);
             }},
            {"deadlines",
-            [&](const Item& it) { ReadDeadlines(it, &cfg->deadlines); }},
+            [&](const Item& it) {
+              ReadDeadlines(it, &cfg->deadlines, &notice_for);
+            }},
+           {"tiers", [&](const Item& it) { ReadTiers(it, &cfg->tiers); }},
+           {"account",
+            [&](const Item& it) {
+              ReadAccounts(it, &cfg->accounts, &account_tiers);
+            }},
            {"agent", [&](const Item& it) { ReadAgents(it, &cfg->agents); }},
            {"route",
-            [&](const Item& it) { ReadRoutes(it, &cfg->routes, &route_pos); }},
+            [&](const Item& it) {
+              ReadRoutes(it, &cfg->routes, &route_targets);
+            }},
+           {"tickets", [&](const Item& it) { ReadTickets(it, &cfg->tickets); }},
            {"classify",
             [&](const Item& it) {
               ReadClassify(it, &cfg->classify, &prefix_pos);
@@ -498,23 +633,47 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
     targets.insert(a.name);
     if (!a.team.empty()) targets.insert(a.team);
   }
-  for (size_t i = 0; i < cfg->routes.size() && i < route_pos.size(); ++i) {
-    const Route& r = cfg->routes[i];
-    const std::pair<const char*, const std::string*> ends[] = {
-        {"primary", &r.primary},
-        {"secondary", &r.secondary},
-        {"escalate_to", &r.escalate_to}};
-    for (const auto& [key, value] : ends) {
-      if (value->empty() || value->find('@') != std::string::npos) continue;
-      if (!targets.contains(*value)) {
-        Report({static_cast<uint32_t>(route_pos[i].line),
-                static_cast<uint32_t>(route_pos[i].column)},
-               "route[" + std::to_string(i) + "]." + key,
-               Quote(*value) +
-                   " is neither an address nor the name or team of an "
-                   "[[agent]]");
-      }
+  std::vector<std::string_view> target_names(targets.begin(), targets.end());
+  for (const Ref& ref : route_targets) {
+    if (ref.value.empty() || ref.value.find('@') != std::string::npos ||
+        targets.contains(ref.value)) {
+      continue;
     }
+    std::string close = ClosestMatch(ref.value, target_names);
+    Report(ref.where, ref.key,
+           Quote(ref.value) +
+               " is neither an address nor the name or team of an [[agent]]" +
+               (close.empty() ? "" : "; did you mean '" + close + "'?"));
+  }
+  // Account tiers: a [tiers.<name>] table.
+  std::vector<std::string_view> tier_names;
+  for (const auto& [name, tier] : cfg->tiers) tier_names.push_back(name);
+  for (const Ref& ref : account_tiers) {
+    if (cfg->tiers.contains(ref.value)) continue;
+    Report(ref.where, ref.key,
+           "unknown tier " + Quote(ref.value) +
+               (tier_names.empty() ? " (no [tiers.<name>] table is defined)"
+                                   : Suggest(ref.value, tier_names)));
+  }
+  // Delay notices: a deadline id or name of some class or tier.
+  std::set<std::string> deadlines;
+  for (const auto& [cls, list] : cfg->deadlines.by_class) {
+    for (const Deadline& d : list) {
+      deadlines.insert(d.id);
+      deadlines.insert(d.name);
+    }
+  }
+  for (const auto& [name, tier] : cfg->tiers) {
+    deadlines.insert(tier.answer.id);
+    deadlines.insert(tier.answer.name);
+  }
+  std::vector<std::string_view> deadline_names(deadlines.begin(),
+                                               deadlines.end());
+  for (const Ref& ref : notice_for) {
+    if (deadlines.contains(ref.value)) continue;
+    Report(ref.where, ref.key,
+           "no deadline has the id or name " + Quote(ref.value) +
+               Suggest(ref.value, deadline_names));
   }
 }
 
@@ -789,44 +948,28 @@ void Loader::ReadBusinessHours(const Item& it, BusinessHours* bh) {
                         bh->days[d] = std::move(ivs);
                       }});
   }
-  fields.push_back(
-      {"holidays", [this, bh](const Item& f) {
-         const toml::array* arr = f.node.as_array();
-         if (arr == nullptr) {
-           Report(f, "expected an array of dates, got " +
-                         std::string(TypeName(f.node)));
-           return;
-         }
-         std::vector<std::string> days;
-         bool good = true;
-         for (size_t i = 0; i < arr->size(); ++i) {
-           const toml::node& el = *arr->get(i);
-           std::string el_path = f.path + "[" + std::to_string(i) + "]";
-           std::string text;
-           if (el.is_date()) {
-             const toml::date& dt = el.as_date()->get();
-             char buf[16];
-             std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", unsigned{dt.year},
-                           unsigned{dt.month}, unsigned{dt.day});
-             text = buf;
-           } else if (el.is_string()) {
-             text = el.as_string()->get();
-           } else {
-             Report(el.source().begin, el_path,
-                    "expected a date, got " + std::string(TypeName(el)));
-             good = false;
-             continue;
-           }
-           if (auto s = CheckDate(text); !s) {
-             Report(el.source().begin, el_path,
-                    s.error().message + ", got " + Quote(text));
-             good = false;
-             continue;
-           }
-           days.push_back(text);
-         }
-         if (good) bh->holidays = std::move(days);
-       }});
+  fields.push_back({"holidays", [this, bh](const Item& f) {
+                      const toml::array* arr = f.node.as_array();
+                      if (arr == nullptr) {
+                        Report(f, "expected an array of dates, got " +
+                                      std::string(TypeName(f.node)));
+                        return;
+                      }
+                      std::vector<std::string> days;
+                      bool good = true;
+                      for (size_t i = 0; i < arr->size(); ++i) {
+                        const toml::node& el = *arr->get(i);
+                        std::string text;
+                        if (!Date(el, el.source().begin,
+                                  f.path + "[" + std::to_string(i) + "]",
+                                  &text)) {
+                          good = false;
+                          continue;
+                        }
+                        days.push_back(text);
+                      }
+                      if (good) bh->holidays = std::move(days);
+                    }});
   Walk(*t, it.path, fields);
   bool any = false;
   for (const auto& day : bh->days) any = any || !day.empty();
@@ -835,12 +978,48 @@ void Loader::ReadBusinessHours(const Item& it, BusinessHours* bh) {
   }
 }
 
-void Loader::ReadDeadlines(const Item& it, Deadlines* dl) {
+void Loader::ReadDeadlines(const Item& it, Deadlines* dl,
+                           std::vector<Ref>* notice_for) {
   const toml::table* t = Table(it);
   if (t == nullptr) return;
   std::vector<Field> fields;
   fields.push_back({"delay_notice_before", [this, dl](const Item& f) {
                       Duration(f, &dl->delay_notice_before);
+                    }});
+  fields.push_back(
+      {"delay_notice_for", [this, dl, notice_for](const Item& f) {
+         if (!StrList(f, &dl->delay_notice_for, [](std::string_view v) {
+               return v.empty() ? std::string("must not be empty")
+                                : std::string();
+             })) {
+           return;
+         }
+         CollectRefs(f, notice_for);
+       }});
+  fields.push_back({"delay_extension", [this, dl](const Item& f) {
+                      Duration(f, &dl->delay_extension, false);
+                    }});
+  fields.push_back({"warn_at", [this, dl](const Item& f) {
+                      const std::string form =
+                          "must be a percentage such as \"75%\" from \"0%\" "
+                          "(never warn) to \"99%\", got ";
+                      if (!f.node.is_string()) {
+                        Report(f, form + std::string(TypeName(f.node)));
+                        return;
+                      }
+                      const std::string& v = f.node.as_string()->get();
+                      int percent = ParsePercent(v);
+                      if (percent < 0 || percent > 99) {
+                        Report(f, form + Quote(v));
+                        return;
+                      }
+                      dl->warn_at_percent = percent;
+                    }});
+  fields.push_back({"escalate_every", [this, dl](const Item& f) {
+                      Duration(f, &dl->escalate_every, false);
+                    }});
+  fields.push_back({"csat_after", [this, dl](const Item& f) {
+                      Duration(f, &dl->csat_after);
                     }});
   for (std::string_view cls : KnownClasses()) {
     fields.push_back({cls, [this, dl, cls](const Item& f) {
@@ -860,7 +1039,7 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
   for (auto&& [key, node] : *t) {
     std::string name(key.str());
     Item f{key, node, it.path + "." + name};
-    if (!IsName(name) || name.find('-') != std::string::npos) {
+    if (!IsIdent(name)) {
       Report(f, "a deadline name must be lower-case letters, digits or '_'");
       continue;
     }
@@ -868,6 +1047,9 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
     d.name = name;
     d.id = DefaultDeadlineId(cls, name);
     if (d.id.empty()) d.id = std::string(cls) + "." + name;
+    // POLICY D7: the follow-up counts from closing, everything else from
+    // the customer's message.
+    d.start = name == "followup" ? "close" : "arrival";
     auto existing =
         std::find_if(list->begin(), list->end(),
                      [&](const Deadline& e) { return e.name == name; });
@@ -885,45 +1067,7 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
                                    : "; did you mean '" + close + "'?"));
       continue;
     }
-    bool good = true;
-    if (const toml::table* inline_t = node.as_table()) {
-      bool has_within = false;
-      Walk(*inline_t, f.path,
-           {
-               {"within",
-                [&](const Item& w) {
-                  has_within = true;
-                  good = Duration(w, &d.within, false) && good;
-                }},
-               {"clock",
-                [&](const Item& c) {
-                  if (!Str(c, &d.clock)) {
-                    good = false;
-                  } else if (d.clock != "calendar" && d.clock != "business") {
-                    Report(c, "must be \"calendar\" or \"business\", got " +
-                                  Quote(d.clock));
-                    good = false;
-                  }
-                }},
-               {"id",
-                [&](const Item& c) {
-                  if (!NonEmptyStr(c, &d.id)) good = false;
-                }},
-           });
-      if (!has_within) {
-        Report(f, "missing required key 'within'");
-        good = false;
-      }
-    } else if (node.is_string() || node.is_integer()) {
-      good = Duration(f, &d.within, false);
-    } else {
-      Report(f,
-             "expected a duration (\"2h\"), \"off\" or a table like "
-             "{ within = \"2d\", clock = \"business\" }, got " +
-                 std::string(TypeName(node)));
-      good = false;
-    }
-    if (!good) continue;
+    if (!ReadDeadlineValue(f, true, &d)) continue;
     if (existing != list->end()) {
       *existing = d;
     } else {
@@ -936,6 +1080,185 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
                                             : a.first.column < b.first.column;
       });
   for (auto& [pos, d] : added) list->push_back(std::move(d));
+}
+
+// A deadline value: a duration ("2h", on d's default clock) or an inline
+// table { within, clock } (in a class table also id and start). Fills in *d
+// and returns true, or reports and returns false.
+bool Loader::ReadDeadlineValue(const Item& it, bool in_class, Deadline* d) {
+  if (it.node.is_string() || it.node.is_integer()) {
+    return Duration(it, &d->within, false);
+  }
+  const toml::table* inline_t = it.node.as_table();
+  if (inline_t == nullptr) {
+    Report(it, std::string(in_class ? "expected a duration (\"2h\"), \"off\" "
+                                      "or a table like { within = \"2d\", "
+                                      "clock = \"business\" }, got "
+                                    : "expected a duration (\"8h\") or a "
+                                      "table like { within = \"8h\", clock = "
+                                      "\"business\" }, got ") +
+                   std::string(TypeName(it.node)));
+    return false;
+  }
+  bool good = true, has_within = false;
+  std::vector<Field> fields = {
+      {"within",
+       [&](const Item& w) {
+         has_within = true;
+         good = Duration(w, &d->within, false) && good;
+       }},
+      {"clock",
+       [&](const Item& c) {
+         if (!Str(c, &d->clock)) {
+           good = false;
+         } else if (d->clock != "calendar" && d->clock != "business") {
+           Report(c, "must be \"calendar\" or \"business\", got " +
+                         Quote(d->clock));
+           good = false;
+         }
+       }},
+  };
+  if (in_class) {
+    fields.push_back({"id", [&](const Item& c) {
+                        if (!NonEmptyStr(c, &d->id)) good = false;
+                      }});
+    fields.push_back({"start", [&](const Item& c) {
+                        if (!Str(c, &d->start)) {
+                          good = false;
+                        } else if (d->start != "arrival" &&
+                                   d->start != "close") {
+                          Report(c, "must be \"arrival\" or \"close\", got " +
+                                        Quote(d->start));
+                          good = false;
+                        }
+                      }});
+  }
+  Walk(*inline_t, it.path, fields);
+  if (!has_within) {
+    Report(it, "missing required key 'within'");
+    good = false;
+  }
+  return good;
+}
+
+void Loader::ReadTiers(const Item& it, std::map<std::string, Tier>* out) {
+  const toml::table* t = Table(it);
+  if (t == nullptr) return;
+  for (auto&& [key, node] : *t) {
+    std::string name(key.str());
+    Item f{key, node, it.path + "." + name};
+    if (!IsIdent(name)) {
+      Report(f, "a tier name must be lower-case letters, digits or '_'");
+      continue;
+    }
+    const toml::table* tt = Table(f);
+    if (tt == nullptr) continue;
+    Tier tier;
+    tier.name = name;
+    tier.answer.id = "D3";
+    tier.answer.name = "answer";
+    tier.answer.clock = "business";
+    tier.answer.start = "arrival";
+    bool has_answer = false, good = true;
+    Walk(*tt, f.path, {{"answer", [&](const Item& a) {
+                          has_answer = true;
+                          good = ReadDeadlineValue(a, false, &tier.answer);
+                        }}});
+    if (!has_answer) {
+      Report(tt->source().begin, f.path + ".answer", "missing required key");
+      continue;
+    }
+    if (good) (*out)[name] = std::move(tier);
+  }
+}
+
+void Loader::ReadAccounts(const Item& it, std::vector<Account>* out,
+                          std::vector<Ref>* tiers) {
+  const toml::array* arr = TableArray(it);
+  if (arr == nullptr) return;
+  std::map<std::string, size_t> seen_names;
+  std::vector<std::string> names;  // by index, for messages
+  // A lower-case address or domain -> the account that lists it.
+  std::map<std::string, size_t> owner;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& t = *arr->get(i)->as_table();
+    std::string path = "account[" + std::to_string(i) + "]";
+    Account a;
+    a.pos = Pos(t.source());
+    bool listed = false;
+    // Claims `value` (an address or a domain) for this account.
+    auto claim = [&](std::string_view what, const std::string& value) {
+      auto [pos, inserted] = owner.emplace(value, i);
+      if (inserted) return std::string();
+      if (pos->second == i) {
+        return std::string(what) + " " + Quote(value) + " is listed twice";
+      }
+      const std::string& other = names[pos->second];
+      return std::string(what) + " " + Quote(value) + " is also in account[" +
+             std::to_string(pos->second) + "]" +
+             (other.empty() ? "" : " (" + Quote(other) + ")") +
+             "; an address or domain belongs to one account";
+    };
+    auto lower = [](std::vector<std::string>* list) {
+      for (std::string& s : *list) s = core::AsciiLower(s);
+    };
+    Walk(t, path,
+         {
+             {"name",
+              [&](const Item& f) {
+                if (!NonEmptyStr(f, &a.name)) return;
+                auto [pos, inserted] = seen_names.emplace(a.name, i);
+                if (!inserted) {
+                  Report(f, "duplicate account name " + Quote(a.name) +
+                                " (also account[" +
+                                std::to_string(pos->second) + "])");
+                }
+              }},
+             {"addresses",
+              [&](const Item& f) {
+                const toml::array* list = f.node.as_array();
+                listed = listed || (list != nullptr && !list->empty());
+                StrList(f, &a.addresses, [&](std::string_view v) {
+                  if (auto s = CheckAddress(v); !s) {
+                    return s.error().message + ", got " + Quote(v);
+                  }
+                  return claim("address", core::AsciiLower(v));
+                });
+                lower(&a.addresses);
+              }},
+             {"domains",
+              [&](const Item& f) {
+                const toml::array* list = f.node.as_array();
+                listed = listed || (list != nullptr && !list->empty());
+                StrList(f, &a.domains, [&](std::string_view v) {
+                  std::string problem = DomainProblem(v);
+                  if (!problem.empty()) return problem;
+                  return claim("domain", core::AsciiLower(v));
+                });
+                lower(&a.domains);
+              }},
+             {"tier",
+              [&](const Item& f) {
+                if (NonEmptyStr(f, &a.tier)) CollectRefs(f, tiers);
+              }},
+             {"software_assurance_until",
+              [&](const Item& f) {
+                Date(f.node, f.key.source().begin, f.path,
+                     &a.software_assurance_until);
+              }},
+             {"key_account", [&](const Item& f) { Bool(f, &a.key_account); }},
+         });
+    if (!t.contains("name")) {
+      Report(t.source().begin, path + ".name", "missing required key");
+    }
+    if (!listed) {
+      Report(t.source().begin, path,
+             "an account needs at least one address or domain (set "
+             "addresses or domains)");
+    }
+    names.push_back(a.name);
+    out->push_back(std::move(a));
+  }
 }
 
 void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
@@ -1014,7 +1337,7 @@ void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
 }
 
 void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
-                        std::vector<SourcePos>* positions) {
+                        std::vector<Ref>* targets) {
   const toml::array* arr = TableArray(it);
   if (arr == nullptr) return;
   std::map<std::string, size_t> seen;
@@ -1022,21 +1345,22 @@ void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
     const toml::table& t = *arr->get(i)->as_table();
     std::string path = "route[" + std::to_string(i) + "]";
     Route r;
-    bool has_class = false, has_primary = false;
+    // One target: an address, or a name or team checked after [[agent]].
     auto target = [&](const Item& f, std::string* out_value) {
-      if (!NonEmptyStr(f, out_value)) return false;
-      if (out_value->find('@') != std::string::npos) {
-        if (auto s = CheckAddress(*out_value); !s) {
-          Report(f, s.error().message + ", got " + Quote(*out_value));
-        }
+      std::string value;
+      if (!Str(f, &value)) return false;
+      if (std::string problem = TargetProblem(value); !problem.empty()) {
+        Report(f, problem);
+        return false;
       }
+      CollectRefs(f, targets);
+      *out_value = std::move(value);
       return true;
     };
     Walk(t, path,
          {
              {"class",
               [&](const Item& f) {
-                has_class = true;
                 if (!Str(f, &r.cls)) return;
                 if (!Contains(KnownClasses(), r.cls)) {
                   std::string close = ClosestMatch(r.cls, KnownClasses());
@@ -1054,20 +1378,93 @@ void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
                                 "])");
                 }
               }},
-             {"primary",
-              [&](const Item& f) { has_primary = target(f, &r.primary); }},
+             {"primary", [&](const Item& f) { target(f, &r.primary); }},
              {"secondary", [&](const Item& f) { target(f, &r.secondary); }},
-             {"escalate_to", [&](const Item& f) { target(f, &r.escalate_to); }},
+             {"escalate_to",
+              [&](const Item& f) {
+                // One level as a string, or the levels in order.
+                if (f.node.is_string()) {
+                  std::string level;
+                  if (target(f, &level)) r.escalate_to = {level};
+                  return;
+                }
+                if (!f.node.is_array()) {
+                  Report(f,
+                         "expected an address, agent name or team, or an "
+                         "array of them (levels in order), got " +
+                             std::string(TypeName(f.node)));
+                  return;
+                }
+                if (StrList(f, &r.escalate_to, [](std::string_view v) {
+                      return TargetProblem(v);
+                    })) {
+                  CollectRefs(f, targets);
+                }
+              }},
+             {"board", [&](const Item& f) { target(f, &r.board); }},
          });
-    if (!has_class) {
-      Report(t.source().begin, path + ".class", "missing required key");
-    }
-    if (!has_primary) {
-      Report(t.source().begin, path + ".primary", "missing required key");
+    for (const char* key : {"class", "primary"}) {
+      if (!t.contains(key)) {
+        Report(t.source().begin, path + "." + key, "missing required key");
+      }
     }
     out->push_back(std::move(r));
-    positions->push_back(Pos(t.source()));
   }
+}
+
+void Loader::ReadTickets(const Item& it, TicketState* ts) {
+  const toml::table* t = Table(it);
+  if (t == nullptr) return;
+  auto keywords = [&](const Item& f, std::vector<std::string>* out) {
+    StrList(f, out, KeywordProblem);
+  };
+  auto folders = [&](const Item& f, std::vector<std::string>* out) {
+    StrList(f, out, [](std::string_view v) {
+      return v.empty() ? std::string("must not be empty") : std::string();
+    });
+  };
+  Walk(*t, it.path,
+       {
+           {"close_keywords",
+            [&](const Item& f) { keywords(f, &ts->close_keywords); }},
+           {"waiting_keywords",
+            [&](const Item& f) { keywords(f, &ts->waiting_keywords); }},
+           {"close_folders",
+            [&](const Item& f) { folders(f, &ts->close_folders); }},
+           {"waiting_folders",
+            [&](const Item& f) { folders(f, &ts->waiting_folders); }},
+           {"poll_every",
+            [&](const Item& f) { Duration(f, &ts->poll_every, false); }},
+       });
+  // A keyword or folder cannot mean both closed and waiting. The error names
+  // the waiting entry when that list is written, else the close entry (the
+  // defaults do not clash, so one of the two is written).
+  auto clash = [&](std::string_view kind, const std::vector<std::string>& close,
+                   const std::vector<std::string>& waiting, bool fold) {
+    std::string close_key = "close_" + std::string(kind);
+    std::string waiting_key = "waiting_" + std::string(kind);
+    bool on_waiting = t->contains(waiting_key);
+    const std::vector<std::string>& mine = on_waiting ? waiting : close;
+    const std::vector<std::string>& other = on_waiting ? close : waiting;
+    const std::string& key = on_waiting ? waiting_key : close_key;
+    const std::string& other_key = on_waiting ? close_key : waiting_key;
+    const toml::array* arr = t->get_as<toml::array>(key);
+    for (size_t i = 0; i < mine.size(); ++i) {
+      bool both =
+          std::any_of(other.begin(), other.end(), [&](const std::string& o) {
+            return fold ? core::IEquals(o, mine[i]) : o == mine[i];
+          });
+      if (!both) continue;
+      toml::source_position where = arr != nullptr && i < arr->size()
+                                        ? arr->get(i)->source().begin
+                                        : t->source().begin;
+      Report(where, it.path + "." + key + "[" + std::to_string(i) + "]",
+             Quote(mine[i]) + " is also in " + other_key +
+                 "; a ticket cannot be both closed and waiting");
+    }
+  };
+  clash("keywords", ts->close_keywords, ts->waiting_keywords, true);
+  clash("folders", ts->close_folders, ts->waiting_folders, false);
 }
 
 void Loader::ReadClassify(
@@ -1075,13 +1472,7 @@ void Loader::ReadClassify(
     std::map<std::string, toml::source_position>* prefixes) {
   const toml::table* t = Table(it);
   if (t == nullptr) return;
-  auto domain_check = [](std::string_view v) -> std::string {
-    if (v.empty() || v.find('@') != std::string_view::npos ||
-        v.find_first_of(" \t<>\"") != std::string_view::npos) {
-      return "must be a domain like \"shop.example\", got " + Quote(v);
-    }
-    return "";
-  };
+  auto domain_check = [](std::string_view v) { return DomainProblem(v); };
   Walk(
       *t, it.path,
       {
@@ -1277,6 +1668,17 @@ void Loader::ReadRule(const toml::table& t, const std::string& path, Rule* r) {
                               ", got " + Quote(r->cls));
               }
             }},
+           {"flag",
+            [&](const Item& f) {
+              remember(f);
+              if (!Str(f, &r->flag)) return;
+              if (!IsIdent(r->flag)) {
+                Report(f,
+                       "must be lower-case letters, digits or '_' (like "
+                       "\"material_defect\"), got " +
+                           Quote(r->flag));
+              }
+            }},
            {"mailbox", [&](const Item& f) { Str(f, &r->mailbox); }},
            {"description", [&](const Item& f) { Str(f, &r->description); }},
            {"enabled", [&](const Item& f) { Bool(f, &r->enabled); }},
@@ -1304,10 +1706,13 @@ void Loader::ReadRule(const toml::table& t, const std::string& path, Rule* r) {
   if (keys.contains("kind") && keys.contains("class")) {
     Report(at["class"], path + ".class",
            "a rule sets either kind or class, not both");
-  } else if (!keys.contains("kind") && !keys.contains("class")) {
+  } else if (!keys.contains("kind") && !keys.contains("class") &&
+             !keys.contains("flag")) {
+    // A flag alone is enough: the rule marks the ticket, the class comes
+    // from another rule.
     Report(t.source().begin, path,
-           "a rule must set kind (auto_reply, bounce, list_bulk, spam) or "
-           "class");
+           "a rule must set kind (auto_reply, bounce, list_bulk, spam), "
+           "class or flag");
   }
 }
 

@@ -78,6 +78,27 @@ TEST(ParseConfigTest, DefaultsArePolicy) {
   EXPECT_EQ(complaint[2].id, "D6");
   EXPECT_EQ(c.deadlines.by_class.at("personal")[0].id, "D4");
   EXPECT_EQ(c.deadlines.delay_notice_before, Seconds{4 * 3600});
+  // D7 counts from closing; every other deadline from arrival.
+  for (const auto& [cls, list] : c.deadlines.by_class) {
+    for (const Deadline& d : list) {
+      EXPECT_EQ(d.start, d.name == "followup" ? "close" : "arrival")
+          << cls << "." << d.name;
+    }
+  }
+  EXPECT_EQ(c.deadlines.by_class.at("support")[1].start, "close");
+  EXPECT_EQ(c.deadlines.delay_notice_for,
+            (std::vector<std::string>{"answer", "resolve"}));
+  EXPECT_EQ(c.deadlines.delay_extension, Seconds{86400});
+  EXPECT_EQ(c.deadlines.warn_at_percent, 75);
+  EXPECT_EQ(c.deadlines.escalate_every, Seconds{4 * 3600});
+  EXPECT_EQ(c.deadlines.csat_after, Seconds{24 * 3600});
+  EXPECT_TRUE(c.accounts.empty());
+  EXPECT_TRUE(c.tiers.empty());
+  EXPECT_EQ(c.tickets.close_keywords, std::vector<std::string>{"$Done"});
+  EXPECT_EQ(c.tickets.waiting_keywords, std::vector<std::string>{"$Waiting"});
+  EXPECT_TRUE(c.tickets.close_folders.empty());
+  EXPECT_TRUE(c.tickets.waiting_folders.empty());
+  EXPECT_EQ(c.tickets.poll_every, Seconds{60});
 }
 
 TEST(ParseConfigTest, ValueForms) {
@@ -193,6 +214,209 @@ support = "S"
   EXPECT_EQ(cfg->rules[0].pos.line, 23);
   EXPECT_FALSE(cfg->rules[1].enabled);
   EXPECT_EQ(cfg->classify.ticket_prefix.at("support"), "S");
+}
+
+TEST(ParseConfigTest, DeadlineTimings) {
+  auto cfg = ParseConfig(R"([deadlines]
+warn_at = "0%"
+escalate_every = "2h"
+csat_after = 0
+delay_extension = "2d"
+delay_notice_for = ["D6", "answer", "callback"]
+[deadlines.quote]
+callback = { within = "4h", start = "close" }
+[deadlines.support]
+followup = "72h"
+answer = { within = "8h", clock = "business", start = "arrival" }
+[deadlines.complaint]
+followup = { within = "1w", clock = "business" }
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  const Deadlines& dl = cfg->deadlines;
+  EXPECT_EQ(dl.warn_at_percent, 0);
+  EXPECT_EQ(dl.escalate_every, Seconds{7200});
+  EXPECT_EQ(dl.csat_after, Seconds{0});
+  EXPECT_EQ(dl.delay_extension, Seconds{2 * 86400});
+  EXPECT_EQ(dl.delay_notice_for,
+            (std::vector<std::string>{"D6", "answer", "callback"}));
+  const Deadline& callback = dl.by_class.at("quote")[2];
+  EXPECT_EQ(callback.name, "callback");
+  EXPECT_EQ(callback.start, "close");
+  const auto& support = dl.by_class.at("support");
+  ASSERT_EQ(support.size(), 3u);
+  // A plain duration for followup keeps D7's start at closing.
+  EXPECT_EQ(support[1].name, "followup");
+  EXPECT_EQ(support[1].within, Seconds{72 * 3600});
+  EXPECT_EQ(support[1].start, "close");
+  EXPECT_EQ(support[2].start, "arrival");
+  // So does a table without start, in any class.
+  const auto& complaint = dl.by_class.at("complaint");
+  EXPECT_EQ(complaint.back().name, "followup");
+  EXPECT_EQ(complaint.back().id, "D7");
+  EXPECT_EQ(complaint.back().start, "close");
+  EXPECT_EQ(complaint.back().clock, "business");
+
+  auto top = ParseConfig("[deadlines]\nwarn_at = \"99%\"\n", "f.toml");
+  ASSERT_TRUE(top.has_value()) << top.error().message;
+  EXPECT_EQ(top->deadlines.warn_at_percent, 99);
+  auto five = ParseConfig("[deadlines]\nwarn_at = \"5%\"\n", "f.toml");
+  ASSERT_TRUE(five.has_value()) << five.error().message;
+  EXPECT_EQ(five->deadlines.warn_at_percent, 5);
+}
+
+TEST(ParseConfigTest, EscalationLevelsAndBoard) {
+  auto cfg = ParseConfig(R"([[agent]]
+name = "Anna"
+address = "anna@shop.example"
+team = "sales"
+[[route]]
+class = "quote"
+primary = "sales"
+escalate_to = ["Anna", "manager@shop.example", "sales"]
+[[route]]
+class = "complaint"
+primary = "sales"
+escalate_to = "manager@shop.example"
+board = "board@shop.example"
+[[route]]
+class = "support"
+primary = "sales"
+escalate_to = []
+board = "Anna"
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->routes.size(), 3u);
+  EXPECT_EQ(
+      cfg->routes[0].escalate_to,
+      (std::vector<std::string>{"Anna", "manager@shop.example", "sales"}));
+  EXPECT_EQ(cfg->routes[0].board, "");
+  EXPECT_EQ(cfg->routes[1].escalate_to,
+            std::vector<std::string>{"manager@shop.example"});
+  EXPECT_EQ(cfg->routes[1].board, "board@shop.example");
+  EXPECT_TRUE(cfg->routes[2].escalate_to.empty());
+  EXPECT_EQ(cfg->routes[2].board, "Anna");
+}
+
+TEST(ParseConfigTest, RuleFlags) {
+  auto cfg = ParseConfig(R"([[rule]]
+id = "defect.alone"
+field = "body"
+pattern = "sachmangel"
+flag = "material_defect"
+[[rule]]
+id = "defect.complaint"
+field = "subject"
+pattern = "defekt"
+class = "complaint"
+flag = "material_defect"
+[[rule]]
+id = "flag.kind"
+field = "header:X-Test"
+pattern = "yes"
+kind = "spam"
+flag = "x_test_2"
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->rules.size(), 3u);
+  EXPECT_EQ(cfg->rules[0].flag, "material_defect");
+  EXPECT_EQ(cfg->rules[0].cls, "");
+  EXPECT_EQ(cfg->rules[0].kind, "");
+  EXPECT_EQ(cfg->rules[1].cls, "complaint");
+  EXPECT_EQ(cfg->rules[1].flag, "material_defect");
+  EXPECT_EQ(cfg->rules[2].flag, "x_test_2");
+  // Without a flag key a rule sets none.
+  auto plain = ParseConfig(
+      "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+      "class = \"quote\"\n",
+      "f.toml");
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_EQ(plain->rules[0].flag, "");
+}
+
+TEST(ParseConfigTest, AccountsAndTiers) {
+  auto cfg = ParseConfig(R"([tiers.standard]
+answer = "2d"
+[tiers.premium_24]
+answer = { within = "4h", clock = "calendar" }
+[tiers.gold]
+answer = { within = 3600 }
+[[account]]
+name = "Müller GmbH"
+addresses = ["Einkauf@Mueller.Example"]
+domains = ["Mueller.Example", "mueller-werke.example"]
+tier = "premium_24"
+software_assurance_until = "2028-02-29"
+key_account = true
+[[account]]
+name = "Karimi"
+addresses = ["karimi@mail.example"]
+tier = "standard"
+[[account]]
+name = "Date as TOML date"
+domains = ["acme.example"]
+software_assurance_until = 2027-01-31
+[deadlines]
+delay_notice_for = ["D3"]  # a tier's answer deadline
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->tiers.size(), 3u);
+  const Tier& standard = cfg->tiers.at("standard");
+  EXPECT_EQ(standard.name, "standard");
+  EXPECT_EQ(standard.answer.id, "D3");
+  EXPECT_EQ(standard.answer.name, "answer");
+  EXPECT_EQ(standard.answer.start, "arrival");
+  EXPECT_EQ(standard.answer.clock, "business");  // the tiers' default clock
+  EXPECT_EQ(standard.answer.within, Seconds{2 * 86400});
+  const Tier& premium = cfg->tiers.at("premium_24");
+  EXPECT_EQ(premium.answer.clock, "calendar");
+  EXPECT_EQ(premium.answer.within, Seconds{4 * 3600});
+  EXPECT_EQ(cfg->tiers.at("gold").answer.clock, "business");
+  EXPECT_EQ(cfg->tiers.at("gold").answer.within, Seconds{3600});
+
+  ASSERT_EQ(cfg->accounts.size(), 3u);
+  const Account& a = cfg->accounts[0];
+  EXPECT_EQ(a.name, "Müller GmbH");
+  EXPECT_EQ(a.addresses,
+            std::vector<std::string>{"einkauf@mueller.example"});  // lower
+  EXPECT_EQ(a.domains, (std::vector<std::string>{"mueller.example",
+                                                 "mueller-werke.example"}));
+  EXPECT_EQ(a.tier, "premium_24");
+  EXPECT_EQ(a.software_assurance_until, "2028-02-29");
+  EXPECT_TRUE(a.key_account);
+  EXPECT_EQ(a.pos.line, 7);
+  const Account& b = cfg->accounts[1];
+  EXPECT_EQ(b.tier, "standard");
+  EXPECT_TRUE(b.domains.empty());
+  EXPECT_EQ(b.software_assurance_until, "");
+  EXPECT_FALSE(b.key_account);
+  const Account& c = cfg->accounts[2];
+  EXPECT_EQ(c.tier, "");
+  EXPECT_EQ(c.software_assurance_until, "2027-01-31");
+  EXPECT_EQ(cfg->deadlines.delay_notice_for, std::vector<std::string>{"D3"});
+}
+
+TEST(ParseConfigTest, TicketState) {
+  auto cfg = ParseConfig(R"([tickets]
+close_keywords = ["$Done", "Erledigt", "\\Flagged"]
+waiting_keywords = []
+close_folders = ["Done", "Erledigt/2026"]
+waiting_folders = ["Waiting"]
+poll_every = "5m"
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  const TicketState& t = cfg->tickets;
+  EXPECT_EQ(t.close_keywords,
+            (std::vector<std::string>{"$Done", "Erledigt", "\\Flagged"}));
+  EXPECT_TRUE(t.waiting_keywords.empty());
+  EXPECT_EQ(t.close_folders,
+            (std::vector<std::string>{"Done", "Erledigt/2026"}));
+  EXPECT_EQ(t.waiting_folders, std::vector<std::string>{"Waiting"});
+  EXPECT_EQ(t.poll_every, Seconds{300});
 }
 
 struct BadCase {
@@ -331,7 +555,7 @@ TEST(ParseConfigTest, BadConfigs) {
        "t.toml:5:1: agent[1].name: duplicate agent name \"A\" (also agent[0])"},
       {"route to an unknown team",
        "[[route]]\nclass = \"quote\"\nprimary = \"salez\"\n",
-       "t.toml:1:1: route[0].primary: \"salez\" is neither an address nor the "
+       "t.toml:3:1: route[0].primary: \"salez\" is neither an address nor the "
        "name or team of an [[agent]]"},
       {"bad noreply regex", "[responder]\nnoreply_regex = \"[a-\"\n",
        "t.toml:2:1: responder.noreply_regex: bad regular expression: missing "
@@ -356,6 +580,230 @@ TEST(ParseConfigTest, BadConfigs) {
        "absent = [\"2026-08-14T00:00/2026-08-03T00:00\"]\n",
        "t.toml:4:11: agent[0].absent[0]: ends before it starts: "
        "\"2026-08-14T00:00/2026-08-03T00:00\""},
+      // [deadlines] timings.
+      {"warn_at of 100%", "[deadlines]\nwarn_at = \"100%\"\n",
+       "t.toml:2:1: deadlines.warn_at: must be a percentage such as \"75%\" "
+       "from \"0%\" (never warn) to \"99%\", got \"100%\""},
+      {"warn_at without %", "[deadlines]\nwarn_at = \"75\"\n",
+       "t.toml:2:1: deadlines.warn_at: must be a percentage such as \"75%\" "
+       "from \"0%\" (never warn) to \"99%\", got \"75\""},
+      {"warn_at as a number", "[deadlines]\nwarn_at = 75\n",
+       "t.toml:2:1: deadlines.warn_at: must be a percentage such as \"75%\" "
+       "from \"0%\" (never warn) to \"99%\", got an integer"},
+      {"warn_at negative", "[deadlines]\nwarn_at = \"-5%\"\n",
+       "t.toml:2:1: deadlines.warn_at: must be a percentage such as \"75%\" "
+       "from \"0%\" (never warn) to \"99%\", got \"-5%\""},
+      {"zero escalate_every", "[deadlines]\nescalate_every = \"0s\"\n",
+       "t.toml:2:1: deadlines.escalate_every: must be longer than 0s"},
+      {"bad escalate_every", "[deadlines]\nescalate_every = \"4 hours\"\n",
+       "t.toml:2:1: deadlines.escalate_every: must be a duration like "
+       "\"90s\", \"30m\", \"2h\", \"2d\" or \"1w\", got \"4 hours\""},
+      {"negative csat_after", "[deadlines]\ncsat_after = -1\n",
+       "t.toml:2:1: deadlines.csat_after: must be between 0 and 315360000 "
+       "seconds"},
+      {"zero delay_extension", "[deadlines]\ndelay_extension = 0\n",
+       "t.toml:2:1: deadlines.delay_extension: must be longer than 0s"},
+      {"delay_notice_for as a string",
+       "[deadlines]\ndelay_notice_for = \"answer\"\n",
+       "t.toml:2:1: deadlines.delay_notice_for: expected an array of "
+       "strings, got a string"},
+      {"delay_notice_for naming no deadline",
+       "[deadlines]\ndelay_notice_for = [\"answer\", \"resolv\"]\n",
+       "t.toml:2:31: deadlines.delay_notice_for[1]: no deadline has the id "
+       "or name \"resolv\"; did you mean 'resolve'?"},
+      {"delay_notice_for empty entry",
+       "[deadlines]\ndelay_notice_for = [\"\"]\n",
+       "t.toml:2:21: deadlines.delay_notice_for[0]: must not be empty"},
+      {"bad deadline start",
+       "[deadlines.support]\nfollowup = { within = \"48h\", start = \"done\" "
+       "}\n",
+       "t.toml:2:30: deadlines.support.followup.start: must be \"arrival\" or "
+       "\"close\", got \"done\""},
+      // [[route]] escalation levels and board.
+      {"escalate_to as a number",
+       "[[route]]\nclass = \"quote\"\nprimary = \"a@x.example\"\n"
+       "escalate_to = 3\n",
+       "t.toml:4:1: route[0].escalate_to: expected an address, agent name or "
+       "team, or an array of them (levels in order), got an integer"},
+      {"escalate_to level with a bad address",
+       "[[route]]\nclass = \"quote\"\nprimary = \"a@x.example\"\n"
+       "escalate_to = [\"m@x.example\", \"boss@\"]\n",
+       "t.toml:4:31: route[0].escalate_to[1]: must be an address like "
+       "name@example.com, got \"boss@\""},
+      {"escalate_to level naming no agent",
+       "[[agent]]\nname = \"Anna\"\naddress = \"anna@x.example\"\n"
+       "team = \"sales\"\n[[route]]\nclass = \"quote\"\nprimary = \"sales\"\n"
+       "escalate_to = [\"Anna\", \"salse\"]\n",
+       "t.toml:8:24: route[0].escalate_to[1]: \"salse\" is neither an address "
+       "nor the name or team of an [[agent]]; did you mean 'sales'?"},
+      {"escalate_to string naming no agent",
+       "[[route]]\nclass = \"quote\"\nprimary = \"a@x.example\"\n"
+       "escalate_to = \"boss\"\n",
+       "t.toml:4:1: route[0].escalate_to: \"boss\" is neither an address nor "
+       "the name or team of an [[agent]]"},
+      {"empty escalate_to level",
+       "[[route]]\nclass = \"quote\"\nprimary = \"a@x.example\"\n"
+       "escalate_to = [\"\"]\n",
+       "t.toml:4:16: route[0].escalate_to[0]: must not be empty"},
+      {"board naming no agent",
+       "[[route]]\nclass = \"complaint\"\nprimary = \"a@x.example\"\n"
+       "board = \"Board\"\n",
+       "t.toml:4:1: route[0].board: \"Board\" is neither an address nor the "
+       "name or team of an [[agent]]"},
+      {"board with a bad address",
+       "[[route]]\nclass = \"complaint\"\nprimary = \"a@x.example\"\n"
+       "board = \"board@@x.example\"\n",
+       "t.toml:4:1: route[0].board: must be an address like "
+       "name@example.com, got \"board@@x.example\""},
+      {"empty board",
+       "[[route]]\nclass = \"complaint\"\nprimary = \"a@x.example\"\n"
+       "board = \"\"\n",
+       "t.toml:4:1: route[0].board: must not be empty"},
+      {"board as an array",
+       "[[route]]\nclass = \"complaint\"\nprimary = \"a@x.example\"\n"
+       "board = [\"b@x.example\"]\n",
+       "t.toml:4:1: route[0].board: expected a string, got an array"},
+      // [[rule]] flag.
+      {"rule flag with upper case and '-'",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+       "flag = \"Material-Defect\"\n",
+       "t.toml:5:1: rule[0].flag: must be lower-case letters, digits or '_' "
+       "(like \"material_defect\"), got \"Material-Defect\""},
+      {"empty rule flag",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+       "class = \"quote\"\nflag = \"\"\n",
+       "t.toml:6:1: rule[0].flag: must be lower-case letters, digits or '_' "
+       "(like \"material_defect\"), got \"\""},
+      {"rule with kind, class and flag",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n"
+       "kind = \"spam\"\nclass = \"quote\"\nflag = \"f\"\n",
+       "t.toml:6:1: rule[0].class: a rule sets either kind or class, not both"},
+      {"rule with nothing to set",
+       "[[rule]]\nid = \"r\"\nfield = \"body\"\npattern = \"x\"\n",
+       "t.toml:1:1: rule[0]: a rule must set kind (auto_reply, bounce, "
+       "list_bulk, spam), class or flag"},
+      // [[account]].
+      {"account without a name", "[[account]]\ndomains = [\"x.example\"]\n",
+       "t.toml:1:1: account[0].name: missing required key"},
+      {"account without addresses or domains",
+       "[[account]]\nname = \"A\"\naddresses = []\n",
+       "t.toml:1:1: account[0]: an account needs at least one address or "
+       "domain (set addresses or domains)"},
+      {"duplicate account names",
+       "[[account]]\nname = \"A\"\ndomains = [\"x.example\"]\n"
+       "[[account]]\nname = \"A\"\ndomains = [\"y.example\"]\n",
+       "t.toml:5:1: account[1].name: duplicate account name \"A\" (also "
+       "account[0])"},
+      {"account with a bad address",
+       "[[account]]\nname = \"A\"\naddresses = [\"a.x.example\"]\n",
+       "t.toml:3:14: account[0].addresses[0]: must be an address like "
+       "name@example.com, got \"a.x.example\""},
+      {"account domain with @",
+       "[[account]]\nname = \"A\"\ndomains = [\"@x.example\"]\n",
+       "t.toml:3:12: account[0].domains[0]: must be a domain like "
+       "\"shop.example\", got \"@x.example\""},
+      {"address in two accounts",
+       "[[account]]\nname = \"Acme\"\naddresses = [\"buyer@x.example\"]\n"
+       "[[account]]\nname = \"Other\"\n"
+       "addresses = [\"a@y.example\", \"Buyer@X.example\"]\n",
+       "t.toml:6:29: account[1].addresses[1]: address \"buyer@x.example\" is "
+       "also in account[0] (\"Acme\"); an address or domain belongs to one "
+       "account"},
+      {"domain in two accounts",
+       "[[account]]\nname = \"Acme\"\ndomains = [\"x.example\"]\n"
+       "[[account]]\nname = \"Other\"\ndomains = [\"X.EXAMPLE\"]\n",
+       "t.toml:6:12: account[1].domains[0]: domain \"x.example\" is also in "
+       "account[0] (\"Acme\"); an address or domain belongs to one account"},
+      {"domain listed twice in one account",
+       "[[account]]\nname = \"Acme\"\ndomains = [\"x.example\", "
+       "\"x.example\"]\n",
+       "t.toml:3:25: account[0].domains[1]: domain \"x.example\" is listed "
+       "twice"},
+      {"account naming an unknown tier",
+       "[tiers.premium]\nanswer = \"4h\"\n[[account]]\nname = \"A\"\n"
+       "domains = [\"x.example\"]\ntier = \"premum\"\n",
+       "t.toml:6:1: account[0].tier: unknown tier \"premum\"; did you mean "
+       "'premium'?"},
+      {"account tier without any tiers",
+       "[[account]]\nname = \"A\"\ndomains = [\"x.example\"]\n"
+       "tier = \"gold\"\n",
+       "t.toml:4:1: account[0].tier: unknown tier \"gold\" (no "
+       "[tiers.<name>] table is defined)"},
+      {"bad software assurance date",
+       "[[account]]\nname = \"A\"\ndomains = [\"x.example\"]\n"
+       "software_assurance_until = \"2027-02-30\"\n",
+       "t.toml:4:1: account[0].software_assurance_until: must be a date "
+       "\"YYYY-MM-DD\" like \"2024-12-25\", got \"2027-02-30\""},
+      {"key_account as a string",
+       "[[account]]\nname = \"A\"\ndomains = [\"x.example\"]\n"
+       "key_account = \"yes\"\n",
+       "t.toml:4:1: account[0].key_account: expected a boolean, got a string"},
+      {"unknown account key",
+       "[[account]]\nname = \"A\"\ndomains = [\"x.example\"]\n"
+       "tiers = \"gold\"\n",
+       "t.toml:4:1: account[0].tiers: unknown key; did you mean 'tier'?"},
+      {"account as a table", "[account]\nname = \"A\"\n",
+       "t.toml:1:2: account: expected an array of tables ([[account]]), got "
+       "a table"},
+      // [tiers.<name>].
+      {"tier name with upper case", "[tiers.Gold]\nanswer = \"4h\"\n",
+       "t.toml:1:8: tiers.Gold: a tier name must be lower-case letters, "
+       "digits or '_'"},
+      {"tier without answer", "[tiers.gold]\n",
+       "t.toml:1:1: tiers.gold.answer: missing required key"},
+      {"tier that is not a table", "[tiers]\ngold = \"4h\"\n",
+       "t.toml:2:1: tiers.gold: expected a table ([tiers.gold]), got a "
+       "string"},
+      {"zero tier answer", "[tiers.gold]\nanswer = \"0s\"\n",
+       "t.toml:2:1: tiers.gold.answer: must be longer than 0s"},
+      {"tier answer with a start",
+       "[tiers.gold]\nanswer = { within = \"4h\", start = \"close\" }\n",
+       "t.toml:2:27: tiers.gold.answer.start: unknown key (known: within, "
+       "clock)"},
+      {"tier answer with a bad clock",
+       "[tiers.gold]\nanswer = { within = \"4h\", clock = \"office\" }\n",
+       "t.toml:2:27: tiers.gold.answer.clock: must be \"calendar\" or "
+       "\"business\", got \"office\""},
+      {"tier answer as a boolean", "[tiers.gold]\nanswer = true\n",
+       "t.toml:2:1: tiers.gold.answer: expected a duration (\"8h\") or a "
+       "table like { within = \"8h\", clock = \"business\" }, got a boolean"},
+      {"unknown tier key", "[tiers.gold]\nanswer = \"4h\"\nanwser = \"2h\"\n",
+       "t.toml:3:1: tiers.gold.anwser: unknown key; did you mean 'answer'?"},
+      // [tickets].
+      {"keyword with a space", "[tickets]\nclose_keywords = [\"$Done Now\"]\n",
+       "t.toml:2:19: tickets.close_keywords[0]: must be an IMAP keyword such "
+       "as \"$Done\" (no spaces or ( ) { } % * \" \\ ]), got \"$Done Now\""},
+      {"keyword with a parenthesis",
+       "[tickets]\nwaiting_keywords = [\"(wait)\"]\n",
+       "t.toml:2:21: tickets.waiting_keywords[0]: must be an IMAP keyword "
+       "such as \"$Done\" (no spaces or ( ) { } % * \" \\ ]), got \"(wait)\""},
+      {"keyword that is only a backslash",
+       "[tickets]\nclose_keywords = [\"\\\\\"]\n",
+       "t.toml:2:19: tickets.close_keywords[0]: must be an IMAP keyword such "
+       "as \"$Done\" (no spaces or ( ) { } % * \" \\ ]), got \"\\\""},
+      {"keyword with a wildcard", "[tickets]\nclose_keywords = [\"Done*\"]\n",
+       "t.toml:2:19: tickets.close_keywords[0]: must be an IMAP keyword such "
+       "as \"$Done\" (no spaces or ( ) { } % * \" \\ ]), got \"Done*\""},
+      {"keyword both close and waiting (case-insensitive)",
+       "[tickets]\nwaiting_keywords = [\"$waiting\", \"$done\"]\n",
+       "t.toml:2:33: tickets.waiting_keywords[1]: \"$done\" is also in "
+       "close_keywords; a ticket cannot be both closed and waiting"},
+      {"close keyword that is the default waiting one",
+       "[tickets]\nclose_keywords = [\"$Waiting\"]\n",
+       "t.toml:2:19: tickets.close_keywords[0]: \"$Waiting\" is also in "
+       "waiting_keywords; a ticket cannot be both closed and waiting"},
+      {"folder both close and waiting",
+       "[tickets]\nclose_folders = [\"Done\", \"Later\"]\n"
+       "waiting_folders = [\"Later\"]\n",
+       "t.toml:3:20: tickets.waiting_folders[0]: \"Later\" is also in "
+       "close_folders; a ticket cannot be both closed and waiting"},
+      {"empty folder", "[tickets]\nclose_folders = [\"\"]\n",
+       "t.toml:2:18: tickets.close_folders[0]: must not be empty"},
+      {"zero poll_every", "[tickets]\npoll_every = \"0s\"\n",
+       "t.toml:2:1: tickets.poll_every: must be longer than 0s"},
+      {"unknown tickets key", "[tickets]\nclose_folder = [\"Done\"]\n",
+       "t.toml:2:1: tickets.close_folder: unknown key; did you mean "
+       "'close_folders'?"},
   };
   for (const BadCase& c : cases) {
     auto got = ParseConfig(c.text, "t.toml");
@@ -409,6 +857,15 @@ TEST(ParseRulesTest, GoodAndBad) {
       "r.toml");
   EXPECT_TRUE(mailbox_ok.has_value());
 
+  // A rule may set a flag alone (classify/default_rules.toml uses the same
+  // parser).
+  auto flag_only = ParseRules(
+      "[[rule]]\nid = \"defect\"\nfield = \"body\"\npattern = \"defekt\"\n"
+      "flag = \"material_defect\"\n",
+      "r.toml");
+  ASSERT_TRUE(flag_only.has_value()) << flag_only.error().message;
+  EXPECT_EQ((*flag_only)[0].flag, "material_defect");
+
   auto bad =
       ParseRules("[state]\ndir = \"x\"\n[[rule]]\nid = \"r\"\n", "r.toml");
   ASSERT_FALSE(bad.has_value());
@@ -417,7 +874,7 @@ TEST(ParseRulesTest, GoodAndBad) {
             "r.toml:3:1: rule[0].field: missing required key\n"
             "r.toml:3:1: rule[0].pattern: missing required key\n"
             "r.toml:3:1: rule[0]: a rule must set kind (auto_reply, bounce, "
-            "list_bulk, spam) or class");
+            "list_bulk, spam), class or flag");
 }
 
 TEST(ParseConfigTest, ExampleFileParses) {
@@ -438,9 +895,26 @@ TEST(ParseConfigTest, ExampleFileParses) {
             defaults.templates.forbidden_phrases);
   EXPECT_EQ(cfg->state, defaults.state);
   EXPECT_EQ(cfg->log_level, defaults.log_level);
-  EXPECT_EQ(cfg->routes.size(), 3u);
   EXPECT_EQ(cfg->agents.size(), 3u);
   EXPECT_EQ(cfg->rules.size(), 1u);
+  ASSERT_EQ(cfg->routes.size(), 3u);
+  EXPECT_EQ(cfg->routes[0].escalate_to,
+            (std::vector<std::string>{"manager@shop.example",
+                                      "director@shop.example"}));
+  EXPECT_EQ(cfg->routes[2].cls, "complaint");
+  EXPECT_EQ(cfg->routes[2].board, "board@shop.example");
+  ASSERT_EQ(cfg->tiers.size(), 2u);
+  EXPECT_EQ(cfg->tiers.at("standard").answer.clock, "business");
+  EXPECT_EQ(cfg->tiers.at("premium").answer.within, Seconds{4 * 3600});
+  ASSERT_EQ(cfg->accounts.size(), 2u);
+  EXPECT_TRUE(cfg->accounts[0].key_account);
+  EXPECT_EQ(cfg->accounts[0].software_assurance_until, "2027-03-31");
+  EXPECT_FALSE(cfg->accounts[1].key_account);
+  EXPECT_EQ(cfg->tickets.close_folders, std::vector<std::string>{"Done"});
+  // The rest of [tickets] shows the defaults.
+  TicketState tickets = cfg->tickets;
+  tickets.close_folders.clear();
+  EXPECT_EQ(tickets, defaults.tickets);
 }
 
 TEST(LoadConfigTest, MissingFile) {

@@ -164,6 +164,11 @@ std::string ShowConfig(const Config& c) {
 
   w.Section("[deadlines]");
   w.Duration("delay_notice_before", c.deadlines.delay_notice_before);
+  w.Strs("delay_notice_for", c.deadlines.delay_notice_for);
+  w.Duration("delay_extension", c.deadlines.delay_extension);
+  w.Str("warn_at", std::to_string(c.deadlines.warn_at_percent) + "%");
+  w.Duration("escalate_every", c.deadlines.escalate_every);
+  w.Duration("csat_after", c.deadlines.csat_after);
   const Config defaults = Defaults();
   std::vector<std::string> classes;
   for (std::string_view cls : KnownClasses()) classes.emplace_back(cls);
@@ -183,7 +188,8 @@ std::string ShowConfig(const Config& c) {
       for (const Deadline& d : it->second) {
         w.Raw(d.name, "{ within = " + TomlQuote(FormatDuration(d.within)) +
                           ", clock = " + TomlQuote(d.clock) +
-                          ", id = " + TomlQuote(d.id) + " }");
+                          ", id = " + TomlQuote(d.id) +
+                          ", start = " + TomlQuote(d.start) + " }");
       }
     }
     if (has_defaults) {
@@ -195,6 +201,23 @@ std::string ShowConfig(const Config& c) {
         if (!kept) w.Str(d.name, "off");
       }
     }
+  }
+
+  for (const auto& [name, tier] : c.tiers) {
+    w.Section("[tiers." + Key(name) + "]");
+    w.Raw("answer",
+          "{ within = " + TomlQuote(FormatDuration(tier.answer.within)) +
+              ", clock = " + TomlQuote(tier.answer.clock) + " }");
+  }
+
+  for (const Account& a : c.accounts) {
+    w.Section("[[account]]");
+    w.Str("name", a.name);
+    w.Strs("addresses", a.addresses);
+    w.Strs("domains", a.domains);
+    w.StrIfSet("tier", a.tier);
+    w.StrIfSet("software_assurance_until", a.software_assurance_until);
+    w.Bool("key_account", a.key_account);
   }
 
   for (const Agent& a : c.agents) {
@@ -211,8 +234,16 @@ std::string ShowConfig(const Config& c) {
     w.Str("class", r.cls);
     w.Str("primary", r.primary);
     w.StrIfSet("secondary", r.secondary);
-    w.StrIfSet("escalate_to", r.escalate_to);
+    w.Strs("escalate_to", r.escalate_to);
+    w.StrIfSet("board", r.board);
   }
+
+  w.Section("[tickets]");
+  w.Strs("close_keywords", c.tickets.close_keywords);
+  w.Strs("waiting_keywords", c.tickets.waiting_keywords);
+  w.Strs("close_folders", c.tickets.close_folders);
+  w.Strs("waiting_folders", c.tickets.waiting_folders);
+  w.Duration("poll_every", c.tickets.poll_every);
 
   w.Section("[classify]");
   w.Str("ticket_tag_format", c.classify.ticket_tag_format);
@@ -245,6 +276,7 @@ std::string ShowConfig(const Config& c) {
     w.StrIfSet("unless", r.unless);
     w.StrIfSet("kind", r.kind);
     w.StrIfSet("class", r.cls);
+    w.StrIfSet("flag", r.flag);
     w.StrIfSet("mailbox", r.mailbox);
     w.Str("description", r.description);
     w.Bool("enabled", r.enabled);

@@ -14,6 +14,7 @@ Config Normalized(Config c) {
   c.path.clear();
   for (Mailbox& mb : c.mailboxes) mb.pos = {};
   for (Rule& r : c.rules) r.pos = {};
+  for (Account& a : c.accounts) a.pos = {};
   return c;
 }
 
@@ -62,9 +63,30 @@ saturday = ["00:00-24:00"]
 holidays = [2026-03-20]
 [deadlines]
 delay_notice_before = "0s"
+delay_notice_for = []
+delay_extension = "90m"
+warn_at = "0%"
+escalate_every = 1
+csat_after = 0
 [deadlines.complaint]
 receipt = "off"
 callback = { within = "90m", clock = "business" }
+followup = { within = "2d", start = "arrival" }
+[deadlines.quote]
+recall = { within = "1w", start = "close" }
+[tiers.z_9]
+answer = { within = "25h", clock = "calendar" }
+[tiers.basic]
+answer = 86400
+[[account]]
+name = "Ärger & \"Söhne\""
+domains = ["Aerger.Example"]
+tier = "basic"
+[[account]]
+name = "x"
+addresses = ["A@B.example"]
+software_assurance_until = 2026-02-28
+key_account = true
 [deadlines.personal]
 answer = "off"
 [[agent]]
@@ -75,6 +97,18 @@ absent = []
 [[route]]
 class = "other"
 primary = "Leyla"
+escalate_to = []
+[[route]]
+class = "complaint"
+primary = "Leyla"
+escalate_to = "boss@shop.example"
+board = "Leyla"
+[tickets]
+close_keywords = []
+waiting_keywords = ["\\Flagged", "$Wait"]
+close_folders = ["Erledigt/Österreich"]
+waiting_folders = ["Wartet \"noch\""]
+poll_every = "1h"
 [classify]
 ticket_tag_format = "{number}"
 own_domains = []
@@ -95,6 +129,11 @@ weak = true
 [[rule]]
 id = "shipped.rule"
 enabled = false
+[[rule]]
+id = "flag.only"
+field = "body"
+pattern = "defekt"
+flag = "material_defect"
 )";
   auto cfg = ParseConfig(text, "edge.toml");
   ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
@@ -102,6 +141,12 @@ enabled = false
   std::string shown = ShowConfig(*cfg);
   EXPECT_NE(shown.find("receipt = \"off\""), std::string::npos) << shown;
   EXPECT_NE(shown.find("answer = \"off\""), std::string::npos) << shown;
+  EXPECT_NE(shown.find("warn_at = \"0%\""), std::string::npos) << shown;
+  EXPECT_NE(shown.find("escalate_to = [\"boss@shop.example\"]"),
+            std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("flag = \"material_defect\""), std::string::npos)
+      << shown;
 }
 
 TEST(ShowConfigTest, SecretSourcesShownNeverAPassword) {
