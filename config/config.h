@@ -80,6 +80,10 @@ struct Deadline {
   std::string name;  // "ack", "quote", ...
   Seconds within{0};
   std::string clock = "calendar";  // "calendar" | "business"
+  // When the clock starts: "arrival" (the customer's message) or "close"
+  // (the ticket is closed: POLICY D7, follow-up after the job is done).
+  // Default "arrival"; "close" for a deadline named "followup".
+  std::string start = "arrival";
 
   bool operator==(const Deadline&) const = default;
 };
@@ -88,6 +92,21 @@ struct Deadline {
 struct Deadlines {
   std::map<std::string, std::vector<Deadline>> by_class;
   Seconds delay_notice_before{4 * 3600};  // D9: warn this long before due
+  // Deadlines (by id or name) that get a delay notice (D9): the answers a
+  // person owes the customer. D1 "ack", D5 "receipt" and D7 "followup" are
+  // inboxd's own mail and get none.
+  std::vector<std::string> delay_notice_for = {"answer", "resolve"};
+  // How far a delay notice moves the due time, on the deadline's own clock
+  // (D8: the notice names the new exact time). Default "1d".
+  Seconds delay_extension{86400};
+  // The owner gets an agent_alert when this share of the window (due time
+  // minus start) has passed; percent 1..99, 0 = never. Default "75%".
+  int warn_at_percent = 75;
+  // Escalation level k+1 goes out this long after level k (R5).
+  Seconds escalate_every{4 * 3600};
+  // The satisfaction mail (C4) goes out this long after closing (within
+  // D7's 48 hours).
+  Seconds csat_after{24 * 3600};
   // Deadlines (matched by id or by name) that an agent's reply sent as the
   // shared mailbox (Sent folder, or a CC/BCC copy) meets. D6 "resolve" and D7
   // "followup" need more than a reply, so they are not in the default.
@@ -110,10 +129,16 @@ struct Agent {
 };
 
 struct Route {
-  std::string cls;          // request class
-  std::string primary;      // agent address or team name
-  std::string secondary;    // fallback when primary is absent (R3)
-  std::string escalate_to;  // manager (R5/R6)
+  std::string cls;        // request class
+  std::string primary;    // agent address or team name
+  std::string secondary;  // fallback when primary is absent (R3)
+  // The escalation chain (R5): level 1 at the breach, each next level
+  // deadlines.escalate_every later. Each entry an address, an agent name or
+  // a team. TOML: a string or a list of strings.
+  std::vector<std::string> escalate_to;
+  // R6: a ticket of this class flagged "material_defect" goes here at once
+  // ("" = the last entry of escalate_to).
+  std::string board;
 
   bool operator==(const Route&) const = default;
 };
@@ -165,6 +190,10 @@ struct Rule {
   std::string mailbox;  // optional: only for this mailbox
   std::string description;
   bool enabled = true;
+  // A flag the rule sets on the ticket (e.g. "material_defect", which sends
+  // a complaint to the board at once, R6); [a-z0-9_]+, "" = none. A rule may
+  // set a flag alone or with a class.
+  std::string flag;
   // A weak signal (e.g. Precedence: bulk, which forwarders add to human
   // mail): it makes a message automatic only together with another,
   // non-weak automatic signal. Added by classify/ (TOML key "weak").
@@ -183,6 +212,42 @@ struct Rule {
   bool operator==(const Rule&) const = default;
 };
 
+// A customer with a contract (POLICY D3, C3, C7).
+struct Account {
+  std::string name;                    // required, unique
+  std::vector<std::string> addresses;  // lower case, exact match
+  std::vector<std::string> domains;    // lower case; subdomains match too
+  std::string tier;                    // a key of Config::tiers ("" = none)
+  std::string software_assurance_until;  // "YYYY-MM-DD" ("" = none)
+  bool key_account = false;              // C7
+  SourcePos pos;
+
+  bool operator==(const Account&) const = default;
+};
+
+// A support contract tier (D3): the support answer time.
+struct Tier {
+  std::string name;
+  Deadline answer;  // id "D3", name "answer"; default clock "business"
+
+  bool operator==(const Tier&) const = default;
+};
+
+// Ticket state set from the agents' mail client (issue 9 item 6): an IMAP
+// keyword on a ticket's message, or the message in one of these folders.
+// Keywords are compared case-insensitively; folders are configured names.
+struct TicketState {
+  std::vector<std::string> close_keywords = {"$Done"};
+  std::vector<std::string> waiting_keywords = {"$Waiting"};
+  std::vector<std::string> close_folders;    // e.g. "Done", "Erledigt"
+  std::vector<std::string> waiting_folders;  // e.g. "Waiting"
+  // How often the flags of open tickets' messages are read when the server
+  // has no CONDSTORE.
+  Seconds poll_every{60};
+
+  bool operator==(const TicketState&) const = default;
+};
+
 struct Config {
   std::string path;  // file it was loaded from ("" = built-in defaults)
   State state;
@@ -196,6 +261,9 @@ struct Config {
   Responder responder;
   Templates templates;
   std::vector<Rule> rules;  // user rules; they add to / override defaults by id
+  std::vector<Account> accounts;
+  std::map<std::string, Tier> tiers;  // by name
+  TicketState tickets;
   std::string log_level = "info";
 
   bool operator==(const Config&) const = default;

@@ -285,7 +285,9 @@ std::pair<std::string, std::string> OutboxDrain::AlertAddress(
   };
   for (const config::Route& r : config_->routes) {
     if (r.cls != cls) continue;
-    if (IsAddress(r.escalate_to)) return {r.escalate_to, r.escalate_to};
+    if (!r.escalate_to.empty() && IsAddress(r.escalate_to.front())) {
+      return {r.escalate_to.front(), r.escalate_to.front()};
+    }
     if (IsAddress(r.primary)) return {r.primary, r.primary};
     if (!r.primary.empty()) return agent_of_team(r.primary);
   }

@@ -30,7 +30,7 @@
 //       kFailedPrecondition -> failed (MarkFailed writes "outbox.failed" with
 //       (5xx)                  the server's reply); then an agent_alert
 //                              notice is queued to the alert address of the
-//                              ticket's route (escalate_to, else primary when
+//                              ticket's route (escalate_to's first level, else primary when
 //                              it is an address, else the primary team's
 //                              first agent), or, with no address, the audit
 //                              event "agent.alert". No alert about an alert.

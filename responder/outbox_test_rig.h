@@ -74,7 +74,7 @@ inline config::Config RigConfig() {
   config::Route route;
   route.cls = "support";
   route.primary = "support";
-  route.escalate_to = "manager@shop.example";
+  route.escalate_to = {"manager@shop.example"};
   c.routes = {route};
   c.state.dir = ::testing::TempDir();
   return c;
