@@ -365,6 +365,21 @@ core::Result<Decision> Classifier::Classify(const core::Message& msg,
     }
   }
 
+  // Flags (POLICY R6): human mail only. They leave kind and class alone.
+  for (const Reason& r : d.hits) {
+    if (r.flag.empty()) continue;
+    if (d.kind != Kind::kHuman) {
+      d.reasons.push_back("flag " + r.flag + " ignored (kind " +
+                          std::string(KindName(d.kind)) +
+                          ", flags are for human mail): " + Describe(r));
+      continue;
+    }
+    d.flags.push_back(r.flag);
+    d.reasons.push_back("flag " + r.flag + ": " + Describe(r));
+  }
+  std::sort(d.flags.begin(), d.flags.end());
+  d.flags.erase(std::unique(d.flags.begin(), d.flags.end()), d.flags.end());
+
   // Thread.
   auto thread = ResolveThread(msg, config_, *ctx.threads, ctx.now);
   if (!thread) return core::Fail(thread.error());

@@ -27,6 +27,12 @@
 // rules; personal when the message is addressed to an agent (To/Cc or a
 // greeting naming one) and no class rule found a request (POLICY D4); then
 // the mailbox's default_class, then "other".
+//
+// Flags (POLICY R6: a complaint about a material defect goes to the board
+// at once): human mail gets the flags of every rule that fired, content
+// rules included (a flag never makes mail automatic). A flag-only rule has
+// neither kind nor class and so never changes the kind or the class.
+// Automatic mail gets no flags.
 #pragma once
 
 #include <memory>
@@ -84,6 +90,9 @@ struct Decision {
   // For bounces: the Message-ID of the message that bounced (RFC 3464
   // Original-Message-ID or the enclosed headers), "" when unknown.
   std::string bounced_message_id;
+  // Human mail only: the flags of every rule that fired, sorted, each once
+  // ("material_defect"); empty for automatic mail.
+  std::vector<std::string> flags;
   std::vector<Reason> hits;          // every rule that fired
   std::vector<std::string> reasons;  // human-readable, one per decision step
 };

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "classify/test_message.h"
 
@@ -589,6 +591,110 @@ TEST_F(ClassifierTest, OperatorRulesOverrideDefaults) {
   EXPECT_NE(e.error().message.find("inboxd.toml:40: rule local.vip"),
             std::string::npos)
       << e.error().message;
+}
+
+// POLICY R6: a flag-only rule from the config (neither kind nor class) sets
+// Decision.flags on human mail and changes nothing else; automatic mail gets
+// no flags.
+TEST_F(ClassifierTest, FlagOnlyRuleSetsFlagAndNothingElse) {
+  config::Config cfg = config_;
+  config::Rule r6;
+  r6.id = "local.defect";
+  r6.field = "body";
+  r6.pattern = "\\bgarantiefall\\b";
+  r6.flag = "material_defect";
+  config::Rule twice = r6;  // a second rule with the same flag
+  twice.id = "local.defect_subject";
+  twice.field = "subject";
+  twice.pattern = "garantiefall";
+  config::Rule other = r6;
+  other.id = "local.board";
+  other.pattern = "vorstand";
+  other.flag = "board_attention";
+  cfg.rules = {r6, twice, other};
+  auto c = Classifier::Create(cfg);
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  // Words no shipped rule knows, so only these rules can set a flag.
+  struct Case {
+    const char* name;
+    core::Message msg;
+    std::vector<std::string> want_flags;
+  } cases[] = {
+      {"flag",
+       Msg("Kaffeemaschine", "Das ist ein Garantiefall."),
+       {"material_defect"}},
+      {"two rules, one flag",
+       Msg("Garantiefall", "Das ist ein Garantiefall."),
+       {"material_defect"}},
+      {"two flags, sorted",
+       Msg("Kaffeemaschine", "Garantiefall, bitte an den Vorstand."),
+       {"board_attention", "material_defect"}},
+      {"no flag", Msg("Kaffeemaschine", "Guten Tag."), {}},
+      {"automatic: no flag",
+       Msg("Kaffeemaschine", "Das ist ein Garantiefall.",
+           {{"Auto-Submitted", "auto-replied"}}),
+       {}},
+  };
+  for (const auto& tc : cases) {
+    auto with = (*c)->Classify(tc.msg, ctx_);
+    auto without = classifier_->Classify(tc.msg, ctx_);
+    ASSERT_TRUE(with.has_value() && without.has_value()) << tc.name;
+    EXPECT_EQ(with->flags, tc.want_flags) << tc.name << "\n" << Dump(*with);
+    // Nothing else changes.
+    EXPECT_EQ(with->kind, without->kind) << tc.name;
+    EXPECT_EQ(with->cls, without->cls) << tc.name;
+    EXPECT_EQ(with->ack, without->ack) << tc.name;
+    EXPECT_EQ(with->decision.outcome, without->decision.outcome) << tc.name;
+    EXPECT_EQ(with->kind_rules, without->kind_rules) << tc.name;
+  }
+  // The flag has its reason line; the automatic one says why it was not set.
+  auto d = (*c)->Classify(cases[0].msg, ctx_);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->kind, Kind::kHuman);
+  EXPECT_NE(std::find(d->reasons.begin(), d->reasons.end(),
+                      "flag material_defect: rule local.defect: body: "
+                      "\"Garantiefall\" (content)"),
+            d->reasons.end())
+      << Dump(*d);
+  auto a = (*c)->Classify(cases[4].msg, ctx_);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->kind, Kind::kAutoReply);
+  EXPECT_TRUE(Fired(*a, "local.defect")) << Dump(*a);
+  EXPECT_TRUE(a->flags.empty());
+  EXPECT_TRUE(std::any_of(a->reasons.begin(), a->reasons.end(),
+                          [](const std::string& r) {
+                            return r.starts_with(
+                                "flag material_defect ignored (kind "
+                                "auto_reply");
+                          }))
+      << Dump(*a);
+
+  // A flag that is not [a-z0-9_]+ refuses to start, naming the rule.
+  config::Rule bad = r6;
+  bad.flag = "Material-Defect";
+  bad.pos = {"inboxd.toml", 51, 1};
+  cfg.rules = {bad};
+  auto e = Classifier::Create(cfg);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, core::Code::kInvalidArgument);
+  EXPECT_NE(e.error().message.find("inboxd.toml:51: rule local.defect: flag"),
+            std::string::npos)
+      << e.error().message;
+}
+
+// The shipped defect rules flag human mail and leave kind and class as they
+// were (the complaint words decide the class, as before).
+TEST_F(ClassifierTest, ShippedDefectRulesFlagHumanMail) {
+  Decision d = Run(Msg("Reklamation: Sachmangel",
+                       "Der Drucker kam bereits defekt an. Ich verlange "
+                       "Ersatz."));
+  EXPECT_EQ(d.kind, Kind::kHuman) << Dump(d);
+  EXPECT_EQ(d.cls, "complaint") << Dump(d);
+  EXPECT_EQ(d.flags, std::vector<std::string>{"material_defect"}) << Dump(d);
+  EXPECT_TRUE(d.ack) << Dump(d);
+  Decision bug = Run(Msg("Defect in report module",
+                         "There is a defect in the report module."));
+  EXPECT_TRUE(bug.flags.empty()) << Dump(bug);
 }
 
 TEST_F(ClassifierTest, MissingThreadsIsAnError) {

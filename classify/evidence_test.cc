@@ -12,6 +12,11 @@
 //     human (FiresHuman): content alone never makes mail automatic, and a
 //     weak structural signal alone counts for nothing. Lookalikes of class
 //     rules must not get that class.
+// Rows of flag rules (flag = "material_defect", POLICY R6) also check that
+// every positive gets the flag and every lookalike does not, that the same
+// positive sent as an auto-reply gets no flag, and, for a flag-only rule,
+// that kind and class are those of a classifier without the flag-only
+// rules.
 // EvidenceRules checks that every shipped rule has a source and a
 // description and that the table and the shipped rules name the same ids, so
 // a new rule without a row fails here. Evidence/EvidenceRule runs one test
@@ -1684,6 +1689,100 @@ std::vector<Row> Rows() {
         FiresHuman(Mail({{"From", kFaFrom}}, "راه حل جواب نداد",
                         "پیشنهاد شما را امتحان کردم ولی پرینتر کار "
                         "نمی‌کند."))}},
+
+      // Flag rules (POLICY R6): positives get the flag, lookalikes do not;
+      // neither kind nor class changes (PositiveAndHumanLookalike).
+      {"defect.subject",
+       {Mail({}, "Sachmangel am Kaffeevollautomaten Aroma 5000",
+             "Bestellung 4711-2026-0588: das Gerät lässt sich nach drei "
+             "Wochen nicht mehr benutzen."),
+        Mail({}, "Mängelrüge zur Lieferung 2026-0588",
+             "Bitte holen Sie die Drucker ab."),
+        Mail({}, "Defective printer - order 4711",
+             "The LaserJet 400 prints black stripes on every page."),
+        Mail({}, "Manufacturing defect on my coffee machine",
+             "The water tank leaks after two weeks."),
+        Mail({{"From", kZhFrom}}, "打印机质量问题", "打印机卡纸，要求换货。"),
+        Mail({{"From", kZhFrom}}, "收到次品", "外壳开裂，请换一台。"),
+        Mail({{"From", kFaFrom}}, "کالای معیوب",
+             "سفارش ۴۷۱۱ روشن نمی‌شود."),
+        Mail({{"From", kFaFrom}}, "ایراد فنی پرینتر",
+             "پرینتر بعد از دو هفته خاموش شد.")},
+       Kind::kHuman,
+       "",
+       {// A software bug report: "defect" alone is not a material defect.
+        NoFire(Mail({}, "Defect in report module",
+                    "There is a defect in the report module: the totals in "
+                    "the monthly export are wrong.")),
+        NoFire(Mail({}, "No defects found - thank you",
+                    "Your technician checked the printer and found no "
+                    "defects. Thanks for the quick visit!")),
+        NoFire(Mail({}, "Printer not defective after all",
+                    "Sorry, it was the cable. Please ignore my last mail.")),
+        NoFire(Mail({}, "Mängelliste für das Projekt Lagerhalle",
+                    "Anbei die Mängelliste der Baustelle, bitte bis Freitag "
+                    "prüfen.")),
+        NoFire(Mail({}, "Frage zur Sachmängelhaftung",
+                    "Wie lange gilt die Sachmängelhaftung bei B-Ware?")),
+        NoFire(Mail({{"From", kZhFrom}}, "打印机没有质量问题",
+                    "是我操作错误，抱歉。")),
+        NoFire(Mail({{"From", kZhFrom}}, "客服服务质量问题",
+                    "你们的客服三天没有回复我的邮件。")),
+        NoFire(Mail({{"From", kZhFrom}}, "这次品牌活动",
+                    "请问这次品牌活动有哪些打印机参加？")),
+        NoFire(Mail({{"From", kFaFrom}}, "پرینتر معیوب نیست",
+                    "ببخشید، مشکل از کابل بود."))}},
+
+      {"defect.body",
+       {Mail({}, "Kaffeevollautomat Aroma 5000",
+             "Das Gerät ist nach drei Wochen kaputt. Es handelt sich "
+             "eindeutig um einen Sachmangel."),
+        Mail({}, "Lieferung 2026-0588",
+             "Hiermit zeige ich einen Mangel an der Ware an: das Gehäuse "
+             "ist gerissen."),
+        Mail({}, "Drucker LaserJet 400", "Der Drucker kam bereits defekt an."),
+        Mail({}, "LaserJet 400",
+             "The printer we received is defective: it prints black "
+             "stripes."),
+        Mail({}, "Coffee machine",
+             "The machine has a manufacturing defect: the water tank "
+             "leaks."),
+        Mail({{"From", kZhFrom}}, "打印机", "打印机有质量问题，要求换货。"),
+        Mail({{"From", kZhFrom}}, "激光打印机", "这台打印机有缺陷，屏幕不亮。"),
+        Mail({{"From", kFaFrom}}, "پرینتر لیزری",
+             "پرینتر ایراد فنی دارد و روشن "
+             "نمی‌شود."),
+        Mail({{"From", kFaFrom}}, "سفارش ۴۷۱۱", "کالای معیوب به دستم رسید.")},
+       Kind::kHuman,
+       "",
+       {NoFire(Mail({}, "Report module",
+                    "There is a defect in the report module: the totals are "
+                    "wrong.")),
+        NoFire(Mail({}, "Technician visit",
+                    "Your technician found no defects: the printer is not "
+                    "defective, the cartridge was empty.")),
+        NoFire(Mail({}, "Warranty question",
+                    "Does the warranty cover manufacturing defects?")),
+        NoFire(Mail({}, "Projekt Lagerhalle",
+                    "Anbei die Mängelliste für das Projekt. Die Abstimmung "
+                    "mit dem Bauleiter war leider mangelhaft.")),
+        NoFire(Mail({}, "B-Ware",
+                    "Wie lange gilt die Sachmängelhaftung bei B-Ware?")),
+        NoFire(Mail({{"From", kZhFrom}}, "打印机",
+                    "打印机没有质量问题，是我操作错误。")),
+        NoFire(Mail({{"From", kZhFrom}}, "激光打印机",
+                    "请问这款打印机是否有质量问题？")),
+        NoFire(Mail({{"From", kZhFrom}}, "报表模块",
+                    "报表模块有一个缺陷：月度导出的合计不对。")),
+        NoFire(
+            Mail({{"From", kFaFrom}}, "پرینتر لیزری",
+                 "پرینتر بی‌عیب و نقص کار می‌کند، "
+                 "ممنون.")),
+        NoFire(Mail({{"From", kFaFrom}}, "پرینتر لیزری",
+                    "کارشناس گفت دستگاه ایراد فنی ندارد؛ کارتریج تمام شده "
+                    "بود.")),
+        NoFire(Mail({{"From", kFaFrom}}, "پرینتر لیزری",
+                    "پرینتر معیوب نیست، مشکل از کابل بود."))}},
   };
 }
 
@@ -1739,11 +1838,26 @@ class EvidenceRule : public ::testing::TestWithParam<std::string> {
     classifier_ = c->release();
     auto rules = DefaultRules();
     ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
+    // The same config with every flag-only rule switched off: what kind and
+    // class would be without them.
+    config::Config no_flags = *config_;
+    for (const config::Rule& r : *rules) {
+      if (!r.flag.empty() && r.kind.empty() && r.cls.empty()) {
+        config::Rule off = r;
+        off.enabled = false;
+        no_flags.rules.push_back(std::move(off));
+      }
+    }
+    auto nf = Classifier::Create(no_flags);
+    ASSERT_TRUE(nf.has_value()) << nf.error().ToString();
+    without_flag_rules_ = nf->release();
     rules_ = new std::map<std::string, config::Rule>();
     for (config::Rule& r : *rules) (*rules_)[r.id] = std::move(r);
   }
   static void TearDownTestSuite() {
     delete classifier_;
+    delete without_flag_rules_;
+    without_flag_rules_ = nullptr;
     delete rules_;
     delete config_;
     classifier_ = nullptr;
@@ -1751,14 +1865,17 @@ class EvidenceRule : public ::testing::TestWithParam<std::string> {
     config_ = nullptr;
   }
 
-  Decision Run(const core::Message& m) {
+  Decision Run(const core::Message& m, const Classifier* c = classifier_) {
     InMemoryThreadLookup threads;
     Context ctx;
     ctx.mailbox = &config_->mailboxes[0];
     ctx.threads = &threads;
-    auto d = classifier_->Classify(m, ctx);
+    auto d = c->Classify(m, ctx);
     EXPECT_TRUE(d.has_value());
     return d.value_or(Decision{});
+  }
+  static bool HasFlag(const Decision& d, std::string_view flag) {
+    return std::find(d.flags.begin(), d.flags.end(), flag) != d.flags.end();
   }
   static bool Fired(const Decision& d, std::string_view id) {
     return std::any_of(d.hits.begin(), d.hits.end(),
@@ -1773,18 +1890,20 @@ class EvidenceRule : public ::testing::TestWithParam<std::string> {
     std::string s =
         "  subject: " + m.subject + "\n  from: " + m.from.addr +
         "\n  outcome: " + std::string(AckOutcomeName(d.decision.outcome)) +
-        "\n";
+        "\n  class: " + d.cls + "\n";
     for (const auto& r : d.reasons) s += "  " + r + "\n";
     return s;
   }
 
   static config::Config* config_;
   static Classifier* classifier_;
+  static Classifier* without_flag_rules_;  // flag-only rules disabled
   static std::map<std::string, config::Rule>* rules_;
 };
 
 config::Config* EvidenceRule::config_ = nullptr;
 Classifier* EvidenceRule::classifier_ = nullptr;
+Classifier* EvidenceRule::without_flag_rules_ = nullptr;
 std::map<std::string, config::Rule>* EvidenceRule::rules_ = nullptr;
 
 TEST_P(EvidenceRule, PositiveAndHumanLookalike) {
@@ -1799,6 +1918,8 @@ TEST_P(EvidenceRule, PositiveAndHumanLookalike) {
   const config::Rule& rule = found->second;
   const bool structural = IsStructural(rule);
   const bool automatic = !rule.kind.empty() && rule.kind != "human";
+  const bool flag_only =
+      !rule.flag.empty() && rule.kind.empty() && rule.cls.empty();
 
   // The row matches what the rule is.
   ASSERT_FALSE(row.positives.empty());
@@ -1833,6 +1954,27 @@ TEST_P(EvidenceRule, PositiveAndHumanLookalike) {
     if (*row.cls) {
       EXPECT_EQ(d.cls, row.cls) << dump;
     }
+    if (!rule.flag.empty()) {
+      EXPECT_TRUE(HasFlag(d, rule.flag))
+          << "positive did not get flag " << rule.flag << "\n"
+          << dump;
+      // The same words in an auto-reply: the rule fires, no flag is set.
+      core::Message auto_reply = m;
+      auto_reply.headers.push_back({"Auto-Submitted", "auto-replied"});
+      Decision a = Run(auto_reply);
+      EXPECT_TRUE(Fired(a, row.id)) << Dump(auto_reply, a);
+      EXPECT_EQ(a.kind, Kind::kAutoReply) << Dump(auto_reply, a);
+      EXPECT_TRUE(a.flags.empty()) << "automatic mail got a flag\n"
+                                   << Dump(auto_reply, a);
+    }
+    if (flag_only) {
+      // A flag-only rule changes neither kind nor class.
+      Decision plain = Run(m, without_flag_rules_);
+      EXPECT_EQ(KindName(d.kind), KindName(plain.kind)) << dump;
+      EXPECT_EQ(d.cls, plain.cls) << "the flag rule changed the class\n"
+                                  << dump;
+      EXPECT_FALSE(HasFlag(plain, rule.flag)) << Dump(m, plain);
+    }
   }
 
   for (const Look& look : row.lookalikes) {
@@ -1850,6 +1992,16 @@ TEST_P(EvidenceRule, PositiveAndHumanLookalike) {
         << dump;
     if (*row.cls) {
       EXPECT_NE(d.cls, row.cls) << "lookalike got the class\n" << dump;
+    }
+    if (!rule.flag.empty()) {
+      EXPECT_FALSE(look.fires) << "a flag rule's lookalikes must not fire it";
+      EXPECT_FALSE(HasFlag(d, rule.flag))
+          << "lookalike got flag " << rule.flag << "\n"
+          << dump;
+    }
+    if (flag_only) {
+      Decision plain = Run(look.msg, without_flag_rules_);
+      EXPECT_EQ(d.cls, plain.cls) << dump;
     }
   }
 }

@@ -35,6 +35,18 @@ std::string Explain(const core::Message& msg, const Decision& d) {
     out += "  " + r.rule_id + " [" + r.cls + "] " + r.field + ": " + r.matched +
            "\n";
   }
+  out += "flags:      ";
+  for (size_t i = 0; i < d.flags.size(); ++i) {
+    out += (i ? ", " : "") + d.flags[i];
+  }
+  out += d.flags.empty() ? "-\n" : "\n";
+  for (const Reason& r : d.hits) {
+    if (r.flag.empty()) continue;
+    out += "  " + r.rule_id + (r.structural ? "" : " (content)") +
+           (d.kind == Kind::kHuman ? "" : " (ignored: automatic mail)") + " [" +
+           r.flag + "] " + r.field + ": " + r.matched + "\n";
+    if (!r.source.empty()) out += "      source: " + r.source + "\n";
+  }
   out += "sender:     " + std::string(SenderRoleName(d.sender_role)) + "\n";
   out += "thread:     " + std::string(d.followup ? "followup" : "new");
   if (d.ticket && d.ticket->number != 0) out += " " + d.ticket->ToString();
@@ -57,6 +69,7 @@ nlohmann::json DecisionJson(const Decision& d) {
   j["class"] = d.kind == Kind::kHuman && !d.cls.empty()
                    ? nlohmann::json(d.cls)
                    : nlohmann::json(nullptr);
+  j["flags"] = d.flags;
   j["thread"] = d.followup ? "followup" : "new";
   j["ticket"] = d.ticket && d.ticket->number != 0
                     ? nlohmann::json(d.ticket->ToString())

@@ -66,6 +66,16 @@ bool IsKnownClass(std::string_view cls) {
          cls == "personal" || cls == "other";
 }
 
+bool IsValidFlag(std::string_view flag) {
+  if (flag.empty()) return false;
+  for (char c : flag) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 struct RuleEngine::FieldSet {
   std::string key;
   std::unique_ptr<re2::RE2::Set> set;
@@ -115,9 +125,18 @@ core::Result<std::unique_ptr<RuleEngine>> RuleEngine::Compile(
       return core::Fail(core::Error::InvalidArgument(
           Where(r) + ": unknown field \"" + r.field + "\""));
     }
-    if (r.kind.empty() == r.cls.empty()) {
+    if (!r.kind.empty() && !r.cls.empty()) {
       return core::Fail(core::Error::InvalidArgument(
-          Where(r) + ": exactly one of kind and class must be set"));
+          Where(r) + ": kind and class must not both be set"));
+    }
+    if (r.kind.empty() && r.cls.empty() && r.flag.empty()) {
+      return core::Fail(core::Error::InvalidArgument(
+          Where(r) + ": one of kind, class or flag must be set"));
+    }
+    if (!r.flag.empty() && !IsValidFlag(r.flag)) {
+      return core::Fail(core::Error::InvalidArgument(
+          Where(r) + ": flag \"" + core::Printable(r.flag) +
+          "\" must be lower-case letters, digits or '_' ([a-z0-9_]+)"));
     }
     if (!r.kind.empty() && !IsKnownKind(r.kind)) {
       return core::Fail(core::Error::InvalidArgument(
@@ -216,6 +235,7 @@ std::vector<Reason> RuleEngine::Match(const MessageFields& fields,
             core::Printable(Utf8Prefix(core::Trim(matched), kReasonTextMax));
         reason.kind = r.kind;
         reason.cls = r.cls;
+        reason.flag = r.flag;
         reason.weak = r.weak;
         reason.structural = r.evidence != "content";
         reason.description = r.description;

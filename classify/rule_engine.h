@@ -6,6 +6,9 @@
 // groups patterns by field, and reports every rule that fired as a Reason
 // (rule id, field, matched text). `unless` patterns are checked after a Set
 // hit, on the same value. Patterns match case-insensitively (RE2 UTF-8).
+// A rule sets a kind, a class or neither, and may set a flag (e.g.
+// "material_defect", POLICY R6); a flag-only rule sets neither kind nor
+// class, so it never changes what the message is.
 // What it does not do: decide anything. Kind precedence, weak signals, class
 // choice and acknowledgement are in classifier.h.
 //
@@ -60,9 +63,12 @@ struct Reason {
   std::string rule_id;      // "rfc3834.auto_submitted"
   std::string field;        // "header:Auto-Submitted"
   std::string matched;      // Printable, at most kReasonTextMax bytes
-  std::string kind;         // what the rule sets ("" when it sets a class);
-                            // "human" for an explicit human signal
-  std::string cls;          // class it sets ("" when it sets a kind)
+  std::string kind;         // what the rule sets ("" when it sets a class
+                            // or only a flag); "human" for an explicit
+                            // human signal
+  std::string cls;          // class it sets ("" when it sets a kind or only
+                            // a flag)
+  std::string flag;         // flag it sets ("" = none), [a-z0-9_]+
   bool weak = false;        // counts only together with another signal
   bool structural = true;   // structural evidence; false: content (words)
   std::string description;  // the rule's description
@@ -94,9 +100,10 @@ class RuleEngine {
   // Merges `defaults` with `overrides` (an override with the same id
   // replaces the default; enabled=false removes it) and compiles them.
   // Failure: kInvalidArgument naming the rule id and file:line for an
-  // unknown field, a missing kind/class, a bad kind or class name, a
-  // duplicate id within one list, or a pattern RE2 rejects; kInternal when
-  // a Set cannot be compiled within kRuleSetMaxMem.
+  // unknown field, both kind and class, none of kind, class and flag, a bad
+  // kind or class name, a flag that is not [a-z0-9_]+, a duplicate id
+  // within one list, or a pattern RE2 rejects; kInternal when a Set cannot
+  // be compiled within kRuleSetMaxMem.
   static core::Result<std::unique_ptr<RuleEngine>> Compile(
       const std::vector<config::Rule>& defaults,
       const std::vector<config::Rule>& overrides);
@@ -124,5 +131,7 @@ class RuleEngine {
 bool IsKnownKind(std::string_view kind);
 // True for the class names a rule may set.
 bool IsKnownClass(std::string_view cls);
+// True for a flag name a rule may set: [a-z0-9_]+.
+bool IsValidFlag(std::string_view flag);
 
 }  // namespace inboxd::classify

@@ -118,10 +118,35 @@ TEST(RuleEngine, CompileErrorsNameRuleAndLine) {
        "rule bad.unless: bad unless pattern"},
       {R("bad.field", "sender_ip", "x", "spam"), "unknown field \"sender_ip\""},
       {R("bad.kind", "subject", "x", "ham"), "unknown kind \"ham\""},
-      {R("no.kind", "subject", "x", ""), "exactly one of kind and class"},
+      {R("no.kind", "subject", "x", ""),
+       "rule no.kind: one of kind, class or flag must be set"},
       {R("empty", "subject", "", "spam"), "empty pattern"},
   };
   for (const auto& c : cases) {
+    auto e = RuleEngine::Compile({c.rule}, {});
+    ASSERT_FALSE(e.has_value()) << c.rule.id;
+    EXPECT_EQ(e.error().code, core::Code::kInvalidArgument);
+    EXPECT_NE(e.error().message.find(c.want), std::string::npos)
+        << e.error().message;
+  }
+  config::Rule both = R("both", "subject", "x", "spam");
+  both.cls = "complaint";
+  config::Rule upper = R("flag.upper", "subject", "x", "");
+  upper.flag = "Material_Defect";
+  config::Rule dash = R("flag.dash", "subject", "x", "");
+  dash.flag = "material-defect";
+  config::Rule space = R("flag.space", "subject", "x", "", "");
+  space.flag = "material defect";
+  struct {
+    config::Rule rule;
+    const char* want;
+  } flag_cases[] = {
+      {both, "rules.toml:7: rule both: kind and class must not both be set"},
+      {upper, "rule flag.upper: flag \"Material_Defect\" must be"},
+      {dash, "rule flag.dash: flag \"material-defect\" must be"},
+      {space, "rule flag.space: flag \"material defect\" must be"},
+  };
+  for (const auto& c : flag_cases) {
     auto e = RuleEngine::Compile({c.rule}, {});
     ASSERT_FALSE(e.has_value()) << c.rule.id;
     EXPECT_EQ(e.error().code, core::Code::kInvalidArgument);
@@ -132,6 +157,39 @@ TEST(RuleEngine, CompileErrorsNameRuleAndLine) {
       {R("d", "subject", "x", "spam"), R("d", "subject", "y", "spam")}, {});
   ASSERT_FALSE(dup.has_value());
   EXPECT_NE(dup.error().message.find("duplicate rule id"), std::string::npos);
+}
+
+// A rule may set a flag alone, or with a kind or a class; the Reason
+// carries it.
+TEST(RuleEngine, FlagRules) {
+  config::Rule flag_only = R("defect", "body", "sachmangel", "");
+  flag_only.flag = "material_defect";
+  config::Rule with_class = R("c", "subject", "reklamation", "");
+  with_class.cls = "complaint";
+  with_class.flag = "r6_2";
+  config::Rule with_kind = R("k", "header:Auto-Submitted", ".", "auto_reply");
+  with_kind.flag = "auto";
+  auto engine = RuleEngine::Compile({flag_only, with_class, with_kind}, {});
+  ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
+  auto hits = (*engine)->Match(
+      MessageFields::From(Msg("Reklamation", "Das ist ein Sachmangel.",
+                              {{"Auto-Submitted", "auto-replied"}}),
+                          core::Limits{}),
+      "");
+  ASSERT_EQ(Ids(hits), (std::vector<std::string>{"defect", "c", "k"}));
+  EXPECT_EQ(hits[0].flag, "material_defect");
+  EXPECT_EQ(hits[0].kind, "");
+  EXPECT_EQ(hits[0].cls, "");
+  EXPECT_EQ(hits[1].flag, "r6_2");
+  EXPECT_EQ(hits[1].cls, "complaint");
+  EXPECT_EQ(hits[2].flag, "auto");
+  EXPECT_EQ(hits[2].kind, "auto_reply");
+  // No flag: the Reason says so.
+  auto plain = RuleEngine::Compile({R("s", "subject", "x", "spam")}, {});
+  ASSERT_TRUE(plain.has_value());
+  auto h = (*plain)->Match(MessageFields::From(Msg("x", ""), {}), "");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].flag, "");
 }
 
 TEST(RuleEngine, ManyPatternsCompileWithinBudget) {
