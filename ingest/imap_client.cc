@@ -70,6 +70,59 @@ core::Status MergeFetch(ImapResponse& r, std::string_view section,
   return core::Ok();
 }
 
+// The FLAGS and MODSEQ seen for one UID over the FETCH responses of a
+// command.
+struct FlagsItem {
+  std::optional<std::vector<std::string>> flags;
+  uint64_t modseq = 0;
+};
+
+// Merges "* n FETCH (UID u FLAGS (...) MODSEQ (m))" into `items` by UID. A
+// response without UID is an unsolicited update by sequence number only and
+// is ignored (every response to a UID FETCH carries the UID, RFC 3501
+// 6.4.8, and numbers may shift under a UID command's EXPUNGE responses).
+core::Status MergeFlagsFetch(const ImapResponse& r,
+                             std::map<uint32_t, FlagsItem>* items) {
+  if (r.values.size() != 1 || r.values[0].kind != ImapValue::Kind::kList ||
+      r.values[0].list.size() % 2 != 0) {
+    return Fail(Error::Unavailable("imap protocol error: malformed FETCH"));
+  }
+  const auto& kv = r.values[0].list;
+  std::optional<uint32_t> uid;
+  std::optional<std::vector<std::string>> flags;
+  uint64_t modseq = 0;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+    const ImapValue& name = kv[i];
+    const ImapValue& value = kv[i + 1];
+    if (name.IsAtom("UID")) {
+      uid = value.AsNumber();
+      if (!uid) return Fail(Error::Unavailable("imap protocol error: bad UID"));
+    } else if (name.IsAtom("FLAGS")) {
+      if (value.kind != ImapValue::Kind::kList) {
+        return Fail(Error::Unavailable("imap protocol error: bad FLAGS"));
+      }
+      flags.emplace();
+      for (const auto& f : value.list) {
+        if (f.kind != ImapValue::Kind::kAtom) {
+          return Fail(Error::Unavailable("imap protocol error: bad flag"));
+        }
+        // \Recent belongs to the session, not the message (RFC 3501 2.3.2).
+        if (f.IsAtom("\\Recent")) continue;
+        flags->push_back(f.text);
+      }
+    } else if (name.IsAtom("MODSEQ")) {
+      auto m = ParseModSeq(value);
+      if (!m) return Fail(m.error());
+      modseq = *m;
+    }
+  }
+  if (!uid) return core::Ok();
+  FlagsItem& item = (*items)[*uid];
+  if (flags) item.flags = std::move(flags);
+  item.modseq = std::max(item.modseq, modseq);
+  return core::Ok();
+}
+
 // Collects FETCH responses by sequence number.
 Result<std::map<uint32_t, FetchItem>> CollectFetches(
     std::vector<ImapResponse>& untagged, std::string_view section) {
@@ -299,7 +352,8 @@ Result<ImapSource::Reply> ImapSource::Run(
   return Fail(Error::Internal(why));  // BAD: we sent something it rejects
 }
 
-Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
+Result<FolderState> ImapSource::Open(const std::string& folder, bool verify,
+                                     bool condstore) {
   if (transport_ != nullptr && open_folder_ == folder) {
     FolderState s;
     s.uid_validity = uid_validity_[folder];
@@ -309,7 +363,7 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
   auto quoted = QuoteImapString(folder);
   if (!quoted) return Fail(quoted.error());
   open_folder_.clear();
-  auto reply = Run("EXAMINE " + *quoted);
+  auto reply = Run("EXAMINE " + *quoted + (condstore ? " (CONDSTORE)" : ""));
   if (!reply) {
     // Dovecot 2.3 answers a missing folder with a plain NO (no
     // [NONEXISTENT]); while the connection stands, LIST tells the two apart.
@@ -322,8 +376,18 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
     return Fail(reply.error());
   }
   FolderState s;
+  uint64_t highest_modseq = 0;
+  bool nomodseq = false;
   for (const auto& r : reply->untagged) {
-    if (r.status == "OK" && (r.code == "UIDVALIDITY" || r.code == "UIDNEXT")) {
+    if (r.status == "OK" && r.code == "HIGHESTMODSEQ") {
+      // RFC 7162 3.1.2.1; sent once CONDSTORE is enabled on the session.
+      auto m = ParseModSeq(r.code_args);
+      if (!m) return Fail(m.error());
+      highest_modseq = *m;
+    } else if (r.status == "OK" && r.code == "NOMODSEQ") {
+      nomodseq = true;  // RFC 7162 3.1.2.2: no mod-sequences here
+    } else if (r.status == "OK" &&
+               (r.code == "UIDVALIDITY" || r.code == "UIDNEXT")) {
       ImapValue v{ImapValue::Kind::kAtom, r.code_args, {}};
       auto n = v.AsNumber();
       if (!n) {
@@ -349,6 +413,8 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify) {
   }
   open_folder_ = folder;
   open_exists_ = s.exists;
+  open_uid_next_ = s.uid_next;
+  open_highest_modseq_ = nomodseq ? 0 : highest_modseq;
   return s;
 }
 
@@ -455,6 +521,78 @@ Result<std::vector<MessageMeta>> ImapSource::FetchSizes(
       out.begin(), out.end(),
       [](const MessageMeta& a, const MessageMeta& b) { return a.uid < b.uid; });
   return out;
+}
+
+Result<FlagsResult> ImapSource::FetchFlags(const std::string& folder,
+                                           std::span<const uint32_t> uids_in,
+                                           uint64_t changed_since) {
+  std::vector<uint32_t> uids(uids_in.begin(), uids_in.end());
+  std::erase(uids, 0u);  // no such UID; "0" in a set is a BAD
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  const bool whole_folder = uids_in.empty() && changed_since > 0;
+  auto r = WithRetry([&]() -> Result<FlagsResult> {
+    if (auto st = EnsureConnected(); !st) return Fail(st.error());
+    const bool offered = capabilities_.contains("CONDSTORE");
+    // Always examined afresh: HIGHESTMODSEQ is only reported by EXAMINE. A
+    // change of the open folder seen only now is kept for WaitForChange.
+    const bool was_open = open_folder_ == folder;
+    const uint32_t old_exists = open_exists_;
+    const uint32_t old_uid_next = open_uid_next_;
+    open_folder_.clear();
+    auto s = Open(folder, /*verify=*/true, offered);
+    if (!s) return Fail(s.error());
+    if (was_open && (s->exists != old_exists || s->uid_next != old_uid_next)) {
+      pending_change_ = true;
+    }
+    FlagsResult out;
+    out.uid_validity = s->uid_validity;
+    out.condstore = offered && open_highest_modseq_ > 0;
+    out.highest_modseq = out.condstore ? open_highest_modseq_ : 0;
+    uint64_t since = out.condstore ? changed_since : 0;
+    // MODSEQ went backwards (index rebuilt): the caller's mark means nothing.
+    if (since > out.highest_modseq) since = 0;
+
+    std::vector<std::string> sets;
+    if (whole_folder) {
+      // "1:*" in an empty folder is a BAD on some servers.
+      if (s->exists > 0) sets.push_back("1:*");
+    } else {
+      sets = FormatSequenceSets(uids, kFlagsSetChars);
+    }
+    const std::string attrs =
+        out.condstore ? " (UID FLAGS MODSEQ)" : " (UID FLAGS)";
+    const std::string modifier =
+        since > 0 ? " (CHANGEDSINCE " + std::to_string(since) + ")" : "";
+    std::map<uint32_t, FlagsItem> items;
+    for (const auto& set : sets) {
+      auto reply = Run("UID FETCH " + set + attrs + modifier);
+      if (!reply) return Fail(reply.error());
+      for (const auto& resp : reply->untagged) {
+        if (resp.name != "FETCH" || !resp.number) continue;
+        if (auto st = MergeFlagsFetch(resp, &items); !st) {
+          return Fail(st.error());
+        }
+      }
+    }
+    for (auto& [uid, item] : items) {
+      if (!whole_folder && !std::binary_search(uids.begin(), uids.end(), uid)) {
+        continue;  // an unsolicited update of a message not asked for
+      }
+      // An unsolicited update can report a message that did not change
+      // since `since`; a solicited response never does.
+      if (since > 0 && item.modseq != 0 && item.modseq <= since) continue;
+      if (!item.flags) {
+        return Fail(Error::Unavailable("imap protocol error: FETCH of uid " +
+                                       std::to_string(uid) + " without FLAGS"));
+      }
+      out.messages.push_back(
+          {uid, std::move(*item.flags), out.condstore ? item.modseq : 0});
+    }
+    return out;  // ascending: `items` is ordered by UID
+  });
+  if (!r) return Fail(r.error().Wrap(Context("fetch flags", folder)));
+  return r;
 }
 
 Result<FetchedMessage> ImapSource::FetchSection(const std::string& folder,

@@ -18,7 +18,8 @@
 // inboxd (belt and braces: either alone would do). The one write is Append.
 //
 // Does: EXAMINE, UID SEARCH (ESEARCH when offered, RFC 4731; HEADER search
-// for ContainsMessageId), UID FETCH,
+// for ContainsMessageId), UID FETCH (FLAGS with MODSEQ and CHANGEDSINCE when
+// CONDSTORE is offered, RFC 7162),
 // APPEND (LITERAL+ when offered), LIST with SPECIAL-USE (RFC 6154), IDLE
 // (RFC 2177) with DONE. Reconnects lazily: a call that fails on a connection
 // that was already open (server restart, `doveadm kick`) reconnects and
@@ -49,6 +50,10 @@ namespace inboxd::ingest {
 using ImapConnector =
     std::function<core::Result<std::unique_ptr<ImapTransport>>()>;
 
+// Longest UID set in one UID FETCH of flags (RFC 7162 section 4 asks for
+// command lines under 8192 octets; RFC 2683 3.2.1.5 suggested 1000).
+inline constexpr size_t kFlagsSetChars = 4000;
+
 struct ImapSourceOptions {
   std::string mailbox;  // config name, used in every error message
   ImapReaderLimits limits;
@@ -68,6 +73,15 @@ class ImapSource final : public MailSource {
                                                    uint32_t first_uid) override;
   core::Result<std::vector<MessageMeta>> FetchSizes(
       const std::string& folder, std::span<const uint32_t> uids) override;
+  // Always a fresh EXAMINE (with the CONDSTORE parameter when offered, so
+  // HIGHESTMODSEQ is current), then UID FETCH <set> (UID FLAGS [MODSEQ])
+  // [(CHANGEDSINCE n)], the UID set split so that no command line passes
+  // kFlagsSetChars. UIDVALIDITY is checked as for FetchSizes. An unsolicited
+  // FETCH (another session's STORE) counts when it carries the UID; the last
+  // FLAGS seen for a UID wins.
+  core::Result<FlagsResult> FetchFlags(const std::string& folder,
+                                       std::span<const uint32_t> uids,
+                                       uint64_t changed_since) override;
   core::Result<FetchedMessage> Fetch(const std::string& folder,
                                      uint32_t uid) override;
   core::Result<FetchedMessage> FetchHeader(const std::string& folder,
@@ -102,8 +116,12 @@ class ImapSource final : public MailSource {
   // Opens `folder` with EXAMINE unless it is the open one. With `verify`, a
   // UIDVALIDITY different from the first one seen fails.
   // A failed EXAMINE is kNotFound when LIST does not show the folder as
-  // selectable.
-  core::Result<FolderState> Open(const std::string& folder, bool verify);
+  // selectable. With `condstore`, sends "EXAMINE folder (CONDSTORE)" (RFC
+  // 7162 3.1.8; the caller checks the capability). Sets
+  // open_highest_modseq_ from [HIGHESTMODSEQ n] (0 when absent or
+  // [NOMODSEQ]).
+  core::Result<FolderState> Open(const std::string& folder, bool verify,
+                                 bool condstore = false);
   // True when LIST shows `folder` and it may be selected.
   core::Result<bool> Listed(const std::string& folder);
   // Sends "<tag> <command>\r\n" (plus `literal` after the server's go-ahead)
@@ -130,6 +148,8 @@ class ImapSource final : public MailSource {
   std::set<std::string> capabilities_;  // upper case
   std::string open_folder_;             // "" = none
   uint32_t open_exists_ = 0;
+  uint32_t open_uid_next_ = 0;        // from the EXAMINE; 0 = not reported
+  uint64_t open_highest_modseq_ = 0;  // from the EXAMINE; 0 = none
   bool pending_change_ = false;  // EXISTS/EXPUNGE since the last UID listing
   std::map<std::string, uint32_t> uid_validity_;  // first seen per folder
   uint64_t next_tag_ = 1;

@@ -20,7 +20,15 @@ struct FakeServer {
   bool literal_plus = false;
   bool idle = true;
   bool plain_no = false;  // EXAMINE fails without a response code (Dovecot)
-  int close_after = -1;   // close the connection after this many commands
+  // CONDSTORE (RFC 7162): per-message flags and MODSEQ; absent = "()", 1.
+  bool condstore = false;
+  bool nomodseq = false;      // offered, but this folder has no mod-sequences
+  bool condstore_on = false;  // enabled in the current session
+  uint64_t highest_modseq = 1;
+  std::map<uint32_t, std::pair<std::string, uint64_t>> flags;
+  std::string unsolicited;  // sent before the next flags FETCH's responses
+  std::string flags_fetch_reply;  // replaces the flags FETCH's responses
+  int close_after = -1;  // close the connection after this many commands
   int commands = 0;
   std::vector<std::string> log;  // every command, across connections
   std::vector<std::string> appended;
@@ -40,14 +48,25 @@ struct FakeServer {
       if (esearch) caps += " ESEARCH";
       if (literal_plus) caps += " LITERAL+";
       if (idle) caps += " IDLE";
+      if (condstore) caps += " CONDSTORE";
       return caps + "\r\n{tag} OK done\r\n";
     }
     if (starts("EXAMINE \"INBOX\"")) {
       uint32_t next = messages.empty() ? 1 : messages.rbegin()->first + 1;
+      if (cmd.ends_with(" (CONDSTORE)")) {
+        if (!condstore) return "{tag} BAD no CONDSTORE here\r\n";
+        condstore_on = true;
+      }
+      std::string modseq;
+      if (condstore_on) {
+        modseq = nomodseq ? "* OK [NOMODSEQ] no mod-sequences\r\n"
+                          : "* OK [HIGHESTMODSEQ " +
+                                std::to_string(highest_modseq) + "] ok\r\n";
+      }
       return "* FLAGS (\\Seen)\r\n* " + std::to_string(messages.size()) +
              " EXISTS\r\n* OK [UIDVALIDITY " + std::to_string(uid_validity) +
-             "] ok\r\n* OK [UIDNEXT " + std::to_string(next) +
-             "] ok\r\n{tag} OK [READ-ONLY] done\r\n";
+             "] ok\r\n* OK [UIDNEXT " + std::to_string(next) + "] ok\r\n" +
+             modseq + "{tag} OK [READ-ONLY] done\r\n";
     }
     if (starts("EXAMINE")) {
       return plain_no ? "{tag} NO Mailbox doesn't exist\r\n"
@@ -89,6 +108,9 @@ struct FakeServer {
       std::string s = "* SEARCH";
       for (auto u : hits) s += " " + std::to_string(u);
       return s + "\r\n{tag} OK done\r\n";
+    }
+    if (starts("UID FETCH") && cmd.find(" FLAGS") != std::string::npos) {
+      return FlagsFetch(cmd);
     }
     if (starts("UID FETCH")) {
       std::string set = cmd.substr(10, cmd.find(' ', 10) - 10);
@@ -137,9 +159,50 @@ struct FakeServer {
     return "{tag} BAD unknown\r\n";
   }
 
+  // UID FETCH <set> (UID FLAGS [MODSEQ]) [(CHANGEDSINCE n)], as Dovecot.
+  std::string FlagsFetch(const std::string& cmd) {
+    std::string set = cmd.substr(10, cmd.find(' ', 10) - 10);
+    std::vector<uint32_t> uids;
+    if (set == "1:*") {
+      for (auto& [uid, m] : messages) uids.push_back(uid);
+    } else {
+      uids = ExpandSequenceSet(set).value();
+    }
+    const bool want_modseq = cmd.find("MODSEQ)") != std::string::npos;
+    uint64_t since = 0;
+    if (size_t at = cmd.find("(CHANGEDSINCE "); at != std::string::npos) {
+      if (!condstore || nomodseq) return "{tag} BAD no CHANGEDSINCE\r\n";
+      since = std::stoull(cmd.substr(at + 14));
+      condstore_on = true;
+    }
+    if ((want_modseq || since > 0) && !condstore) {
+      return "{tag} BAD unknown fetch item\r\n";
+    }
+    std::string out = std::move(unsolicited);
+    unsolicited.clear();
+    if (!flags_fetch_reply.empty()) return out + flags_fetch_reply;
+    uint32_t seq = 0;
+    for (auto& [uid, m] : messages) {
+      ++seq;
+      if (std::find(uids.begin(), uids.end(), uid) == uids.end()) continue;
+      auto [f, modseq] = flags.contains(uid)
+                             ? flags[uid]
+                             : std::pair<std::string, uint64_t>{"", 1};
+      if (since > 0 && modseq <= since) continue;
+      out += "* " + std::to_string(seq) + " FETCH (UID " + std::to_string(uid) +
+             " FLAGS (" + f + ")";
+      if (want_modseq || since > 0) {
+        out += " MODSEQ (" + std::to_string(modseq) + ")";
+      }
+      out += ")\r\n";
+    }
+    return out + "{tag} OK done\r\n";
+  }
+
   ImapConnector Connector() {
     return [this]() -> core::Result<std::unique_ptr<ImapTransport>> {
       commands = 0;
+      condstore_on = false;
       auto t = std::make_unique<ScriptedTransport>(
           [this](const std::string& c) { return Handle(c); });
       live = t.get();
@@ -446,6 +509,269 @@ TEST(ImapSourceTest, ListFoldersFindsSent) {
   EXPECT_TRUE((*folders)[1].is_sent);
   EXPECT_EQ((*folders)[1].name, "Sent Items");
   EXPECT_TRUE((*folders)[2].no_select);
+}
+
+// Flags of agents' mail clients (issue 9): \Seen, $Done from Thunderbird or
+// Outlook, a Thunderbird label; expunged UIDs absent; \Recent dropped.
+FakeServer FlagsServer(bool condstore) {
+  FakeServer server;
+  server.condstore = condstore;
+  for (uint32_t uid : {2u, 4u, 7u, 9u}) {
+    server.messages[uid] = "Subject: " + std::to_string(uid) + "\r\n\r\nx\r\n";
+  }
+  server.flags = {{2, {"\\Seen", 3}},
+                  {4, {"\\Recent $Done \\Seen", 9}},
+                  {7, {"$label1 $Waiting", 5}},
+                  {9, {"", 12}}};
+  server.highest_modseq = 12;
+  return server;
+}
+
+std::vector<std::string> FetchCommands(const FakeServer& server) {
+  std::vector<std::string> out;
+  for (const auto& c : server.log) {
+    EXPECT_FALSE(c.starts_with("SELECT")) << c;
+    EXPECT_FALSE(c.starts_with("STORE") || c.starts_with("UID STORE")) << c;
+    EXPECT_EQ(c.find("BODY"), std::string::npos) << c;
+    if (c.starts_with("UID FETCH")) out.push_back(c);
+  }
+  return out;
+}
+
+TEST(ImapSourceFlagsTest, CondstoreServer) {
+  FakeServer server = FlagsServer(true);
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.SupportsPush().has_value());  // connected: CAPABILITY done
+  const std::vector<uint32_t> uids = {7, 2, 4, 5, 9, 2};  // 5 is expunged
+  struct Case {
+    std::string name;
+    std::vector<uint32_t> uids;
+    uint64_t changed_since;
+    std::vector<uint32_t> want_uids;
+    std::vector<std::string> want_fetches;
+  } cases[] = {
+      {"all asked",
+       uids,
+       0,
+       {2, 4, 7, 9},
+       {"UID FETCH 2,4:5,7,9 (UID FLAGS MODSEQ)"}},
+      {"changed since 5",
+       uids,
+       5,
+       {4, 9},
+       {"UID FETCH 2,4:5,7,9 (UID FLAGS MODSEQ) (CHANGEDSINCE 5)"}},
+      {"whole folder since 4",
+       {},
+       4,
+       {4, 7, 9},
+       {"UID FETCH 1:* (UID FLAGS MODSEQ) (CHANGEDSINCE 4)"}},
+      {"nothing changed",
+       {},
+       12,
+       {},
+       {"UID FETCH 1:* (UID FLAGS MODSEQ) (CHANGEDSINCE 12)"}},
+      {"no uids, no mark: folder state only", {}, 0, {}, {}},
+      // Above HIGHESTMODSEQ (index rebuilt): everything asked for.
+      {"mark from the future",
+       {},
+       50,
+       {2, 4, 7, 9},
+       {"UID FETCH 1:* (UID FLAGS MODSEQ)"}},
+  };
+  for (const auto& c : cases) {
+    server.log.clear();
+    auto got = src.FetchFlags("INBOX", c.uids, c.changed_since);
+    ASSERT_TRUE(got.has_value()) << c.name << ": " << got.error().ToString();
+    EXPECT_TRUE(got->condstore) << c.name;
+    EXPECT_EQ(got->uid_validity, 7u) << c.name;
+    EXPECT_EQ(got->highest_modseq, 12u) << c.name;
+    std::vector<uint32_t> got_uids;
+    for (const auto& m : got->messages) got_uids.push_back(m.uid);
+    EXPECT_EQ(got_uids, c.want_uids) << c.name;
+    EXPECT_EQ(FetchCommands(server), c.want_fetches) << c.name;
+    ASSERT_FALSE(server.log.empty()) << c.name;
+    EXPECT_EQ(server.log.front(), "EXAMINE \"INBOX\" (CONDSTORE)") << c.name;
+  }
+  auto all = src.FetchFlags("INBOX", uids, 0).value();
+  ASSERT_EQ(all.messages.size(), 4u);
+  using Flags = std::vector<std::string>;
+  EXPECT_EQ(all.messages[0].flags, Flags{"\\Seen"});
+  EXPECT_EQ(all.messages[0].modseq, 3u);
+  EXPECT_EQ(all.messages[1].flags, (Flags{"$Done", "\\Seen"}));
+  EXPECT_EQ(all.messages[1].modseq, 9u);
+  EXPECT_EQ(all.messages[2].flags, (Flags{"$label1", "$Waiting"}));
+  EXPECT_TRUE(all.messages[3].flags.empty());
+  EXPECT_EQ(all.messages[3].modseq, 12u);
+  EXPECT_EQ(src.connects(), 1);
+}
+
+TEST(ImapSourceFlagsTest, ServerWithoutCondstoreOrModSeqs) {
+  for (bool offered : {false, true}) {  // true: offered, but [NOMODSEQ]
+    FakeServer server = FlagsServer(offered);
+    server.nomodseq = offered;
+    ImapSource src(server.Connector(), Options());
+    ASSERT_TRUE(src.SupportsPush().has_value());
+    const std::vector<uint32_t> uids = {9, 4, 5};
+    struct Case {
+      std::vector<uint32_t> uids;
+      uint64_t changed_since;
+      std::vector<uint32_t> want_uids;
+      std::string want_fetch;
+    } cases[] = {
+        {uids, 0, {4, 9}, "UID FETCH 4:5,9 (UID FLAGS)"},
+        {uids, 5, {4, 9}, "UID FETCH 4:5,9 (UID FLAGS)"},  // mark ignored
+        {{}, 5, {2, 4, 7, 9}, "UID FETCH 1:* (UID FLAGS)"},
+    };
+    for (const auto& c : cases) {
+      server.log.clear();
+      auto got = src.FetchFlags("INBOX", c.uids, c.changed_since);
+      ASSERT_TRUE(got.has_value()) << got.error().ToString();
+      EXPECT_FALSE(got->condstore);
+      EXPECT_EQ(got->highest_modseq, 0u);
+      std::vector<uint32_t> got_uids;
+      for (const auto& m : got->messages) {
+        got_uids.push_back(m.uid);
+        EXPECT_EQ(m.modseq, 0u);
+      }
+      EXPECT_EQ(got_uids, c.want_uids) << offered;
+      EXPECT_EQ(FetchCommands(server), std::vector<std::string>{c.want_fetch})
+          << offered;
+      EXPECT_EQ(server.log.front(), offered ? "EXAMINE \"INBOX\" (CONDSTORE)"
+                                            : "EXAMINE \"INBOX\"");
+    }
+  }
+}
+
+TEST(ImapSourceFlagsTest, UnsolicitedUpdatesOfOtherSessions) {
+  FakeServer server = FlagsServer(true);
+  ImapSource src(server.Connector(), Options());
+  const std::vector<uint32_t> uids = {2, 7};
+  // Before the answer: an update by sequence number only and one of a UID
+  // not asked for, both ignored.
+  server.unsolicited =
+      "* 1 FETCH (FLAGS (\\Deleted) MODSEQ (13))\r\n"
+      "* 2 FETCH (UID 4 FLAGS ($Junk) MODSEQ (14))\r\n";
+  server.flags[7] = {"$Waiting", 5};
+  auto got = src.FetchFlags("INBOX", uids, 0);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->messages.size(), 2u);
+  EXPECT_EQ(got->messages[0].flags, std::vector<std::string>{"\\Seen"});
+  EXPECT_EQ(got->messages[1].flags, std::vector<std::string>{"$Waiting"});
+
+  server.flags_fetch_reply =
+      "* 3 FETCH (UID 7 FLAGS ($Waiting) MODSEQ (5))\r\n"
+      "* 3 FETCH (UID 7 FLAGS ($Done) MODSEQ (15))\r\n{tag} OK done\r\n";
+  got = src.FetchFlags("INBOX", uids, 0);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->messages.size(), 1u);
+  EXPECT_EQ(got->messages[0].flags, std::vector<std::string>{"$Done"});
+  EXPECT_EQ(got->messages[0].modseq, 15u);
+
+  // With a mark, an unsolicited report of an unchanged message is dropped.
+  server.flags_fetch_reply =
+      "* 1 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (3))\r\n"
+      "* 3 FETCH (UID 7 FLAGS ($Done) MODSEQ (15))\r\n{tag} OK done\r\n";
+  got = src.FetchFlags("INBOX", {}, 10);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->messages.size(), 1u);
+  EXPECT_EQ(got->messages[0].uid, 7u);
+}
+
+TEST(ImapSourceFlagsTest, MalformedAnswersAreUnavailable) {
+  const std::string bad[] = {
+      "* 1 FETCH (UID 2 MODSEQ (3))\r\n",                 // no FLAGS
+      "* 1 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (x))\r\n",  // bad MODSEQ
+      "* 1 FETCH (UID 2 FLAGS (\\Seen) MODSEQ 3)\r\n",    // not a list
+      "* 1 FETCH (UID 2 FLAGS \\Seen)\r\n",               // FLAGS not a list
+      "* 1 FETCH (UID 2 FLAGS (\"$Done\"))\r\n",          // a string flag
+      "* 1 FETCH (UID 2 FLAGS)\r\n",                      // odd item count
+  };
+  for (const auto& b : bad) {
+    FakeServer server = FlagsServer(true);
+    server.flags_fetch_reply = b + "{tag} OK done\r\n";
+    ImapSource src(server.Connector(), Options());
+    std::vector<uint32_t> uids = {2};
+    auto got = src.FetchFlags("INBOX", uids, 0);
+    ASSERT_FALSE(got.has_value()) << b;
+    EXPECT_EQ(got.error().code, core::Code::kUnavailable) << b;
+    EXPECT_NE(got.error().message.find("imap fetch flags support/INBOX"),
+              std::string::npos)
+        << got.error().message;
+  }
+}
+
+TEST(ImapSourceFlagsTest, ManyUidsAreSplitIntoShortCommands) {
+  FakeServer server;
+  server.condstore = true;
+  std::vector<uint32_t> uids;
+  for (uint32_t uid = 1000001; uid < 1006001; uid += 2) {  // no ranges
+    uids.push_back(uid);
+    server.messages[uid] = "x\r\n\r\n";
+    server.flags[uid] = {"$Done", uid};
+  }
+  server.highest_modseq = 2000000;
+  ImapSource src(server.Connector(), Options());
+  auto got = src.FetchFlags("INBOX", uids, 0);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->messages.size(), uids.size());
+  for (size_t i = 0; i < uids.size(); ++i) {
+    EXPECT_EQ(got->messages[i].uid, uids[i]);
+    EXPECT_EQ(got->messages[i].modseq, uids[i]);
+  }
+  auto fetches = FetchCommands(server);
+  EXPECT_GT(fetches.size(), 1u);
+  for (const auto& f : fetches) {
+    EXPECT_LE(f.size(), kFlagsSetChars + 40) << f.substr(0, 40);
+  }
+}
+
+TEST(ImapSourceFlagsTest, UidValidityAndMissingFolder) {
+  FakeServer server = FlagsServer(true);
+  ImapSource src(server.Connector(), Options());
+  std::vector<uint32_t> uids = {2};
+  ASSERT_TRUE(src.FetchFlags("INBOX", uids, 0).has_value());
+  server.uid_validity = 8;  // the folder was rebuilt: UID 2 is another mail
+  auto changed = src.FetchFlags("INBOX", uids, 0);
+  ASSERT_FALSE(changed.has_value());
+  EXPECT_EQ(changed.error().code, core::Code::kFailedPrecondition);
+  EXPECT_EQ(src.connects(), 1);  // noticed without a reconnect
+
+  auto missing = src.FetchFlags("Nope", uids, 0);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+}
+
+TEST(ImapSourceFlagsTest, ReconnectsOnceAfterDroppedConnection) {
+  FakeServer server = FlagsServer(true);
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  // The next command's reply is followed by BYE and a closed connection.
+  server.close_after = server.commands + 1;
+  ASSERT_TRUE(src.Fetch("INBOX", 2).has_value());
+  server.close_after = -1;
+  std::vector<uint32_t> uids = {4};
+  auto got = src.FetchFlags("INBOX", uids, 0);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->messages.size(), 1u);
+  EXPECT_EQ(got->messages[0].modseq, 9u);
+  EXPECT_EQ(src.connects(), 2);
+}
+
+TEST(ImapSourceFlagsTest, NewMailSeenByItsExamineStillWakesIdle) {
+  FakeServer server = FlagsServer(true);
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());
+  // Mail arrives unannounced (no IDLE running); FetchFlags' fresh EXAMINE is
+  // the first to see it and must not swallow the change.
+  server.messages[10] = "new\r\n\r\n";
+  std::vector<uint32_t> uids = {2};
+  ASSERT_TRUE(src.FetchFlags("INBOX", uids, 0).has_value());
+  std::stop_source stop;
+  auto changed =
+      src.WaitForChange("INBOX", std::chrono::seconds(5), stop.get_token());
+  ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
+  EXPECT_TRUE(*changed);
+  for (const auto& c : server.log) EXPECT_NE(c, "IDLE");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 
 #include "core/text.h"
@@ -227,6 +228,11 @@ std::optional<uint32_t> ImapValue::AsNumber() const {
   return static_cast<uint32_t>(*n);
 }
 
+std::optional<uint64_t> ImapValue::AsNumber64() const {
+  if (kind != Kind::kAtom) return std::nullopt;
+  return ParseDigits(text);
+}
+
 Result<ImapResponse> ParseImapResponse(std::string_view raw) {
   ImapResponse r;
   if (raw.size() < 3 || raw.substr(raw.size() - 2) != "\r\n") {
@@ -328,6 +334,47 @@ std::string FormatSequenceSet(std::span<const uint32_t> uids) {
     i = j + 1;
   }
   return out;
+}
+
+std::vector<std::string> FormatSequenceSets(std::span<const uint32_t> uids,
+                                            size_t max_chars) {
+  std::vector<std::string> sets;
+  std::string cur;
+  size_t i = 0;
+  while (i < uids.size()) {
+    size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    std::string item = std::to_string(uids[i]);
+    if (j > i) item += ":" + std::to_string(uids[j]);
+    if (!cur.empty() && cur.size() + 1 + item.size() > max_chars) {
+      sets.push_back(std::move(cur));
+      cur.clear();
+    }
+    if (!cur.empty()) cur.push_back(',');
+    cur += item;
+    i = j + 1;
+  }
+  if (!cur.empty()) sets.push_back(std::move(cur));
+  return sets;
+}
+
+Result<uint64_t> ParseModSeq(std::string_view code_args) {
+  auto n = ParseDigits(core::Trim(code_args));
+  if (!n || *n == 0 || *n > uint64_t{INT64_MAX}) {
+    return Fail(Error::Unavailable("imap protocol error: bad mod-sequence \"" +
+                                   core::Printable(code_args.substr(0, 40)) +
+                                   "\""));
+  }
+  return *n;
+}
+
+Result<uint64_t> ParseModSeq(const ImapValue& fetch_value) {
+  if (fetch_value.kind != ImapValue::Kind::kList ||
+      fetch_value.list.size() != 1 ||
+      fetch_value.list[0].kind != ImapValue::Kind::kAtom) {
+    return Fail(Error::Unavailable("imap protocol error: bad MODSEQ item"));
+  }
+  return ParseModSeq(fetch_value.list[0].text);
 }
 
 Result<std::string> QuoteImapString(std::string_view s) {

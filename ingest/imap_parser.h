@@ -42,6 +42,9 @@ struct ImapValue {
   bool IsAtom(std::string_view atom) const;
   // The value of an atom made of digits that fits 32 bits, else nullopt.
   std::optional<uint32_t> AsNumber() const;
+  // As AsNumber, for 64 bits (a mod-sequence, RFC 7162 section 7: a
+  // "mod-sequence-value" is 1*DIGIT up to 2^63-1).
+  std::optional<uint64_t> AsNumber64() const;
 };
 
 struct ImapResponse {
@@ -76,6 +79,22 @@ core::Result<std::vector<uint32_t>> ExpandSequenceSet(std::string_view set);
 // Compresses ascending UIDs into a sequence set ("1:3,7"). `uids` must be
 // ascending and non-empty.
 std::string FormatSequenceSet(std::span<const uint32_t> uids);
+
+// As FormatSequenceSet, split into sets of at most `max_chars` characters
+// each (one command line per set; RFC 7162 section 4 asks clients to keep
+// command lines under 8192 octets). `uids` must be ascending; empty gives
+// no sets. REQUIRES: max_chars >= 21 (the longest single range,
+// "4294967294:4294967295").
+std::vector<std::string> FormatSequenceSets(std::span<const uint32_t> uids,
+                                            size_t max_chars);
+
+// The number of a mod-sequence response code or fetch item: the code
+// arguments of "[HIGHESTMODSEQ 715194045007]" ("715194045007"), or the
+// value of "MODSEQ (624140003)" (a list of one number). RFC 7162 section 7
+// allows 1 to 2^63-1; anything else is refused. Errors: kUnavailable when
+// malformed.
+core::Result<uint64_t> ParseModSeq(std::string_view code_args);
+core::Result<uint64_t> ParseModSeq(const ImapValue& fetch_value);
 
 // Returns `s` as an IMAP quoted string ("a \"b\""). Errors: kInvalidArgument
 // when `s` holds CR, LF or NUL (which a quoted string cannot carry).

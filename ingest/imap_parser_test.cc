@@ -32,6 +32,14 @@ TEST(ImapParserTest, StatusResponses) {
       {"+ idling\r\n", ImapResponse::Type::kContinuation, "", "", "", "",
        "idling"},
       {"+\r\n", ImapResponse::Type::kContinuation, "", "", "", "", ""},
+      // RFC 7162 3.1.2.1 and 3.1.2.2, after EXAMINE with CONDSTORE.
+      {"* OK [HIGHESTMODSEQ 715194045007] Highest\r\n",
+       ImapResponse::Type::kUntagged, "", "OK", "HIGHESTMODSEQ", "715194045007",
+       "Highest"},
+      {"* OK [NOMODSEQ] Sorry, this mailbox format doesn't support "
+       "modsequences\r\n",
+       ImapResponse::Type::kUntagged, "", "OK", "NOMODSEQ", "",
+       "Sorry, this mailbox format doesn't support modsequences"},
   };
   for (const auto& c : cases) {
     auto r = ParseImapResponse(c.raw);
@@ -159,6 +167,69 @@ TEST(ImapParserTest, DataResponses) {
   EXPECT_FALSE(too_big.has_value());
 }
 
+TEST(ImapParserTest, FetchFlagsAndModSeq) {
+  // Keywords as mail clients set them (RFC 3501 2.3.2, RFC 5788 registry).
+  auto r = ParseImapResponse(
+      "* 4 FETCH (UID 12 FLAGS (\\Seen $Done $label1 NonJunk "
+      "$Waiting-For_Customer \\Recent) MODSEQ (9223372036854775807))\r\n");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const auto& kv = r->values[0].list;
+  ASSERT_EQ(kv.size(), 6u);
+  EXPECT_TRUE(kv[2].IsAtom("FLAGS"));
+  ASSERT_EQ(kv[3].kind, Kind::kList);
+  std::vector<std::string> flags;
+  for (const auto& f : kv[3].list) {
+    EXPECT_EQ(f.kind, Kind::kAtom) << f.text;
+    flags.push_back(f.text);
+  }
+  EXPECT_EQ(flags,
+            (std::vector<std::string>{"\\Seen", "$Done", "$label1", "NonJunk",
+                                      "$Waiting-For_Customer", "\\Recent"}));
+  EXPECT_TRUE(kv[4].IsAtom("MODSEQ"));
+  auto m = ParseModSeq(kv[5]);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(*m, 9223372036854775807u);
+
+  struct Case {
+    std::string value;  // what follows "MODSEQ " in a FETCH
+    bool ok;
+    uint64_t want;
+  } cases[] = {
+      {"(1)", true, 1},
+      {"(624140003)", true, 624140003},
+      {"(9223372036854775808)", false, 0},   // 2^63
+      {"(18446744073709551615)", false, 0},  // 20 digits
+      {"(0)", false, 0},                     // mod-sequences start at 1
+      {"(x)", false, 0},
+      {"()", false, 0},
+      {"(1 2)", false, 0},
+      {"7", false, 0},  // not a list
+      {"((7))", false, 0},
+  };
+  for (const auto& c : cases) {
+    auto resp = ParseImapResponse("* 1 FETCH (MODSEQ " + c.value + ")\r\n");
+    ASSERT_TRUE(resp.has_value()) << c.value;
+    auto got = ParseModSeq(resp->values[0].list[1]);
+    EXPECT_EQ(got.has_value(), c.ok) << c.value;
+    if (got && c.ok) {
+      EXPECT_EQ(*got, c.want) << c.value;
+    }
+    if (!got) {
+      EXPECT_EQ(got.error().code, core::Code::kUnavailable) << c.value;
+    }
+  }
+  EXPECT_EQ(ParseModSeq(std::string_view("715194045007")).value(),
+            715194045007u);
+  EXPECT_FALSE(ParseModSeq(std::string_view("")).has_value());
+  EXPECT_FALSE(ParseModSeq(std::string_view("12a")).has_value());
+
+  ImapValue big{Kind::kAtom, "4294967296", {}};
+  EXPECT_FALSE(big.AsNumber().has_value());
+  EXPECT_EQ(big.AsNumber64(), 4294967296u);
+  ImapValue str{Kind::kString, "5", {}};
+  EXPECT_FALSE(str.AsNumber64().has_value());
+}
+
 TEST(ImapParserTest, DeepNestingIsRefused) {
   std::string raw = "* 1 FETCH ";
   for (int i = 0; i < kImapMaxListDepth + 1; ++i) raw += "(";
@@ -207,6 +278,38 @@ TEST(ImapParserTest, SequenceSets) {
   EXPECT_EQ(FormatSequenceSet(uids), "1:3,7,9:10");
   std::vector<uint32_t> one = {42};
   EXPECT_EQ(FormatSequenceSet(one), "42");
+}
+
+TEST(ImapParserTest, SequenceSetsSplitByLength) {
+  std::vector<uint32_t> uids = {1,  2,   3,           7,          9,
+                                10, 100, 4294967294u, 4294967295u};
+  struct Case {
+    size_t max_chars;
+    std::vector<std::string> want;
+  } cases[] = {
+      {1000, {"1:3,7,9:10,100,4294967294:4294967295"}},
+      {21, {"1:3,7,9:10,100", "4294967294:4294967295"}},
+      {24, {"1:3,7,9:10,100", "4294967294:4294967295"}},
+      {10, {"1:3,7,9:10", "100", "4294967294:4294967295"}},  // item too long
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(FormatSequenceSets(uids, c.max_chars), c.want) << c.max_chars;
+  }
+  EXPECT_TRUE(FormatSequenceSets({}, 100).empty());
+
+  // Many scattered UIDs: every set within the bound, together all of them.
+  std::vector<uint32_t> scattered;
+  for (uint32_t u = 1000001; u < 1100001; u += 3) scattered.push_back(u);
+  auto sets = FormatSequenceSets(scattered, 4000);
+  EXPECT_GT(sets.size(), 50u);  // 33,334 UIDs of 7 digits and a comma
+  std::vector<uint32_t> back;
+  for (const auto& set : sets) {
+    EXPECT_LE(set.size(), 4000u);
+    auto part = ExpandSequenceSet(set);
+    ASSERT_TRUE(part.has_value()) << part.error().ToString();
+    back.insert(back.end(), part->begin(), part->end());
+  }
+  EXPECT_EQ(back, scattered);
 }
 
 TEST(ImapParserTest, QuoteString) {

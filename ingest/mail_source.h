@@ -56,6 +56,31 @@ struct FetchedMessage {
   std::string raw;    // BODY.PEEK[] (or BODY.PEEK[HEADER] for FetchHeader)
 };
 
+// Flags of one message (FETCH FLAGS, RFC 3501 7.4.2), and its MODSEQ when the
+// server has CONDSTORE (RFC 7162), else 0.
+struct MessageFlags {
+  uint32_t uid = 0;
+  // As the server spells them ("\\Seen", "$Done" in C++), in the server's
+  // order; the session flag \Recent is left out (it differs between sessions
+  // and is not something a person set).
+  std::vector<std::string> flags;
+  uint64_t modseq = 0;
+};
+
+// What FetchFlags read from one folder.
+struct FlagsResult {
+  uint32_t uid_validity = 0;
+  // HIGHESTMODSEQ from the EXAMINE before the fetch (CONDSTORE); 0 = none.
+  // Pass it as the next call's `changed_since`: a change made after it has
+  // a greater MODSEQ, so none is missed (one made between the EXAMINE and
+  // the FETCH may be returned twice).
+  uint64_t highest_modseq = 0;
+  // The server offers CONDSTORE and keeps mod-sequences for this folder
+  // (no [NOMODSEQ]); only then is `changed_since` honoured.
+  bool condstore = false;
+  std::vector<MessageFlags> messages;  // ascending by UID; expunged UIDs absent
+};
+
 // One folder from LIST (RFC 3501 6.3.8, RFC 6154 SPECIAL-USE).
 struct FolderInfo {
   std::string name;                     // wire name (modified UTF-7)
@@ -82,6 +107,21 @@ class MailSource {
   // ascending by UID; UIDs expunged meanwhile are simply absent.
   virtual core::Result<std::vector<MessageMeta>> FetchSizes(
       const std::string& folder, std::span<const uint32_t> uids) = 0;
+
+  // Reads the flags of `uids` in `folder` (EXAMINE, never \Seen, never STORE).
+  // With `changed_since` > 0 and a CONDSTORE server, only messages whose
+  // MODSEQ is greater are returned (UID FETCH ... (FLAGS) (CHANGEDSINCE n));
+  // without CONDSTORE `changed_since` is ignored and all of `uids` are read.
+  // An empty `uids` with changed_since > 0 means "every message of the
+  // folder" (UID FETCH 1:* ... CHANGEDSINCE; every message's flags without
+  // CONDSTORE); an empty `uids` with changed_since == 0 reads no message and
+  // returns only the folder's state. A `changed_since` above the folder's
+  // HIGHESTMODSEQ (the server's mod-sequences went backwards, as after a
+  // Dovecot index rebuild) is treated as 0: everything asked for is read.
+  // Errors as FetchSizes (kFailedPrecondition when UIDVALIDITY changed).
+  virtual core::Result<FlagsResult> FetchFlags(const std::string& folder,
+                                               std::span<const uint32_t> uids,
+                                               uint64_t changed_since) = 0;
 
   // Returns the full bytes of message `uid`. Errors: kNotFound (expunged),
   // kDataLoss (larger than the source's literal limit), as Examine otherwise.

@@ -299,6 +299,11 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
           const std::string& f, std::span<const uint32_t> u) override {
         return s->FetchSizes(f, u);
       }
+      core::Result<FlagsResult> FetchFlags(const std::string& f,
+                                           std::span<const uint32_t> u,
+                                           uint64_t since) override {
+        return s->FetchFlags(f, u, since);
+      }
       core::Result<FetchedMessage> Fetch(const std::string& f,
                                          uint32_t u) override {
         return s->Fetch(f, u);
@@ -355,6 +360,70 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
   EXPECT_GE(opens, 3);
   EXPECT_EQ(sink.puts(), 3);
   ASSERT_FALSE(states.empty());
+}
+
+TEST(FakeMailSourceTest, FetchFlagsHonoursChangedSince) {
+  FakeMailSource source;
+  const uint32_t a = source.Deliver("INBOX", Mail(1), kNow);
+  const uint32_t b = source.Deliver("INBOX", Mail(2), kNow);
+  const uint32_t c = source.Deliver("INBOX", Mail(3), kNow);
+  auto before = source.FetchFlags("INBOX", {}, 0);
+  ASSERT_TRUE(before.has_value());
+  EXPECT_TRUE(before->condstore);
+  EXPECT_TRUE(before->messages.empty());  // no uids, no mark: state only
+  const uint64_t mark = before->highest_modseq;
+  EXPECT_EQ(mark, 3u);
+
+  // An agent marks b done and a read; c is expunged.
+  EXPECT_EQ(source.SetFlags("INBOX", b, {"$Done"}), mark + 1);
+  EXPECT_EQ(source.SetFlags("INBOX", a, {"\\Seen"}, 40), 40u);
+  source.Expunge("INBOX", c);
+  EXPECT_EQ(source.SetFlags("INBOX", c, {"$Done"}), 0u);  // no such message
+  const std::vector<uint32_t> all = {c, b, a};
+  using Flags = std::vector<std::string>;
+  struct Case {
+    std::string name;
+    std::vector<uint32_t> uids;
+    uint64_t changed_since;
+    std::vector<uint32_t> want;
+  } cases[] = {
+      {"all asked", all, 0, {a, b}},
+      {"since the mark", all, mark, {a, b}},
+      {"whole folder since the mark", {}, mark, {a, b}},
+      {"whole folder since b", {}, mark + 1, {a}},
+      {"nothing new", {}, 41, {}},
+      {"mark from the future", {b}, 500, {b}},
+  };
+  for (const auto& k : cases) {
+    auto got = source.FetchFlags("INBOX", k.uids, k.changed_since);
+    ASSERT_TRUE(got.has_value()) << k.name;
+    EXPECT_EQ(got->highest_modseq, 41u) << k.name;  // 40, then the expunge
+    std::vector<uint32_t> uids;
+    for (const auto& m : got->messages) uids.push_back(m.uid);
+    EXPECT_EQ(uids, k.want) << k.name;
+  }
+  auto got = source.FetchFlags("INBOX", all, 0).value();
+  EXPECT_EQ(got.messages[0].flags, Flags{"\\Seen"});
+  EXPECT_EQ(got.messages[0].modseq, 40u);
+  EXPECT_EQ(got.messages[1].flags, Flags{"$Done"});
+  EXPECT_EQ(got.messages[1].modseq, mark + 1);
+
+  // Without CONDSTORE: no MODSEQs, the mark is ignored.
+  source.SetCondstore(false);
+  auto plain = source.FetchFlags("INBOX", all, mark + 1).value();
+  EXPECT_FALSE(plain.condstore);
+  EXPECT_EQ(plain.highest_modseq, 0u);
+  ASSERT_EQ(plain.messages.size(), 2u);
+  EXPECT_EQ(plain.messages[1].modseq, 0u);
+
+  std::vector<std::string> seen = {"\\Seen"};
+  ASSERT_TRUE(source.Append("INBOX", Mail(4), seen, kNow).has_value());
+  auto appended = source.FetchFlags("INBOX", {}, 1).value();
+  ASSERT_EQ(appended.messages.size(), 3u);
+  EXPECT_EQ(appended.messages[2].flags, seen);
+  EXPECT_EQ(source.FetchFlags("Nope", all, 0).error().code,
+            core::Code::kNotFound);
+  EXPECT_EQ(source.Calls()["FetchFlags"], 11);
 }
 
 TEST(FakeMailSourceTest, ContainsMessageIdMatchesNormalisedIdExactly) {

@@ -19,6 +19,7 @@ uint32_t FakeMailSource::Deliver(const std::string& folder, std::string raw,
   uint32_t uid = f.uid_next++;
   FetchedMessage m{uid, internal_date, raw.size(), std::move(raw)};
   f.messages.emplace(uid, std::move(m));
+  f.flags[uid] = MessageFlags{uid, {}, ++f.highest_modseq};
   ++version_;
   changed_.notify_all();
   return uid;
@@ -26,7 +27,9 @@ uint32_t FakeMailSource::Deliver(const std::string& folder, std::string raw,
 
 void FakeMailSource::Expunge(const std::string& folder, uint32_t uid) {
   std::lock_guard lock(mu_);
-  folders_[folder].messages.erase(uid);
+  Folder& f = folders_[folder];
+  if (f.messages.erase(uid) > 0) ++f.highest_modseq;  // RFC 7162 3.2
+  f.flags.erase(uid);
   ++version_;
   changed_.notify_all();
 }
@@ -36,12 +39,17 @@ void FakeMailSource::ResetUidValidity(const std::string& folder,
   std::lock_guard lock(mu_);
   Folder& f = folders_[folder];
   std::map<uint32_t, FetchedMessage> renumbered;
+  std::map<uint32_t, MessageFlags> renumbered_flags;
   uint32_t uid = 1;
   for (auto& [old, m] : f.messages) {
     m.uid = uid;
+    MessageFlags fl = f.flags[old];
+    fl.uid = uid;
+    renumbered_flags.emplace(uid, std::move(fl));
     renumbered.emplace(uid++, std::move(m));
   }
   f.messages = std::move(renumbered);
+  f.flags = std::move(renumbered_flags);
   f.uid_next = uid;
   f.uid_validity = uid_validity;
 }
@@ -49,6 +57,23 @@ void FakeMailSource::ResetUidValidity(const std::string& folder,
 void FakeMailSource::MarkSent(const std::string& folder) {
   std::lock_guard lock(mu_);
   folders_[folder].is_sent = true;
+}
+
+uint64_t FakeMailSource::SetFlags(const std::string& folder, uint32_t uid,
+                                  std::vector<std::string> flags,
+                                  uint64_t modseq) {
+  std::lock_guard lock(mu_);
+  Folder* f = Find(folder);
+  if (f == nullptr || !f->messages.contains(uid)) return 0;
+  if (modseq == 0) modseq = f->highest_modseq + 1;
+  f->highest_modseq = std::max(f->highest_modseq, modseq);
+  f->flags[uid] = MessageFlags{uid, std::move(flags), modseq};
+  return modseq;
+}
+
+void FakeMailSource::SetCondstore(bool condstore) {
+  std::lock_guard lock(mu_);
+  condstore_ = condstore;
 }
 
 void FakeMailSource::SetPush(bool push) {
@@ -121,6 +146,38 @@ Result<std::vector<MessageMeta>> FakeMailSource::FetchSizes(
   return out;
 }
 
+Result<FlagsResult> FakeMailSource::FetchFlags(const std::string& folder,
+                                               std::span<const uint32_t> uids,
+                                               uint64_t changed_since) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("FetchFlags"); !st) return Fail(st.error());
+  Folder* f = Find(folder);
+  if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
+  FlagsResult out;
+  out.uid_validity = f->uid_validity;
+  out.condstore = condstore_;
+  out.highest_modseq = condstore_ ? f->highest_modseq : 0;
+  uint64_t since = condstore_ ? changed_since : 0;
+  if (since > out.highest_modseq) since = 0;
+  auto add = [&](const MessageFlags& m) {
+    if (since > 0 && m.modseq <= since) return;
+    out.messages.push_back(m);
+    if (!condstore_) out.messages.back().modseq = 0;
+  };
+  if (uids.empty() && changed_since > 0) {
+    for (const auto& [uid, m] : f->flags) add(m);
+    return out;
+  }
+  std::vector<uint32_t> sorted(uids.begin(), uids.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (uint32_t uid : sorted) {
+    auto it = f->flags.find(uid);
+    if (it != f->flags.end()) add(it->second);
+  }
+  return out;
+}
+
 Result<FetchedMessage> FakeMailSource::Fetch(const std::string& folder,
                                              uint32_t uid) {
   std::lock_guard lock(mu_);
@@ -152,7 +209,7 @@ Result<FetchedMessage> FakeMailSource::FetchHeader(const std::string& folder,
 
 core::Status FakeMailSource::Append(const std::string& folder,
                                     std::string_view raw,
-                                    std::span<const std::string>,
+                                    std::span<const std::string> flags,
                                     std::optional<core::TimePoint> date) {
   {
     std::lock_guard lock(mu_);
@@ -161,7 +218,13 @@ core::Status FakeMailSource::Append(const std::string& folder,
       return Fail(Error::NotFound("no folder " + folder));
     }
   }
-  Deliver(folder, std::string(raw), date.value_or(core::TimePoint{}));
+  uint32_t uid =
+      Deliver(folder, std::string(raw), date.value_or(core::TimePoint{}));
+  std::lock_guard lock(mu_);
+  Folder* f = Find(folder);
+  if (auto it = f->flags.find(uid); it != f->flags.end()) {
+    it->second.flags.assign(flags.begin(), flags.end());  // same MODSEQ
+  }
   return core::Ok();
 }
 

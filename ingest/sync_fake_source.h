@@ -3,9 +3,11 @@
 //
 // Does: folders of messages with UIDs, UIDVALIDITY and INTERNALDATE, the
 // "n:*" quirk of UID SEARCH, SPECIAL-USE \Sent, Append, a Message-ID
-// search, and WaitForChange
-// that returns when Deliver() adds mail. Fault injection: FailCallAt(n, code)
-// makes the nth method call from now fail (LevelDB SpecialEnv style).
+// search, flags with CONDSTORE-style MODSEQs (Deliver, Append, Expunge and
+// SetFlags take the folder's next mod-sequence unless a test names one), and
+// WaitForChange that returns when Deliver() adds mail. Fault injection:
+// FailCallAt(n, code) makes the nth method call from now fail (LevelDB
+// SpecialEnv style).
 // Thread-safe (a test thread may Deliver while the daemon waits). Does not:
 // speak IMAP.
 #pragma once
@@ -26,6 +28,8 @@ class FakeMailSource final : public MailSource {
     uint32_t uid_validity = 1;
     uint32_t uid_next = 1;
     std::map<uint32_t, FetchedMessage> messages;
+    std::map<uint32_t, MessageFlags> flags;  // one entry per message
+    uint64_t highest_modseq = 0;
     bool is_sent = false;
   };
 
@@ -38,6 +42,16 @@ class FakeMailSource final : public MailSource {
   // server rebuild of its index).
   void ResetUidValidity(const std::string& folder, uint32_t uid_validity);
   void MarkSent(const std::string& folder);
+  // Sets the flags of message `uid` (as another client's STORE would) and
+  // its MODSEQ: `modseq` when > 0 (the folder's HIGHESTMODSEQ rises to it
+  // when lower), else the folder's next mod-sequence. Returns the MODSEQ
+  // given, or 0 when there is no such message. Does not wake WaitForChange
+  // (only new or expunged mail does).
+  uint64_t SetFlags(const std::string& folder, uint32_t uid,
+                    std::vector<std::string> flags, uint64_t modseq = 0);
+  // false: FetchFlags answers like a server without CONDSTORE (no MODSEQs,
+  // `changed_since` ignored). Default true.
+  void SetCondstore(bool condstore);
   void SetPush(bool push);
   // The nth call (1-based, counting every MailSource method) from now fails
   // with `code`; 0 disables.
@@ -50,6 +64,12 @@ class FakeMailSource final : public MailSource {
                                                    uint32_t first_uid) override;
   core::Result<std::vector<MessageMeta>> FetchSizes(
       const std::string& folder, std::span<const uint32_t> uids) override;
+  // Same rules as ImapSource::FetchFlags: changed_since honoured only with
+  // CONDSTORE, ignored when above the folder's HIGHESTMODSEQ; empty `uids`
+  // with changed_since > 0 means every message.
+  core::Result<FlagsResult> FetchFlags(const std::string& folder,
+                                       std::span<const uint32_t> uids,
+                                       uint64_t changed_since) override;
   core::Result<FetchedMessage> Fetch(const std::string& folder,
                                      uint32_t uid) override;
   core::Result<FetchedMessage> FetchHeader(const std::string& folder,
@@ -80,6 +100,7 @@ class FakeMailSource final : public MailSource {
   int fail_at_ = 0;
   core::Code fail_code_ = core::Code::kUnavailable;
   bool push_ = true;
+  bool condstore_ = true;
 };
 
 }  // namespace inboxd::ingest

@@ -10,6 +10,8 @@
 
 #include "config/config.h"
 #include "ingest/imap_credentials.h"
+#include "ingest/imap_parser.h"
+#include "ingest/imap_reader.h"
 #include "ingest/sync_daemon.h"
 #include "ingest/sync_engine.h"
 #include "ingest/sync_memory_sink.h"
@@ -30,6 +32,38 @@ std::string Mail(int i, std::string_view extra = "",
          std::to_string(i) + "\r\n" + std::string(extra) + "\r\n" +
          (body.empty() ? "Hello " + std::to_string(i) + "\r\n"
                        : std::string(body));
+}
+
+// One plain IMAP session of an agent's mail client (Outlook, Thunderbird):
+// the test changes flags through it; inboxd code never does. Sends each
+// command and reads up to its tagged reply, which must be OK.
+core::Status AgentSession(const config::Mailbox& mb,
+                          const std::vector<std::string>& commands) {
+  auto endpoint = EndpointFromConfig(mb);
+  if (!endpoint) return core::Fail(endpoint.error());
+  auto t = CurlImapTransport::Connect(*endpoint);
+  if (!t) return core::Fail(t.error());
+  ImapReader reader(t->get(), {});
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const std::string tag = "agent" + std::to_string(i);
+    if (auto st = (*t)->Send(tag + " " + commands[i] + "\r\n"); !st) return st;
+    while (true) {
+      auto raw = reader.Read(std::chrono::seconds(10));
+      if (!raw) return core::Fail(raw.error());
+      if (!raw->has_value()) {
+        return core::Fail(core::Error::Unavailable("agent: no reply"));
+      }
+      auto r = ParseImapResponse(**raw);
+      if (!r) return core::Fail(r.error());
+      if (r->type != ImapResponse::Type::kTagged) continue;
+      if (r->tag != tag || r->status != "OK") {
+        return core::Fail(core::Error::Unavailable(
+            "agent: " + commands[i] + ": " + r->status + " " + r->text));
+      }
+      break;
+    }
+  }
+  return core::Ok();
 }
 
 class ImapIntegrationTest : public ::testing::Test {
@@ -439,6 +473,97 @@ TEST_F(ImapIntegrationTest, J_Xoauth2TokenCommandAgainstDovecot) {
     EXPECT_EQ(st.error().message.find(c.token), std::string::npos)
         << "the token leaked into: " << st.error().message;
   }
+}
+
+TEST_F(ImapIntegrationTest, K_FetchFlagsSeesAgentKeywordsAndChangedSince) {
+  auto mb = Box("support", "s3cret");
+  auto src = MakeImapSource(mb, limits_);
+  auto state = src->Examine("INBOX");
+  ASSERT_TRUE(state.has_value()) << state.error().ToString();
+  ASSERT_TRUE(src->Append("INBOX", Mail(900), {}, {}).has_value());
+  ASSERT_TRUE(src->Append("INBOX", Mail(901), {}, {}).has_value());
+  auto uids = src->ListUidsFrom("INBOX", state->uid_next);
+  ASSERT_TRUE(uids.has_value()) << uids.error().ToString();
+  ASSERT_EQ(uids->size(), 2u);
+  const uint32_t done_uid = (*uids)[0];
+  const uint32_t other_uid = (*uids)[1];
+
+  auto before = src->FetchFlags("INBOX", *uids, 0);
+  ASSERT_TRUE(before.has_value()) << before.error().ToString();
+  EXPECT_TRUE(before->condstore) << "Dovecot 2.3 offers CONDSTORE";
+  EXPECT_EQ(before->uid_validity, state->uid_validity);
+  EXPECT_GT(before->highest_modseq, 0u);
+  ASSERT_EQ(before->messages.size(), 2u);
+  for (const auto& m : before->messages) {
+    EXPECT_TRUE(m.flags.empty()) << m.uid << ": " << m.flags.front();
+    EXPECT_GT(m.modseq, 0u);
+    EXPECT_LE(m.modseq, before->highest_modseq);
+  }
+
+  // An agent marks the first message done from their mail client.
+  ASSERT_TRUE(AgentSession(
+                  mb, {"SELECT INBOX", "UID STORE " + std::to_string(done_uid) +
+                                           " +FLAGS ($Done)"})
+                  .has_value());
+
+  auto after = src->FetchFlags("INBOX", *uids, 0);  // same session
+  ASSERT_TRUE(after.has_value()) << after.error().ToString();
+  EXPECT_GT(after->highest_modseq, before->highest_modseq);
+  ASSERT_EQ(after->messages.size(), 2u);
+  EXPECT_EQ(after->messages[0].uid, done_uid);
+  EXPECT_EQ(after->messages[0].flags, std::vector<std::string>{"$Done"});
+  EXPECT_GT(after->messages[0].modseq, before->highest_modseq);
+  EXPECT_EQ(after->messages[1].uid, other_uid);
+  EXPECT_TRUE(after->messages[1].flags.empty());
+  EXPECT_EQ(after->messages[1].modseq, before->messages[1].modseq);
+
+  // Only what changed since the mark: by UID list and for the whole folder.
+  for (bool whole : {false, true}) {
+    std::vector<uint32_t> asked = whole ? std::vector<uint32_t>{} : *uids;
+    auto changed = src->FetchFlags("INBOX", asked, before->highest_modseq);
+    ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
+    ASSERT_EQ(changed->messages.size(), 1u) << "whole folder: " << whole;
+    EXPECT_EQ(changed->messages[0].uid, done_uid);
+    EXPECT_EQ(changed->messages[0].flags, std::vector<std::string>{"$Done"});
+    EXPECT_EQ(changed->messages[0].modseq, after->messages[0].modseq);
+  }
+  auto nothing = src->FetchFlags("INBOX", {}, after->highest_modseq);
+  ASSERT_TRUE(nothing.has_value()) << nothing.error().ToString();
+  EXPECT_TRUE(nothing->messages.empty());
+
+  // The agent switches it to $Waiting: a new, greater MODSEQ.
+  ASSERT_TRUE(AgentSession(
+                  mb, {"SELECT INBOX", "UID STORE " + std::to_string(done_uid) +
+                                           " FLAGS ($Waiting)"})
+                  .has_value());
+  auto waiting = src->FetchFlags("INBOX", {}, after->highest_modseq);
+  ASSERT_TRUE(waiting.has_value()) << waiting.error().ToString();
+  ASSERT_EQ(waiting->messages.size(), 1u);
+  EXPECT_EQ(waiting->messages[0].flags, std::vector<std::string>{"$Waiting"});
+  EXPECT_GT(waiting->messages[0].modseq, after->messages[0].modseq);
+
+  // inboxd read flags only: neither message became \Seen.
+  auto flags = rig_->Flags("support", "INBOX");
+  ASSERT_TRUE(flags.has_value()) << flags.error().ToString();
+  int found = 0;
+  for (const auto& line : *flags) {
+    for (uint32_t uid : *uids) {
+      if (!line.starts_with("uid=" + std::to_string(uid) + " ") &&
+          !line.starts_with(std::to_string(uid) + " ")) {
+        continue;
+      }
+      ++found;
+      EXPECT_EQ(line.find("\\Seen"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(found, 2) << "doveadm lines did not name the UIDs";
+
+  // The folder is rebuilt: the UIDs held are void, and FetchFlags says so.
+  ASSERT_TRUE(rig_->ResetUidValidity("support", "INBOX").has_value());
+  auto rebuilt = src->FetchFlags("INBOX", *uids, 0);
+  ASSERT_FALSE(rebuilt.has_value());
+  EXPECT_EQ(rebuilt.error().code, core::Code::kFailedPrecondition)
+      << rebuilt.error().ToString();
 }
 
 }  // namespace
