@@ -48,6 +48,17 @@ void LogStages(const StageReport& r) {
   const auto& p = r.processed;
   const auto& pl = r.planned;
   const auto& d = r.drained;
+  const auto& w = r.watched;
+  if (w.warned + w.notified + w.notices_skipped + w.missed + w.escalated +
+          w.board + w.csat >
+      0) {
+    spdlog::info(
+        "watcher: {} warning(s), {} delay notice(s) ({} skipped), {} "
+        "missed, {} escalation(s), {} board notice(s), {} satisfaction "
+        "mail(s)",
+        w.warned, w.notified, w.notices_skipped, w.missed, w.escalated, w.board,
+        w.csat);
+  }
   if (p.processed + pl.enqueued + pl.refused + d.sent + d.deferred + d.failed +
           d.appended + d.recovered_from_sent + d.resent_after_crash ==
       0) {
@@ -145,6 +156,12 @@ int RunOnce(const SyncOptions& opt) {
       s.planned.enqueued, s.planned.refused, s.drained.sent,
       opt.dry_run ? " (dry run: written to the Maildir)" : "",
       s.drained.deferred, s.drained.failed, s.drained.appended);
+  const auto& w = s.watched;
+  std::printf(
+      "deadlines: %d warning(s), %d delay notice(s) (%d skipped), %d missed, "
+      "%d escalation(s), %d board notice(s), %d satisfaction mail(s)\n",
+      w.warned, w.notified, w.notices_skipped, w.missed, w.escalated, w.board,
+      w.csat);
   for (const auto& e : s.errors)
     std::fprintf(stderr, "inboxd once: %s\n", e.c_str());
   return once.errors.empty() ? kExitOk : kExitFailure;
@@ -206,7 +223,11 @@ int RunDaemon(const SyncOptions& opt) {
                                             std::chrono::seconds(2)),
                     [&] { return wake || stop.stop_requested(); });
       if (stop.stop_requested()) break;
-      bool due = std::chrono::steady_clock::now() >= next_tick;
+      // The stages run on their tick, and as soon as a milestone needs the
+      // watcher (a warning, notice or breach due now).
+      const auto watch = p.NextWatch();
+      bool due = std::chrono::steady_clock::now() >= next_tick ||
+                 (watch && *watch <= core::SystemClock::Default()->Now());
       if (!wake && !due) {
         lock.unlock();
         WriteDaemonFile(cfg, daemon.States());

@@ -22,5 +22,6 @@ bool LoadConfigOrReport(const std::string& path, config::Config* out);
 void RegisterConfigCommands(CLI::App& app, int* exit_code);
 void RegisterReplayCommands(CLI::App& app, int* exit_code);
 void RegisterSyncCommands(CLI::App& app, int* exit_code);
+void RegisterTicketCommands(CLI::App& app, int* exit_code);
 
 }  // namespace inboxd::app

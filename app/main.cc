@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   inboxd::app::RegisterConfigCommands(app, &exit_code);
   inboxd::app::RegisterReplayCommands(app, &exit_code);
   inboxd::app::RegisterSyncCommands(app, &exit_code);
+  inboxd::app::RegisterTicketCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -184,6 +184,13 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
       });
   if (!planner) return core::Fail(planner.error());
   p->planner_ = std::move(*planner);
+  auto watcher = responder::Watcher::Create(
+      &p->config_, p->stage_store_.get(), p->templates_.get(), p->hmac_key_,
+      [limits](std::string_view raw) {
+        return ingest::ParseMessage(raw, limits);
+      });
+  if (!watcher) return core::Fail(watcher.error());
+  p->watcher_ = std::move(*watcher);
   auto drain = responder::OutboxDrain::Create(
       &p->config_, p->stage_store_.get(), std::move(mailers),
       p->sent_folder_.get(), p->templates_.get(), p->hmac_key_);
@@ -238,6 +245,13 @@ StageReport Pipeline::RunStages() {
   } else {
     r.errors.push_back(plan.error().Wrap("plan").message);
   }
+  auto watched = watcher_->WatchOnce(clock_->Now());
+  if (watched) {
+    r.watched = std::move(*watched);
+    for (const auto& e : r.watched.error_messages) r.errors.push_back(e);
+  } else {
+    r.errors.push_back(watched.error().Wrap("watch").message);
+  }
   auto drained = drain_->DrainOnce(clock_->Now());
   if (drained) {
     r.drained = std::move(*drained);
@@ -246,6 +260,12 @@ StageReport Pipeline::RunStages() {
     r.errors.push_back(drained.error().Wrap("drain").message);
   }
   return r;
+}
+
+std::optional<core::TimePoint> Pipeline::NextWatch() {
+  auto next = watcher_->NextWakeup();
+  if (!next) return std::nullopt;
+  return *next;
 }
 
 }  // namespace inboxd::app

@@ -2,10 +2,12 @@
 //
 // Stages talk through the store (STYLE house rule 2): ingest writes raw
 // messages (SyncOnce / SyncDaemon through `sink()`), the Processor turns them
-// into decisions and tickets, the Planner turns ack decisions into queued
-// acknowledgements, the OutboxDrain sends them (SMTP, or a Maildir with
-// --dry-run) and files a copy in the shared Sent folder (C1). RunStages runs
-// the last three in order; it is safe to call as often as wanted.
+// into decisions and tickets, the Planner sets milestones and turns ack
+// decisions into queued acknowledgements, the Watcher acts on milestones
+// (warnings, delay notices, breaches, escalations, satisfaction mail), the
+// OutboxDrain sends (SMTP, or a Maildir with --dry-run) and files a copy in
+// the shared Sent folder (C1). RunStages runs the last four in order; it is
+// safe to call as often as wanted.
 //
 // Two Store connections are opened on the same file: one for the ingest
 // threads (serialised by LockedSyncSink) and one for the stages, so a long
@@ -28,6 +30,7 @@
 #include "responder/outbox_drain.h"
 #include "responder/planner.h"
 #include "responder/templates.h"
+#include "responder/watcher.h"
 #include "store/store.h"
 
 namespace inboxd::app {
@@ -42,6 +45,7 @@ struct PipelineOptions {
 struct StageReport {
   classify::ProcessReport processed;
   responder::PlanReport planned;
+  responder::WatchReport watched;
   responder::DrainReport drained;
   std::vector<std::string> errors;  // stage-level failures (retried later)
 };
@@ -72,9 +76,11 @@ class Pipeline {
   store::Store* store() { return stage_store_.get(); }
   const config::Config& config() const { return config_; }
 
-  // Process, plan, drain, in that order; a failing stage is reported and the
-  // later ones still run on what is already stored.
+  // Process, plan, watch, drain, in that order; a failing stage is reported
+  // and the later ones still run on what is already stored.
   StageReport RunStages();
+  // The earliest time the watcher has work (nullopt: none, or unknown).
+  std::optional<core::TimePoint> NextWatch();
 
  private:
   class ImapSentFolder;
@@ -94,6 +100,7 @@ class Pipeline {
   std::unique_ptr<responder::SentFolder> sent_folder_;
   std::unique_ptr<classify::Processor> processor_;
   std::unique_ptr<responder::Planner> planner_;
+  std::unique_ptr<responder::Watcher> watcher_;
   std::unique_ptr<responder::OutboxDrain> drain_;
 };
 

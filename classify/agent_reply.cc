@@ -110,11 +110,11 @@ core::Result<bool> AppendEventOnce(store::Store& store,
   return true;
 }
 
-bool MetByAgentReply(const store::Deadline& deadline,
+bool MetByAgentReply(const store::Milestone& milestone,
                      const config::Config& config) {
   for (const std::string& m : config.deadlines.met_by_agent_reply) {
-    if (core::IEquals(m, deadline.deadline_id) ||
-        core::IEquals(m, deadline.name)) {
+    if (core::IEquals(m, milestone.milestone_id) ||
+        core::IEquals(m, milestone.name)) {
       return true;
     }
   }
@@ -154,30 +154,35 @@ core::Result<AgentReplyOutcome> RecordAgentReply(store::Store& store,
   }
   if (reply.ticket_id == 0) return out;
 
-  // 2. Deadlines the reply answers. Re-running finds them met already.
-  auto deadlines = store.ListDeadlines(reply.ticket_id);
-  if (!deadlines) return core::Fail(deadlines.error());
-  for (const store::Deadline& d : *deadlines) {
-    if (d.state != store::DeadlineState::kOpen &&
-        d.state != store::DeadlineState::kNotified) {
+  // 2. Milestones the reply answers. Re-running finds their evidence set.
+  auto milestones = store.ListMilestones(reply.ticket_id);
+  if (!milestones) return core::Fail(milestones.error());
+  store::MilestoneEvidence ev_in;
+  ev_in.by = reply.by;
+  ev_in.message_row = reply.message_row;
+  ev_in.message_id = reply.message_id;
+  ev_in.mailbox = reply.mailbox;
+  ev_in.folder = reply.folder;
+  ev_in.at = reply.at;
+  ev_in.actor = actor;
+  for (const store::Milestone& m : *milestones) {
+    if (m.state == store::MilestoneState::kMet || !m.evidence.by.empty()) {
       continue;
     }
-    if (!MetByAgentReply(d, config)) continue;
-    const bool late = reply.at > d.due_at;
-    auto st = store.SetDeadlineState(
-        reply.ticket_id, d.deadline_id,
-        late ? store::DeadlineState::kMissed : store::DeadlineState::kMet,
-        reply.at);
+    if (!MetByAgentReply(m, config)) continue;
+    auto st = store.MeetMilestone(reply.ticket_id, m.milestone_id, ev_in);
     if (!st) return core::Fail(st.error());
-    (late ? out.deadlines_missed : out.deadlines_met).push_back(d.deadline_id);
+    (*st == store::MilestoneState::kMet ? out.deadlines_met
+                                        : out.deadlines_missed)
+        .push_back(m.milestone_id);
   }
 
-  // 3. Status: open -> answered (a closed ticket stays closed).
+  // 3. A person answered (the watcher sends no delay notice then).
   auto ticket = store.GetTicket(reply.ticket_id);
   if (!ticket) return core::Fail(ticket.error());
-  if (ticket->status == store::TicketStatus::kOpen) {
-    auto st = store.SetTicketStatus(reply.ticket_id,
-                                    store::TicketStatus::kAnswered, actor);
+  if (!ticket->answered_at || *ticket->answered_at < reply.at) {
+    auto st = store.NoteTicketMessage(reply.ticket_id,
+                                      store::TicketParty::kAgent, reply.at);
     if (!st) return core::Fail(st.error());
     out.answered = true;
   }

@@ -5,9 +5,12 @@
 // signature stripped, so a quoted customer text is not held against the
 // agent); records the reply on its ticket: event "agent.reply" (actor = the
 // agent), event "agent.reply.flagged" for a manager when a forbidden phrase
-// was used, the ticket's answer deadlines (config
-// deadlines.met_by_agent_reply) met, and status open -> answered. Every step
-// is idempotent, so a crash at any point is repaired by running it again.
+// was used, the ticket's answer milestones (config
+// deadlines.met_by_agent_reply) met with the reply as their evidence (issue
+// 9 item 4), and the ticket's answered_at (a person answered). The ticket's
+// state does not change: closing and waiting are the agent's choice (issue
+// 9 item 6). Every step is idempotent, so a crash at any point is repaired
+// by running it again.
 // Does not: classify, find the ticket (the processor does), record the
 // message's decision (the processor's last step), or send anything.
 #pragma once
@@ -48,9 +51,9 @@ std::vector<std::string> FindForbiddenPhrases(
 core::Result<bool> AppendEventOnce(store::Store& store,
                                    const store::EventIn& event);
 
-// True when `deadline` (by id, e.g. "D2", or by name, e.g. "answer") is listed
-// in config.deadlines.met_by_agent_reply.
-bool MetByAgentReply(const store::Deadline& deadline,
+// True when `milestone` (by id, e.g. "D2", or by name, e.g. "answer") is
+// listed in config.deadlines.met_by_agent_reply.
+bool MetByAgentReply(const store::Milestone& milestone,
                      const config::Config& config);
 
 struct AgentReply {
@@ -61,18 +64,23 @@ struct AgentReply {
   std::string agent;        // the From address, lower case
   core::TimePoint at;       // when it was sent (INTERNALDATE of the copy)
   std::vector<std::string> flagged;  // FindForbiddenPhrases' result
+  // The evidence (store::MilestoneEvidence): how it reached us
+  // ("sent_folder", "cc_copy", "agent_thread"), its Message-ID and folder.
+  std::string by = "sent_folder";
+  std::string message_id;
+  std::string folder;
 };
 
 struct AgentReplyOutcome {
-  std::vector<std::string> deadlines_met;     // ids set to met now
+  std::vector<std::string> deadlines_met;     // ids met now
   std::vector<std::string> deadlines_missed;  // ids answered after due_at
-  bool answered = false;  // status moved open -> answered now
+  bool answered = false;                      // the ticket's answered_at moved
 };
 
-// Records `reply` as described at the top of this file. Deadlines: each open
-// or notified deadline that MetByAgentReply becomes met at reply.at, or
-// missed when reply.at is after its due time (a late answer stays visible).
-// A closed or already answered ticket keeps its status.
+// Records `reply` as described at the top of this file. Milestones: each one
+// without evidence that MetByAgentReply gets this reply as evidence (met
+// when in time, else it stays missed, answered late: a late answer stays
+// visible).
 // Errors: the store's (kUnavailable: retry later; kNotFound: the ticket
 // vanished). `store` is not owned.
 core::Result<AgentReplyOutcome> RecordAgentReply(store::Store& store,

@@ -71,14 +71,14 @@ TEST(MetByAgentReplyTest, ByIdOrName) {
       {"D6", "resolve", false}, {"D7", "followup", false},
   };
   for (const Case& k : cases) {
-    store::Deadline d;
-    d.deadline_id = k.id;
+    store::Milestone d;
+    d.milestone_id = k.id;
     d.name = k.name;
     EXPECT_EQ(MetByAgentReply(d, c), k.want) << k.id;
   }
   c.deadlines.met_by_agent_reply = {"D6"};
-  store::Deadline d6;
-  d6.deadline_id = "D6";
+  store::Milestone d6;
+  d6.milestone_id = "D6";
   d6.name = "resolve";
   EXPECT_TRUE(MetByAgentReply(d6, c));
 }

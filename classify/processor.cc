@@ -64,6 +64,17 @@ bool SameAddress(std::string_view a, std::string_view b) {
   return !a.empty() && core::IEquals(core::Trim(a), core::Trim(b));
 }
 
+// True when `addr` is a shared mailbox's address or alias.
+bool IsMailboxAddress(const config::Config& config, std::string_view addr) {
+  for (const config::Mailbox& m : config.mailboxes) {
+    if (SameAddress(addr, m.address)) return true;
+    for (const std::string& alias : m.aliases) {
+      if (SameAddress(addr, alias)) return true;
+    }
+  }
+  return false;
+}
+
 // True when To or Cc names someone who is neither a shared mailbox (address
 // or alias) nor an agent: the message went to a customer.
 bool HasExternalRecipient(const core::Message& msg,
@@ -71,13 +82,7 @@ bool HasExternalRecipient(const core::Message& msg,
   for (const auto* list : {&msg.to, &msg.cc}) {
     for (const core::Address& a : *list) {
       if (a.empty()) continue;
-      bool internal = false;
-      for (const config::Mailbox& m : config.mailboxes) {
-        if (SameAddress(a.addr, m.address)) internal = true;
-        for (const std::string& alias : m.aliases) {
-          if (SameAddress(a.addr, alias)) internal = true;
-        }
-      }
+      bool internal = IsMailboxAddress(config, a.addr);
       for (const config::Agent& agent : config.agents) {
         if (SameAddress(a.addr, agent.address)) internal = true;
       }
@@ -156,6 +161,7 @@ store::TicketIn NewTicket(const config::Config& config,
                           const Placement& place, int64_t first_message) {
   store::TicketIn in;
   in.owner = d.personal_agent;
+  in.flags = d.flags;
   in.mailbox = place.mailbox;
   in.prefix = TicketPrefix(config, place.mailbox);
   in.customer = CustomerAddress(msg);
@@ -440,6 +446,15 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
       reply.agent = CleanAddress(msg.from.addr);
       reply.at = place.arrived_at;
       reply.flagged = FindForbiddenPhrases(msg.text, forbidden_phrases_);
+      // Evidence (issue 9 item 4): the shared Sent folder; a CC/BCC copy
+      // of mail sent as the shared mailbox; or mail from an agent's own
+      // address on the thread.
+      reply.by =
+          sent ? "sent_folder"
+               : (IsMailboxAddress(config_, msg.from.addr) ? "cc_copy"
+                                                           : "agent_thread");
+      reply.message_id = msg.message_id;
+      reply.folder = place.folder;
       auto outcome = RecordAgentReply(*store_, config_, reply);
       if (!outcome) return Fail(outcome.error());
       std::string line = "agent reply by " + core::Printable(reply.agent);
@@ -455,7 +470,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
           line += " " + id;
         }
       }
-      if (outcome->answered) line += "; status answered";
+      if (outcome->answered) line += "; answered";
       reasons.push_back(line);
       for (const std::string& p : reply.flagged) {
         reasons.push_back("agent.reply.flagged: forbidden phrase '" + p +
@@ -469,6 +484,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
               : "agent message without a customer recipient: not an answer");
     }
     out.ticket_id = *ticket_id;
+    out.party = "agent";
     out.reasons_json = ReasonsJson(reasons);
     if (auto st = store_->RecordDecision(row, out); !st) return st;
     ++report->processed;
@@ -476,6 +492,8 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
   }
 
   // ----------------------------------------------------- customer mail
+  out.party = "customer";
+  out.flags = d.flags;
   if (d.followup) {
     auto ticket_id = TicketIdOf(*store_, d.ticket);
     if (!ticket_id) return Fail(ticket_id.error());
@@ -509,17 +527,9 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
                       .data = Dump(data)};
     if (auto r = AppendEventOnce(*store_, ev); !r) return Fail(r.error());
     if (auto st = RecordThreadIndex(*store_, *ticket_id, msg); !st) return st;
-    if (*ticket_id != 0) {
-      // The customer wrote again: an answered ticket needs an answer again.
-      auto ticket = store_->GetTicket(*ticket_id);
-      if (!ticket) return Fail(ticket.error());
-      if (ticket->status == store::TicketStatus::kAnswered) {
-        auto st = store_->SetTicketStatus(
-            *ticket_id, store::TicketStatus::kOpen, CustomerAddress(msg));
-        if (!st) return st;
-        reasons.push_back("ticket " + tag + " reopened: the customer wrote");
-      }
-    }
+    // What the customer's message does to the ticket's state and clocks
+    // (reopen, resume, restart D6) is the planner's (responder/lifecycle.h):
+    // it knows the calendars.
     out.ticket_id = *ticket_id;
     out.reasons_json = ReasonsJson(reasons);
     if (auto st = store_->RecordDecision(row, out); !st) return st;

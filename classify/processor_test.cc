@@ -145,7 +145,7 @@ class ProcessorTest : public ::testing::Test {
   int64_t TicketCount() {
     auto s = store_->Stats();
     EXPECT_TRUE(s);
-    return s ? s->tickets_open + s->tickets_answered + s->tickets_closed : -1;
+    return s ? s->tickets_open + s->tickets_waiting + s->tickets_closed : -1;
   }
 
   core::FakeClock clock_{kT0};
@@ -427,18 +427,20 @@ TEST_F(ProcessorTest, PersonalMailToAnAgentOpensAnOwnedTicketWithoutAck) {
   EXPECT_EQ(TicketOf(d.ticket_id).owner, "alice@shop.example");
 }
 
-TEST_F(ProcessorTest, CustomerFollowupReopensAnAnsweredTicket) {
+TEST_F(ProcessorTest, CustomerFollowupIsRecordedAsTheCustomers) {
   int64_t first = Put(Mail{}.Raw());
   Process();
   const int64_t ticket = DecisionOf(first).ticket_id;
-  ASSERT_TRUE(store_->SetTicketStatus(ticket, store::TicketStatus::kAnswered,
-                                      "alice@shop.example"));
+  EXPECT_EQ(DecisionOf(first).party, "customer");
   Mail again;
   again.subject = "Re: Printer does not start [#S-1000]";
   again.message_id = "c2@customer.example";
-  Put(again.Raw());
+  int64_t second = Put(again.Raw());
   Process();
-  EXPECT_EQ(TicketOf(ticket).status, store::TicketStatus::kOpen);
+  // The planner (responder/lifecycle.h) moves the ticket's clocks for it.
+  EXPECT_EQ(DecisionOf(second).ticket_id, ticket);
+  EXPECT_EQ(DecisionOf(second).party, "customer");
+  EXPECT_EQ(TicketOf(ticket).state, store::TicketState::kOpen);
 }
 
 TEST_F(ProcessorTest, SameMessageInSalesAndSupportIsOneTicket) {
@@ -739,9 +741,17 @@ class AgentReplyTest : public ProcessorTest {
     int64_t first = Put(Mail{}.Raw());
     Process();
     int64_t ticket = DecisionOf(first).ticket_id;
-    EXPECT_TRUE(store_->SetDeadline(ticket, {"D1", "ack", kT0 + 2h}));
-    EXPECT_TRUE(store_->SetDeadline(ticket, {"D2", "answer", kT0 + 48h}));
-    EXPECT_TRUE(store_->SetDeadline(ticket, {"D6", "resolve", kT0 + 336h}));
+    auto add = [&](const char* id, const char* name, core::TimePoint due) {
+      store::MilestoneIn in;
+      in.milestone_id = id;
+      in.name = name;
+      in.timing.started_at = kT0;
+      in.timing.due_at = due;
+      EXPECT_TRUE(store_->AddMilestone(ticket, in));
+    };
+    add("D1", "ack", kT0 + 2h);
+    add("D2", "answer", kT0 + 48h);
+    add("D6", "resolve", kT0 + 336h);
     return ticket;
   }
 
@@ -756,12 +766,21 @@ class AgentReplyTest : public ProcessorTest {
     return m;
   }
 
-  std::map<std::string, store::DeadlineState> States(int64_t ticket) {
-    std::map<std::string, store::DeadlineState> out;
-    auto list = store_->ListDeadlines(ticket);
+  std::map<std::string, store::MilestoneState> States(int64_t ticket) {
+    std::map<std::string, store::MilestoneState> out;
+    auto list = store_->ListMilestones(ticket);
     EXPECT_TRUE(list);
-    for (const store::Deadline& d : *list) out[d.deadline_id] = d.state;
+    for (const store::Milestone& m : *list) out[m.milestone_id] = m.state;
     return out;
+  }
+  store::Milestone MilestoneOf(int64_t ticket, const std::string& id) {
+    auto list = store_->ListMilestones(ticket);
+    EXPECT_TRUE(list);
+    for (const store::Milestone& m : *list) {
+      if (m.milestone_id == id) return m;
+    }
+    ADD_FAILURE() << "no milestone " << id;
+    return {};
   }
 };
 
@@ -782,10 +801,17 @@ TEST_F(AgentReplyTest, ReplyInSentMeetsAnswerDeadlines) {
   EXPECT_EQ(ev[0].actor, "support@shop.example");
   EXPECT_EQ(ev[0].ticket_id, ticket);
   auto states = States(ticket);
-  EXPECT_EQ(states["D1"], store::DeadlineState::kMet);
-  EXPECT_EQ(states["D2"], store::DeadlineState::kMet);
-  EXPECT_EQ(states["D6"], store::DeadlineState::kOpen);
-  EXPECT_EQ(TicketOf(ticket).status, store::TicketStatus::kAnswered);
+  EXPECT_EQ(states["D1"], store::MilestoneState::kMet);
+  EXPECT_EQ(states["D2"], store::MilestoneState::kMet);
+  EXPECT_EQ(states["D6"], store::MilestoneState::kOpen);
+  // The evidence: the reply in the shared Sent folder.
+  const store::Milestone d2 = MilestoneOf(ticket, "D2");
+  EXPECT_EQ(d2.evidence.by, "sent_folder");
+  EXPECT_EQ(d2.evidence.message_id, "r1@outlook.shop.example");
+  EXPECT_EQ(d2.evidence.folder, "Sent");
+  EXPECT_EQ(d2.evidence.message_row, row);
+  EXPECT_EQ(d2.met_at, kT0 + 30min);
+  EXPECT_TRUE(TicketOf(ticket).AnsweredSinceCustomer());
   EXPECT_TRUE(Events("agent.reply.flagged", row).empty());
 }
 
@@ -796,8 +822,8 @@ TEST_F(AgentReplyTest, LateReplyMarksTheDeadlineMissed) {
       store::Role::kSent);
   Process();
   auto states = States(ticket);
-  EXPECT_EQ(states["D1"], store::DeadlineState::kMissed);
-  EXPECT_EQ(states["D2"], store::DeadlineState::kMet);
+  EXPECT_EQ(states["D1"], store::MilestoneState::kMissed);
+  EXPECT_EQ(states["D2"], store::MilestoneState::kMet);
 }
 
 TEST_F(AgentReplyTest, ForbiddenPhraseIsFlaggedForAManager) {
@@ -838,8 +864,8 @@ TEST_F(AgentReplyTest, OurOwnAckInSentIsNotAnAgentReply) {
   EXPECT_EQ(r.agent_replies, 0u);
   EXPECT_EQ(r.automatic, 1u);
   EXPECT_TRUE(Events("agent.reply", row).empty());
-  EXPECT_EQ(States(ticket)["D1"], store::DeadlineState::kOpen);
-  EXPECT_EQ(TicketOf(ticket).status, store::TicketStatus::kOpen);
+  EXPECT_EQ(States(ticket)["D1"], store::MilestoneState::kOpen);
+  EXPECT_FALSE(TicketOf(ticket).answered_at.has_value());
 }
 
 TEST_F(AgentReplyTest, CcCopyOfAnAgentReplyCountsInternalNoteDoesNot) {
@@ -865,9 +891,10 @@ TEST_F(AgentReplyTest, CcCopyOfAnAgentReplyCountsInternalNoteDoesNot) {
     EXPECT_EQ(r.new_tickets, 0u);
     EXPECT_EQ(r.acks_due, 0u);
     EXPECT_EQ(DecisionOf(row).ticket_id, ticket);
-    EXPECT_EQ(TicketOf(ticket).status, c.want_reply
-                                           ? store::TicketStatus::kAnswered
-                                           : store::TicketStatus::kOpen);
+    EXPECT_EQ(TicketOf(ticket).answered_at.has_value(), c.want_reply);
+    if (c.want_reply) {
+      EXPECT_EQ(MilestoneOf(ticket, "D2").evidence.by, "agent_thread");
+    }
   }
 }
 

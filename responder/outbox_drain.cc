@@ -189,23 +189,44 @@ void OutboxDrain::RecordSent(const store::Outgoing& row, core::TimePoint now,
     return;
   }
   AppendToSent(row, /*look_first=*/false, report);
-  if (row.kind == "ack" && row.ticket_id > 0) {
-    // POLICY D1 is met by the acknowledgement.
-    auto deadlines = store_->ListDeadlines(row.ticket_id);
-    if (!deadlines) {
-      report.errors.push_back(deadlines.error().ToString());
-      return;
+  if (row.ticket_id > 0) MeetByOurMail(row, now, report);
+}
+
+namespace {
+
+bool MetByOurMail(std::string_view kind, const store::Milestone& m) {
+  // The acknowledgement meets D1; a complaint's acknowledgement is the
+  // written receipt (complaint_receipt), so it meets D5 too. The
+  // satisfaction mail is the follow-up contact of D7.
+  if (kind == "ack") return m.name == "ack" || m.name == "receipt";
+  if (kind == "csat") return m.name == "followup";
+  return false;
+}
+
+}  // namespace
+
+void OutboxDrain::MeetByOurMail(const store::Outgoing& row, core::TimePoint now,
+                                DrainReport& report) {
+  auto milestones = store_->ListMilestones(row.ticket_id);
+  if (!milestones) {
+    report.errors.push_back(milestones.error().ToString());
+    return;
+  }
+  for (const store::Milestone& m : *milestones) {
+    if (m.state == store::MilestoneState::kMet || !m.evidence.by.empty() ||
+        !MetByOurMail(row.kind, m)) {
+      continue;
     }
-    for (const store::Deadline& d : *deadlines) {
-      if (d.name != "ack" || (d.state != store::DeadlineState::kOpen &&
-                              d.state != store::DeadlineState::kNotified)) {
-        continue;
-      }
-      if (auto m = store_->SetDeadlineState(row.ticket_id, d.deadline_id,
-                                            store::DeadlineState::kMet, now);
-          !m) {
-        report.errors.push_back(m.error().ToString());
-      }
+    store::MilestoneEvidence ev;
+    ev.by = "our_mail";
+    ev.outbox_id = row.id;
+    ev.message_id = row.message_id;
+    ev.mailbox = row.mailbox;
+    ev.at = now;
+    ev.actor = "inboxd";
+    if (auto st = store_->MeetMilestone(row.ticket_id, m.milestone_id, ev);
+        !st) {
+      report.errors.push_back(st.error().ToString());
     }
   }
 }

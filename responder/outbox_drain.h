@@ -17,8 +17,11 @@
 //  3. Claims due rows (ClaimNextDue) and sends each with the mailbox's
 //     Mailer:
 //       ok                  -> MarkSent, then APPEND the raw copy to the
-//                              Sent folder (C1) -> MarkAppendedToSent; for
-//                              an "ack" the ticket's "ack" deadlines are met.
+//                              Sent folder (C1) -> MarkAppendedToSent; the
+//                              milestones our own mail meets get it as
+//                              their evidence (by "our_mail"): an "ack"
+//                              meets D1 "ack" and D5 "receipt", a "csat"
+//                              meets D7 "followup".
 //                              When MarkSent fails the copy is APPENDed
 //                              anyway (so a restart finds it in Sent) and
 //                              MarkSent is retried in step 1.
@@ -30,10 +33,11 @@
 //       kFailedPrecondition -> failed (MarkFailed writes "outbox.failed" with
 //       (5xx)                  the server's reply); then an agent_alert
 //                              notice is queued to the alert address of the
-//                              ticket's route (escalate_to's first level, else primary when
-//                              it is an address, else the primary team's
-//                              first agent), or, with no address, the audit
-//                              event "agent.alert". No alert about an alert.
+//                              ticket's route (escalate_to's first level, else
+//                              primary when it is an address, else the primary
+//                              team's first agent), or, with no address, the
+//                              audit event "agent.alert". No alert about an
+//                              alert.
 //       kPermissionDenied   -> deferred with backoff, and the run stops (the
 //       (AUTH refused)         login is wrong for every row; reported).
 //       anything else       -> deferred with backoff.
@@ -150,6 +154,10 @@ class OutboxDrain {
                   DrainReport& report);
   void AppendToSent(const store::Outgoing& row, bool look_first,
                     DrainReport& report);
+  // Records a sent row as the evidence of the ticket's milestones it meets
+  // (MetByOurMail in outbox_drain.cc).
+  void MeetByOurMail(const store::Outgoing& row, core::TimePoint now,
+                     DrainReport& report);
   void Defer(const store::Outgoing& row, core::TimePoint now,
              const core::Error& error, DrainReport& report);
   void FailRow(const store::Outgoing& row, const std::string& error,

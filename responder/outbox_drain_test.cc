@@ -58,12 +58,19 @@ TEST(OutboxDrainTest, SendsAppendsToSentAndMeetsD1) {
   EXPECT_EQ(got->state, store::OutboxState::kSent);
   EXPECT_TRUE(got->appended_to_sent_at.has_value());
   EXPECT_EQ(rig.sent.folders["support"].size(), 1u);
-  auto deadlines = rig.db->ListDeadlines(row.ticket_id);
-  ASSERT_TRUE(deadlines.has_value());
-  for (const auto& d : *deadlines) {
-    EXPECT_EQ(d.state, d.name == "ack" ? store::DeadlineState::kMet
-                                       : store::DeadlineState::kOpen)
-        << d.deadline_id;
+  auto milestones = rig.db->ListMilestones(row.ticket_id);
+  ASSERT_TRUE(milestones.has_value());
+  ASSERT_FALSE(milestones->empty());
+  for (const auto& m : *milestones) {
+    EXPECT_EQ(m.state, m.name == "ack" ? store::MilestoneState::kMet
+                                       : store::MilestoneState::kOpen)
+        << m.milestone_id;
+    if (m.name == "ack") {
+      // The evidence: our own acknowledgement.
+      EXPECT_EQ(m.evidence.by, "our_mail");
+      EXPECT_EQ(m.evidence.message_id, row.message_id);
+      EXPECT_EQ(m.evidence.outbox_id, row.id);
+    }
   }
   // Nothing more to do.
   auto again = rig.NewDrain()->DrainOnce(rig.clock.Now() + minutes(5));

@@ -91,6 +91,7 @@ struct Incoming {
   std::string mailbox = "support";
   std::string extra_headers;    // "Name: value\r\n" lines
   int64_t existing_ticket = 0;  // >0: a followup on that ticket
+  std::string party = "customer";
 };
 
 struct Recorded {
@@ -150,6 +151,7 @@ class Rig {
     d.thread = in.existing_ticket > 0 ? "followup" : "new";
     d.language = in.language;
     d.ack = in.ack;
+    d.party = in.party;
     d.decision = !in.decision.empty() ? in.decision
                  : in.ack             ? "ack"
                                       : "refused";

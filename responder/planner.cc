@@ -17,6 +17,7 @@
 
 #include "classify/ack_decision.h"
 #include "core/text.h"
+#include "responder/lifecycle.h"
 #include "responder/store_history.h"
 
 namespace inboxd::responder {
@@ -27,14 +28,8 @@ using core::Error;
 using core::Fail;
 using core::Result;
 
-constexpr std::string_view kProcessedEvent = "message.processed";
 constexpr std::string_view kRefusedEvent = "ack.refused";
 constexpr std::string_view kAckKind = "ack";
-
-// Parses an event's JSON data; a discarded value when it is not JSON.
-nlohmann::json ParseData(const std::string& data) {
-  return nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-}
 
 std::string HexEncode(const unsigned char* p, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -233,8 +228,7 @@ Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
                                                  store::Store* store,
                                                  const TemplateSet* templates,
                                                  std::string hmac_key,
-                                                 MessageParser parser,
-                                                 PlannerOptions options) {
+                                                 MessageParser parser) {
   if (config == nullptr || store == nullptr || templates == nullptr) {
     return Fail(
         Error::InvalidArgument("planner: missing config/store/templates"));
@@ -249,7 +243,6 @@ Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
   p->templates_ = templates;
   p->hmac_key_ = std::move(hmac_key);
   p->parser_ = std::move(parser);
-  p->options_ = options;
   for (const config::Mailbox& m : config->mailboxes) {
     auto composer = MakeComposer(*config, m, p->hmac_key_);
     if (!composer) return Fail(composer.error());
@@ -267,105 +260,92 @@ Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
 }
 
 Result<PlanReport> Planner::PlanPending(core::TimePoint now) {
-  store::EventFilter filter;
-  filter.type = std::string(kProcessedEvent);
-  filter.limit = 0;
-  const core::TimePoint window_start = now - options_.lookback;
-  filter.since = std::max(window_start, resolved_at_);
-  auto events = store_->ListEvents(filter);
-  if (!events) return Fail(events.error().Wrap("plan: list decisions"));
-
   PlanReport report;
-  bool all_resolved = true;  // every event so far in this scan
-  for (const store::Event& e : *events) {
-    if (e.id <= resolved_through_) continue;
-    const nlohmann::json data = ParseData(e.data);
-    const bool ack = data.is_object() && data.contains("ack") &&
-                     data["ack"].is_boolean() && data["ack"].get<bool>();
-    const std::string decision = data.is_object() &&
-                                         data.contains("decision") &&
-                                         data["decision"].is_string()
-                                     ? data["decision"].get<std::string>()
-                                     : "";
-    if (!ack && (decision == "followup" || decision == "personal") &&
-        e.ticket_id > 0) {
-      // No acknowledgement, but the answer clock runs for a person.
-      auto st = PlanClock(e.ticket_id);
+  // Pending work is a query (decisions.planned_at unset); a decision that
+  // failed stays pending and is skipped for the rest of this run.
+  std::set<int64_t> failed;
+  while (true) {
+    auto rows = store_->ListUnplannedDecisions(kPlanBatch);
+    if (!rows) return Fail(rows.error().Wrap("plan: list decisions"));
+    int fresh = 0;
+    for (int64_t row : *rows) {
+      if (failed.contains(row)) continue;
+      ++fresh;
+      auto st = PlanDecision(row, now, report);
       if (!st) {
         ++report.errors;
         report.error_messages.push_back(st.error().ToString());
-        all_resolved = false;
-      } else {
-        ++report.clocks;
+        failed.insert(row);
       }
     }
-    if (ack) {
-      ++report.candidates;
-      auto outcome = PlanOne(e.message_row, now);
-      if (!outcome) {
-        ++report.errors;
-        report.error_messages.push_back(outcome.error().ToString());
-        all_resolved = false;
-      } else if (*outcome == Outcome::kEnqueued) {
-        ++report.enqueued;
-      } else if (*outcome == Outcome::kRefused) {
-        ++report.refused;
-      } else {
-        ++report.already_done;
-      }
-    }
-    if (all_resolved) {
-      resolved_through_ = e.id;
-      resolved_at_ = e.at;
-    }
+    if (fresh == 0 || static_cast<int>(rows->size()) < kPlanBatch) break;
   }
   return report;
 }
 
-Result<bool> Planner::AlreadyResolved(int64_t message_row, int64_t ticket_id,
-                                      core::TimePoint now) {
-  const std::string reason = AckReason(message_row);
-  store::EventFilter f;
-  f.limit = 0;
-  if (ticket_id > 0) {
-    f.ticket_id = ticket_id;  // indexed
-    f.type = "outbox.queued";
-    auto queued = store_->ListEvents(f);
-    if (!queued) return Fail(queued.error());
-    for (const store::Event& e : *queued) {
-      const nlohmann::json d = ParseData(e.data);
-      if (d.is_object() && d.value("kind", "") == kAckKind &&
-          d.value("reason", "") == reason) {
-        return true;
-      }
+core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
+                                   PlanReport& report) {
+  const std::string what = "plan message " + std::to_string(message_row);
+  auto decision = store_->GetDecision(message_row);
+  if (!decision) return Fail(decision.error().Wrap(what));
+  const store::Decision& d = *decision;
+  // The ticket's clocks first: every customer message on a ticket, whatever
+  // happens to its acknowledgement (issue 9 item 2).
+  if (d.ticket_id > 0 && d.party == "customer") {
+    auto clocks = PlanClock(d, report);
+    if (!clocks) return Fail(clocks.error().Wrap(what));
+  }
+  // The acknowledgement and the mark "planned" commit together, so a crash
+  // cannot queue twice or refuse twice.
+  auto batch = store_->BeginBatch();
+  if (!batch) return Fail(batch.error().Wrap(what));
+  if (d.ack) {
+    ++report.candidates;
+    auto outcome = PlanOne(d, now);
+    if (!outcome) return Fail(outcome.error());
+    switch (*outcome) {
+      case Outcome::kEnqueued:
+        ++report.enqueued;
+        break;
+      case Outcome::kRefused:
+        ++report.refused;
+        break;
+      case Outcome::kAlreadyDone:
+        ++report.already_done;
+        break;
     }
-  } else {
-    f.since = now - options_.lookback - std::chrono::hours(24);
   }
-  f.type = std::string(kRefusedEvent);
-  auto refused = store_->ListEvents(f);
-  if (!refused) return Fail(refused.error());
-  for (const store::Event& e : *refused) {
-    if (e.message_row == message_row) return true;
+  if (auto st = store_->MarkDecisionPlanned(message_row); !st) {
+    return Fail(st.error().Wrap(what));
   }
-  return false;
+  return (*batch)->Commit();
 }
 
-core::Status Planner::PlanClock(int64_t ticket_id) {
-  const std::string what = "plan clock for ticket " + std::to_string(ticket_id);
-  auto ticket = store_->GetTicket(ticket_id);
-  if (!ticket) return Fail(ticket.error().Wrap(what));
+core::Status Planner::PlanClock(const store::Decision& d, PlanReport& report) {
+  auto ticket = store_->GetTicket(d.ticket_id);
+  if (!ticket) return Fail(ticket.error());
   auto mb = mailboxes_.find(ticket->mailbox);
   if (mb == mailboxes_.end()) {
-    return Fail(Error::FailedPrecondition(
-        what + ": mailbox '" + ticket->mailbox + "' is not configured"));
+    // Transient on purpose: the mailbox may come back with the config.
+    return Fail(Error::FailedPrecondition("mailbox '" + ticket->mailbox +
+                                          "' is not configured"));
   }
-  std::string cls = ticket->cls;
-  if (cls.empty()) cls = mb->second->mailbox->default_class;
-  if (cls.empty()) cls = "other";
-  auto due =
-      SetDeadlines(*ticket, cls, mb->second->calendar, ticket->opened_at);
-  if (!due) return Fail(due.error().Wrap(what));
+  const BusinessCalendar& calendar = mb->second->calendar;
+  auto milestones = store_->ListMilestones(ticket->id);
+  if (!milestones) return Fail(milestones.error());
+  if (milestones->empty()) {
+    auto added = EnsureMilestones(*store_, *config_, calendar, *ticket,
+                                  ticket->opened_at);
+    if (!added) return Fail(added.error());
+    if (*added > 0) ++report.clocks;
+    return core::Ok();
+  }
+  auto stored = store_->GetMessage(d.message_row);
+  if (!stored) return Fail(stored.error());
+  auto line = OnCustomerMessage(*store_, *config_, calendar, *ticket,
+                                stored->arrived_at, ticket->customer);
+  if (!line) return Fail(line.error());
+  if (!line->empty()) ++report.clocks;
   return core::Ok();
 }
 
@@ -386,60 +366,34 @@ Result<Planner::Outcome> Planner::Refuse(const store::Decision& d,
   return Outcome::kRefused;
 }
 
-Result<core::TimePoint> Planner::SetDeadlines(const store::Ticket& ticket,
-                                              const std::string& cls,
-                                              const BusinessCalendar& calendar,
-                                              core::TimePoint arrived_at) {
-  const auto& by = config_->deadlines.by_class;
-  auto it = by.find(cls);
-  if (it == by.end()) it = by.find("other");
-  auto existing = store_->ListDeadlines(ticket.id);
-  if (!existing) return Fail(existing.error());
+Result<core::TimePoint> Planner::PromisedDue(const store::Ticket& ticket,
+                                             const BusinessCalendar& calendar,
+                                             core::TimePoint arrived_at) {
+  auto milestones = store_->ListMilestones(ticket.id);
+  if (!milestones) return Fail(milestones.error());
   std::optional<core::TimePoint> latest;
-  if (it != by.end()) {
-    for (const config::Deadline& dl : it->second) {
-      std::optional<core::TimePoint> due;
-      for (const store::Deadline& have : *existing) {
-        if (have.deadline_id == dl.id) due = have.due_at;
-      }
-      if (!due) {
-        auto at = calendar.DueAt(arrived_at, dl);
-        if (!at) return Fail(at.error().Wrap("deadline " + dl.id));
-        store::DeadlineIn in;
-        in.deadline_id = dl.id;
-        in.name = dl.name;
-        in.due_at = *at;
-        if (auto s = store_->SetDeadline(ticket.id, in); !s) {
-          return Fail(s.error());
-        }
-        due = *at;
-      }
-      if (!latest || *due > *latest) latest = due;
-    }
+  for (const store::Milestone& m : *milestones) {
+    if (m.state != store::MilestoneState::kOpen) continue;
+    if (!latest || m.due_at > *latest) latest = m.due_at;
   }
-  if (!latest) {
-    // No deadline configured for the class at all: promise POLICY D1.
-    config::Deadline d1{
-        .id = "D1", .name = "ack", .within = std::chrono::hours(2)};
-    auto at = calendar.DueAt(arrived_at, d1);
-    if (!at) return Fail(at.error());
-    latest = *at;
-  }
-  return *latest;
+  if (latest) return *latest;
+  config::Deadline d1{
+      .id = "D1", .name = "ack", .within = std::chrono::hours(2)};
+  return calendar.DueAt(arrived_at, d1);
 }
 
-Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
+Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
                                           core::TimePoint now) {
+  const int64_t message_row = d.message_row;
   const std::string what =
       "plan ack for message " + std::to_string(message_row);
-  auto decision = store_->GetDecision(message_row);
-  if (!decision) return Fail(decision.error().Wrap(what));
-  const store::Decision& d = *decision;
-  if (!d.ack) return Outcome::kAlreadyDone;  // the event and row disagree
-  auto done = AlreadyResolved(message_row, d.ticket_id, now);
-  if (!done) return Fail(done.error().Wrap(what));
-  if (*done) return Outcome::kAlreadyDone;
   if (d.ticket_id <= 0) return Refuse(d, "", "decision has no ticket");
+  if (now - d.decided_at > kStaleAck) {
+    return Refuse(d, "",
+                  "decision is " +
+                      std::to_string((now - d.decided_at).count() / 86400) +
+                      " days old: an acknowledgement now helps nobody");
+  }
 
   auto ticket = store_->GetTicket(d.ticket_id);
   if (!ticket) return Fail(ticket.error().Wrap(what));
@@ -475,12 +429,12 @@ Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
   if (!decided.ack) return Refuse(d, mailbox.name, decided.reason);
   const core::Address& recipient = send->recipient;
 
-  // Deadlines (D1 included), then the due time the reply promises (D8).
+  // The due time the reply promises (D8), from the ticket's milestones.
   std::string cls = d.cls;
   if (cls.empty()) cls = ticket->cls;
   if (cls.empty()) cls = mailbox.default_class;
   if (cls.empty()) cls = "other";
-  auto due = SetDeadlines(*ticket, cls, parts.calendar, stored->arrived_at);
+  auto due = PromisedDue(*ticket, parts.calendar, stored->arrived_at);
   if (!due) return Fail(due.error().Wrap(what));
 
   const std::string lang =
@@ -493,6 +447,19 @@ Result<Planner::Outcome> Planner::PlanOne(int64_t message_row,
       !recipient.name.empty() ? recipient.name : message->from.name);
   vars["original_subject"] = core::StripCrLf(message->subject);
   vars["due_at"] = *due_text;
+  if (cls == "support") {
+    // POLICY C3: say in writing whether Software Assurance covers it.
+    if (const config::Account* account =
+            FindAccount(*config_, ticket->customer)) {
+      const std::string today = core::FormatUtc(now).substr(0, 10);
+      if (!account->software_assurance_until.empty() &&
+          account->software_assurance_until >= today) {
+        vars["assurance_until"] = account->software_assurance_until;
+      } else {
+        vars["assurance_not_covered"] = "yes";
+      }
+    }
+  }
   const std::string_view name = AckTemplateFor(cls);
   auto rendered =
       templates_->Render(name, lang, mailbox.language, mailbox.name, cls, vars);

@@ -1,52 +1,36 @@
-// planner.h: turns classify's decisions into complete, queued
-// acknowledgements (issue 5 items 3 and 4; POLICY D1, D8, C2, C6).
+// planner.h: turns classify's decisions into milestones and complete, queued
+// acknowledgements (issue 5 items 3 and 4, issue 9 items 1, 2, 5, 8; POLICY
+// D1-D8, C2, C3, C6).
 //
-// Decisions "followup" and "personal" (classify/ack_decision.h) with a ticket
-// get step 1 only: no acknowledgement, but the answer clock of their class
-// runs for a person (issue 8: POLICY D1 for a conversation inboxd joined
-// late, D4 for personal mail).
-//
-// What it does, for every recorded decision with ack = true that has not been
-// handled yet:
-//  1. sets the deadlines of the decision's class (config.deadlines.by_class,
-//     "other" when the class has none) on its ticket, computed with
-//     BusinessCalendar::DueAt from the message's arrival in the mailbox's
-//     time zone (store SetDeadline; D1 included). A deadline the ticket
-//     already has is left alone, so a re-run moves nothing.
-//  2. picks the template: quote -> quote_ack, complaint -> complaint_receipt,
-//     anything else -> ack; the language is the decision's when templates
-//     exist for it, else the mailbox's, else "en".
-//  3. asks the LoopGuard (StoreHistory counts) and the Composer (no address,
+// Pending work is a query: every decision whose planned_at is unset
+// (Store::ListUnplannedDecisions), oldest first. For each:
+//  1. A customer's message on a ticket (decision party "customer"), whatever
+//     happens to its acknowledgement (refused, rate-limited, quarantined
+//     history): a ticket without milestones gets those of its class and
+//     customer (lifecycle.h EnsureMilestones, from the ticket's opening in
+//     the mailbox's calendar); a ticket that has them hears of the message
+//     (lifecycle.h OnCustomerMessage: reopen, resume, restart D6).
+//  2. With ack = true: picks the template (quote -> quote_ack, complaint ->
+//     complaint_receipt, anything else -> ack; the decision's language when
+//     templates exist for it, else the mailbox's, else "en"); asks the
+//     LoopGuard (StoreHistory counts) and the Composer (no address,
 //     SMTPUTF8, no-reply, our own) and lets classify::DecideAck decide; a
-//     refusal is written as the audit event "ack.refused" {reason} with the
-//     ticket and message, and nothing is queued.
-//  4. renders the template (due_at = the ticket's LATEST deadline of the
-//     class, formatted by FormatLocalTime in the mailbox zone and the reply
-//     language: D8, the exact time by which the full answer is due; for a
-//     class whose only deadline is D1 that is D1), composes the reply
-//     (deterministic Message-ID per ticket + "ack" under the HMAC key) and
-//     calls store EnqueueOutgoing, which commits the complete message and its
-//     "outbox.queued" audit row in one transaction. The decision is already
-//     committed (classify did it), so decision + full message are durable
-//     before any send (outbox_drain.h sends).
+//     refusal is the audit event "ack.refused" {reason} and nothing is
+//     queued. Else renders it (due_at = the latest open milestone of the
+//     ticket, formatted by FormatLocalTime in the mailbox zone and the reply
+//     language: D8; D1 when it has none; for a support request of a customer
+//     with an [[account]], assurance_until or assurance_not_covered: C3),
+//     composes it (deterministic Message-ID per ticket + "ack" under the
+//     HMAC key) and queues it (Store::EnqueueOutgoing, with its
+//     "outbox.queued" event).
+//  3. Marks the decision planned, in the same transaction as step 2, so a
+//     crash never queues or refuses twice. The store's UNIQUE (ticket,
+//     "ack") index is the last line of defence (a lost race counts as done).
+// A transient error (store busy, an unknown mailbox after a config change)
+// leaves the decision pending for the next run.
 //
-// Which decisions are pending: the store has no "decisions needing an ack"
-// query, so the planner scans the "message.processed" events (which carry
-// "ack") of the last `PlannerOptions::lookback`, and remembers in memory the
-// highest event id up to which everything is resolved, so a daemon's later
-// runs scan only new events. A decision is resolved when its ticket has an
-// "outbox.queued" event of kind "ack" whose reason names this message
-// (AckReason), or an "ack.refused" event names this message. A transient
-// error (store busy, an unknown mailbox after a config change) leaves the
-// decision pending for the next run. Proposed store method to replace the
-// scan: ListDecisionsNeedingAck(since) (a LEFT JOIN of decisions on outbox).
-//
-// Idempotent: running PlanPending twice queues nothing new; the store's
-// UNIQUE (ticket, "ack") index is the last line of defence (a lost race is
-// counted as already done).
-//
-// Not here: classifying (classify/), sending (outbox_drain.h), delay notices,
-// absence fallback (the agent is unknown at acknowledgement time).
+// Not here: classifying (classify/), sending (outbox_drain.h), warnings,
+// delay notices and escalations (watcher.h), absence fallback.
 #pragma once
 
 #include <chrono>
@@ -70,9 +54,12 @@
 
 namespace inboxd::responder {
 
-// Decisions older than this are not acknowledged any more (POLICY D1 allows
-// two hours; a week-old acknowledgement helps nobody).
-inline constexpr std::chrono::seconds kDefaultPlanLookback{7 * 24 * 3600};
+// Decisions read per query.
+inline constexpr int kPlanBatch = 500;
+// An ack decision still unplanned this long after it was decided (the
+// planner kept failing, or a store was restored) is refused with an audit
+// event instead of acknowledged late; its ticket's milestones still run.
+inline constexpr std::chrono::seconds kStaleAck{7 * 24 * 3600};
 // Bytes of random key generated into <state.dir>/hmac.key.
 inline constexpr size_t kHmacKeyBytes = 32;
 
@@ -81,22 +68,18 @@ inline constexpr size_t kHmacKeyBytes = 32;
 using MessageParser =
     std::function<core::Result<core::Message>(std::string_view raw)>;
 
-struct PlannerOptions {
-  std::chrono::seconds lookback = kDefaultPlanLookback;
-};
-
 struct PlanReport {
   int candidates = 0;    // ack decisions looked at in this run
   int enqueued = 0;      // acknowledgements queued
   int refused = 0;       // "ack.refused" events written
   int already_done = 0;  // queued or refused by an earlier run
-  int clocks = 0;        // follow-up/personal tickets whose deadlines were set
+  int clocks = 0;        // tickets whose milestones were set or moved
   int errors = 0;        // transient failures, retried next run
   std::vector<std::string> error_messages;
 };
 
 // The reason stored with an ack row (and its "outbox.queued" event); names
-// the message it answers so a re-run recognises the work as done.
+// the message it answers.
 std::string AckReason(int64_t message_row);
 
 // The template for a class: quote -> quote_ack, complaint ->
@@ -161,16 +144,15 @@ class Planner {
   // regex; kInvalidArgument when `hmac_key` is empty or `parser` is unset.
   static core::Result<std::unique_ptr<Planner>> Create(
       const config::Config* config, store::Store* store,
-      const TemplateSet* templates, std::string hmac_key, MessageParser parser,
-      PlannerOptions options = {});
+      const TemplateSet* templates, std::string hmac_key, MessageParser parser);
   ~Planner();
   Planner(const Planner&) = delete;
   Planner& operator=(const Planner&) = delete;
 
-  // Plans every pending ack decision (see the file comment) at `now`.
+  // Plans every pending decision (see the file comment) at `now`.
   // Per-decision failures are counted in the report and retried on the next
-  // run; the call itself fails only when the decision scan fails (the
-  // store's errors: kUnavailable, kInternal).
+  // run; the call itself fails only when the query fails (the store's
+  // errors: kUnavailable, kInternal).
   core::Result<PlanReport> PlanPending(core::TimePoint now);
 
  private:
@@ -178,35 +160,31 @@ class Planner {
   struct MailboxParts;
 
   Planner() = default;
-  // Plans one decision. Errors are transient (retry next run).
-  core::Result<Outcome> PlanOne(int64_t message_row, core::TimePoint now);
-  core::Result<bool> AlreadyResolved(int64_t message_row, int64_t ticket_id,
-                                     core::TimePoint now);
-  // Sets the class deadlines of a ticket that gets no acknowledgement but a
-  // person's answer (decision followup or personal). Idempotent.
-  core::Status PlanClock(int64_t ticket_id);
+  // Steps 1-3 of the file comment for one decision. Errors are transient
+  // (retry next run).
+  core::Status PlanDecision(int64_t message_row, core::TimePoint now,
+                            PlanReport& report);
+  // Step 1: the ticket's milestones for a customer's message.
+  core::Status PlanClock(const store::Decision& d, PlanReport& report);
+  // Step 2 (inside the caller's batch).
+  core::Result<Outcome> PlanOne(const store::Decision& d, core::TimePoint now);
   // Writes "ack.refused"; returns kRefused.
   core::Result<Outcome> Refuse(const store::Decision& d,
                                const std::string& mailbox,
                                const std::string& reason);
-  // Sets the class deadlines not yet on the ticket; returns the latest due
-  // time of the class.
-  core::Result<core::TimePoint> SetDeadlines(const store::Ticket& ticket,
-                                             const std::string& cls,
-                                             const BusinessCalendar& calendar,
-                                             core::TimePoint arrived_at);
+  // The due time an acknowledgement promises (D8): the latest open
+  // milestone of the ticket; D1 (2 hours after arrival) when it has none.
+  core::Result<core::TimePoint> PromisedDue(const store::Ticket& ticket,
+                                            const BusinessCalendar& calendar,
+                                            core::TimePoint arrived_at);
 
   const config::Config* config_ = nullptr;
   store::Store* store_ = nullptr;
   const TemplateSet* templates_ = nullptr;
   std::string hmac_key_;
   MessageParser parser_;
-  PlannerOptions options_;
   std::map<std::string, std::unique_ptr<MailboxParts>, std::less<>> mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
-  // Every "message.processed" event with an id <= this is resolved.
-  int64_t resolved_through_ = 0;
-  core::TimePoint resolved_at_{};  // the time of that event
 };
 
 }  // namespace inboxd::responder

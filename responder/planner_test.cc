@@ -49,15 +49,16 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   EXPECT_EQ(*reply.Header("Auto-Submitted"), "auto-replied");
   EXPECT_TRUE(IsOurMessageId(reply.message_id, "test-key", "shop.example"));
 
-  // Deadlines of "support": D1 (2 h) and D7 (48 h); the reply names the
-  // latest one (D8) in the mailbox zone.
-  auto deadlines = rig.db->ListDeadlines(rec.ticket_id);
-  ASSERT_TRUE(deadlines.has_value());
+  // Milestones of "support": D1 (2 h); D7 (48 h) starts only when the
+  // ticket is closed. The reply names the latest open one (D8) in the
+  // mailbox zone.
+  auto milestones = rig.db->ListMilestones(rec.ticket_id);
+  ASSERT_TRUE(milestones.has_value());
   std::map<std::string, core::TimePoint> due;
-  for (const auto& d : *deadlines) due[d.deadline_id] = d.due_at;
+  for (const auto& m : *milestones) due[m.milestone_id] = m.due_at;
+  EXPECT_EQ(due.size(), 1u);
   EXPECT_EQ(due["D1"], kT0 + std::chrono::hours(2));
-  EXPECT_EQ(due["D7"], kT0 + std::chrono::hours(48));
-  auto text = FormatLocalTime(due["D7"], "Europe/Berlin", "en");
+  auto text = FormatLocalTime(due["D1"], "Europe/Berlin", "en");
   ASSERT_TRUE(text.has_value());
   EXPECT_NE(reply.text.find(*text), std::string::npos) << reply.text;
   EXPECT_NE(reply.text.find("[#S-1000]"), std::string::npos);
@@ -70,9 +71,10 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   auto r3 = rig.NewPlanner()->PlanPending(kT0 + std::chrono::minutes(2));
   ASSERT_TRUE(r3.has_value());
   EXPECT_EQ(r3->enqueued, 0);
-  EXPECT_EQ(r3->already_done, 1);
+  EXPECT_EQ(r3->candidates, 0);  // planned: not pending any more
   EXPECT_EQ(rig.Rows(store::OutboxState::kQueued).size(), 1u);
-  EXPECT_EQ(rig.Events("deadline.set").size(), 2u);  // not moved again
+  EXPECT_EQ(rig.Events("milestone.set").size(), 1u);  // not moved again
+  EXPECT_TRUE(rig.db->ListUnplannedDecisions()->empty());
 }
 
 TEST(PlannerTest, TemplateAndLanguagePerDecision) {
@@ -186,21 +188,32 @@ TEST(PlannerTest, FollowupOnAnAcknowledgedTicketIsRefusedPerTicket) {
   EXPECT_NE(events[0].data.find("per ticket"), std::string::npos);
 }
 
-TEST(PlannerTest, NoAckDecisionsAndOldDecisionsAreIgnored) {
+TEST(PlannerTest, NoAckDecisionsQueueNothingAndStaleOnesAreRefusedAudibly) {
   Rig rig;
   Incoming no_ack;
   no_ack.ack = false;
   rig.Receive(no_ack);
-  rig.Receive({});  // ack, but planned 8 days later: outside the lookback
+  const testing::Recorded stale = rig.Receive({});
+  // Planned 8 days later (the planner kept failing, or the store was
+  // restored): an acknowledgement now helps nobody, and it says so.
   auto r = rig.NewPlanner()->PlanPending(kT0 + std::chrono::days(8));
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->candidates, 0);
+  EXPECT_EQ(r->candidates, 1);
+  EXPECT_EQ(r->refused, 1);
   EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty());
+  auto refused = rig.Events("ack.refused");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].message_row, stale.message_row);
+  EXPECT_NE(refused[0].data.find("days old"), std::string::npos)
+      << refused[0].data;
+  // Its ticket still got its milestones.
+  EXPECT_FALSE(rig.db->ListMilestones(stale.ticket_id)->empty());
 }
 
 // Issue 8: follow-ups to our own mail and personal mail get no
-// acknowledgement, but their class's answer clock runs (D1, D4).
-TEST(PlannerTest, FollowupAndPersonalDecisionsGetDeadlinesButNoAck) {
+// acknowledgement, but their class's answer clock runs (D1, D4). Issue 9:
+// so does a ticket whose acknowledgement was refused.
+TEST(PlannerTest, EveryCustomerTicketGetsMilestonesWhateverTheAck) {
   Rig rig;
   Incoming followup;
   followup.ack = false;
@@ -211,34 +224,40 @@ TEST(PlannerTest, FollowupAndPersonalDecisionsGetDeadlinesButNoAck) {
   personal.decision = "personal";
   personal.cls = "personal";
   const testing::Recorded p = rig.Receive(personal);
-  Incoming refused;  // e.g. the ack window: nothing planned
+  Incoming refused;  // e.g. the ack window: no ack, but the clock runs
   refused.ack = false;
   const testing::Recorded r = rig.Receive(refused);
+  Incoming agent;  // an agent's message on a ticket: no customer clock
+  agent.ack = false;
+  agent.party = "agent";
+  const testing::Recorded a = rig.Receive(agent);
 
   auto planner = rig.NewPlanner();
   auto report = planner->PlanPending(kT0);
   ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->clocks, 2);
+  EXPECT_EQ(report->clocks, 3);
   EXPECT_EQ(report->enqueued, 0);
   EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty());
 
-  auto fd = rig.db->ListDeadlines(f.ticket_id);
+  auto fd = rig.db->ListMilestones(f.ticket_id);
   ASSERT_TRUE(fd.has_value());
   bool d1 = false;
-  for (const auto& d : *fd) d1 |= d.deadline_id == "D1";
+  for (const auto& d : *fd) d1 |= d.milestone_id == "D1";
   EXPECT_TRUE(d1) << "support follow-up: the 2-hour answer clock runs";
-  auto pd = rig.db->ListDeadlines(p.ticket_id);
+  auto pd = rig.db->ListMilestones(p.ticket_id);
   ASSERT_TRUE(pd.has_value());
   ASSERT_EQ(pd->size(), 1u);
-  EXPECT_EQ((*pd)[0].deadline_id, "D4");
+  EXPECT_EQ((*pd)[0].milestone_id, "D4");
   EXPECT_EQ((*pd)[0].due_at, kT0 + std::chrono::hours(24));
-  auto rd = rig.db->ListDeadlines(r.ticket_id);
+  auto rd = rig.db->ListMilestones(r.ticket_id);
   ASSERT_TRUE(rd.has_value());
-  EXPECT_TRUE(rd->empty());
+  ASSERT_EQ(rd->size(), 1u);
+  EXPECT_EQ((*rd)[0].milestone_id, "D1");
+  EXPECT_TRUE(rig.db->ListMilestones(a.ticket_id)->empty());
 
   // A second run changes nothing.
   ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
-  EXPECT_EQ(rig.db->ListDeadlines(p.ticket_id)->size(), 1u);
+  EXPECT_EQ(rig.db->ListMilestones(p.ticket_id)->size(), 1u);
 }
 
 TEST(PlannerTest, FormatTicketTagTable) {

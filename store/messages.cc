@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/hash.h"
+#include "core/text.h"
 #include "store/internal.h"
 
 namespace inboxd::store {
@@ -389,8 +390,8 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
   SQLite::Statement insert(
       *db_,
       "INSERT INTO decisions (message_row, kind, cls, thread, language, ack, "
-      "reasons, ticket_id, decided_at, decision) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "reasons, ticket_id, decided_at, decision, flags, party) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, message_row);
   insert.bind(2, row.kind);
   insert.bind(3, row.cls);
@@ -405,8 +406,17 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
   }
   insert.bind(9, ToUnix(clock_->Now()));
   insert.bind(10, row.decision);
+  std::string flags;
+  for (const std::string& f : row.flags)
+    flags += (flags.empty() ? "," : "") + f + ",";
+  insert.bind(11, flags);
+  insert.bind(12, row.party);
   Exec(insert);
-  if (row.ticket_id > 0) AttachLocked(row.ticket_id, message_row);
+  if (row.ticket_id > 0) {
+    AttachLocked(row.ticket_id, message_row);
+    for (const std::string& f : row.flags)
+      AddTicketFlagLocked(row.ticket_id, f);
+  }
   AppendEventLocked({.type = "message.processed",
                      .ticket_id = row.ticket_id,
                      .message_row = message_row,
@@ -416,6 +426,8 @@ core::Status Store::RecordDecisionLocked(int64_t message_row,
                                    {"language", row.language},
                                    {"ack", row.ack},
                                    {"decision", row.decision},
+                                   {"flags", row.flags},
+                                   {"party", row.party},
                                    {"reasons", reasons}})});
   return core::Ok();
 }
@@ -425,7 +437,8 @@ core::Result<Decision> Store::GetDecision(int64_t message_row) {
     SQLite::Statement st(
         *db_,
         "SELECT kind, cls, thread, language, ack, reasons, ticket_id, "
-        "decided_at, decision FROM decisions WHERE message_row = ?");
+        "decided_at, decision, flags, party FROM decisions WHERE "
+        "message_row = ?");
     st.bind(1, message_row);
     if (!st.executeStep()) {
       return core::Fail(core::Error::NotFound("decision for message " +
@@ -443,7 +456,43 @@ core::Result<Decision> Store::GetDecision(int64_t message_row) {
     d.ticket_id = st.getColumn(6).isNull() ? 0 : st.getColumn(6).getInt64();
     d.decided_at = FromUnix(st.getColumn(7).getInt64());
     d.decision = Bytes(st.getColumn(8));
+    for (std::string_view f : core::Split(Bytes(st.getColumn(9)), ',')) {
+      if (!f.empty()) d.flags.emplace_back(f);
+    }
+    d.party = Bytes(st.getColumn(10));
     return d;
+  });
+}
+
+core::Result<std::vector<int64_t>> Store::ListUnplannedDecisions(int limit) {
+  return Read("list unplanned decisions",
+              [&]() -> core::Result<std::vector<int64_t>> {
+                SQLite::Statement st(*db_,
+                                     "SELECT message_row FROM decisions WHERE "
+                                     "planned_at IS NULL ORDER BY message_row "
+                                     "LIMIT ?");
+                st.bind(1, limit);
+                std::vector<int64_t> out;
+                while (st.executeStep()) {
+                  out.push_back(st.getColumn(0).getInt64());
+                }
+                return out;
+              });
+}
+
+core::Status Store::MarkDecisionPlanned(int64_t message_row) {
+  const std::string what =
+      "mark decision planned message " + std::to_string(message_row);
+  return Write(what.c_str(), [&]() -> core::Status {
+    SQLite::Statement st(*db_,
+                         "UPDATE decisions SET planned_at = COALESCE("
+                         "planned_at, ?) WHERE message_row = ?");
+    st.bind(1, ToUnix(clock_->Now()));
+    st.bind(2, message_row);
+    if (Exec(st) == 0) {
+      return core::Fail(core::Error::NotFound(what + ": no decision"));
+    }
+    return core::Ok();
   });
 }
 

@@ -205,6 +205,100 @@ ALTER TABLE decisions ADD COLUMN decision TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v5 (issue 9): ticket lifecycle and milestones as state.
+//  * tickets.state (open | waiting | closed) replaces tickets.status, which
+//    stays as an unused v1 column ('answered' is now the fact answered_at);
+//    customer_at / answered_at say whether a person answered the customer's
+//    latest message; flags holds classification flags (',a,b,' form, for
+//    LIKE); board_at / csat_at record the R6 and C4 mail.
+//  * milestones replaces deadlines: the clock (start, window, pause), the
+//    watcher's times (warn_at, notice_at; warned, notified, missed,
+//    escalation level) and the evidence of the message that met it.
+//    next_action_at is the earliest time the watcher has something to do
+//    (NULL: nothing), kept by the store on every change, so pending work is
+//    one indexed query.
+//  * decisions.party: who wrote the message on its ticket ("customer",
+//    "agent", "" for automatic mail and copies), for the ticket's clocks.
+//  * decisions.planned_at: NULL while the planner has not handled the
+//    decision (replaces the planner's scan of audit events).
+constexpr char kV5[] = R"sql(
+ALTER TABLE tickets ADD COLUMN state TEXT NOT NULL DEFAULT 'open'
+  CHECK (state IN ('open', 'waiting', 'closed'));
+ALTER TABLE tickets ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN customer_at INTEGER;
+ALTER TABLE tickets ADD COLUMN answered_at INTEGER;
+ALTER TABLE tickets ADD COLUMN waiting_since INTEGER;
+ALTER TABLE tickets ADD COLUMN closed_at INTEGER;
+ALTER TABLE tickets ADD COLUMN board_at INTEGER;
+ALTER TABLE tickets ADD COLUMN csat_at INTEGER;
+UPDATE tickets SET
+  state = CASE status WHEN 'closed' THEN 'closed' ELSE 'open' END,
+  closed_at = CASE status WHEN 'closed' THEN updated_at END,
+  customer_at = opened_at,
+  answered_at = CASE status WHEN 'answered' THEN updated_at END,
+  csat_at = CASE status WHEN 'closed' THEN updated_at END;
+CREATE INDEX tickets_state ON tickets (state, id);
+CREATE INDEX tickets_csat ON tickets (closed_at)
+  WHERE state = 'closed' AND csat_at IS NULL;
+CREATE INDEX tickets_board ON tickets (id)
+  WHERE flags != '' AND board_at IS NULL;
+
+CREATE TABLE milestones (
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  milestone_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  clock TEXT NOT NULL DEFAULT 'calendar',
+  within INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'open'
+    CHECK (state IN ('open', 'met', 'missed')),
+  started_at INTEGER NOT NULL,
+  original_due_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  warn_at INTEGER,
+  notice_at INTEGER,
+  paused_at INTEGER,
+  warned_at INTEGER,
+  notified_at INTEGER,
+  missed_at INTEGER,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  escalated_at INTEGER,
+  next_escalation_at INTEGER,
+  next_action_at INTEGER,
+  met_at INTEGER,
+  met_by TEXT NOT NULL DEFAULT '',
+  met_message_row INTEGER,
+  met_outbox_id INTEGER,
+  met_message_id TEXT NOT NULL DEFAULT '',
+  met_mailbox TEXT NOT NULL DEFAULT '',
+  met_folder TEXT NOT NULL DEFAULT '',
+  met_actor TEXT NOT NULL DEFAULT '',
+  evidence_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (ticket_id, milestone_id)
+);
+CREATE INDEX milestones_next ON milestones (next_action_at)
+  WHERE next_action_at IS NOT NULL;
+INSERT INTO milestones (ticket_id, milestone_id, name, state, started_at,
+  original_due_at, due_at, notified_at, met_at, next_action_at, updated_at)
+SELECT ticket_id, deadline_id, name,
+  CASE state WHEN 'notified' THEN 'open' ELSE state END,
+  (SELECT opened_at FROM tickets t WHERE t.id = d.ticket_id),
+  due_at, due_at, CASE state WHEN 'notified' THEN updated_at END, met_at,
+  CASE WHEN state IN ('open', 'notified') THEN due_at END, updated_at
+FROM deadlines d;
+DROP TABLE deadlines;
+
+ALTER TABLE decisions ADD COLUMN planned_at INTEGER;
+ALTER TABLE decisions ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+ALTER TABLE decisions ADD COLUMN party TEXT NOT NULL DEFAULT '';
+UPDATE decisions SET planned_at = decided_at
+  WHERE ack = 0 OR ticket_id IS NULL OR EXISTS (
+    SELECT 1 FROM outbox o WHERE o.ticket_id = decisions.ticket_id
+    AND o.kind = 'ack');
+CREATE INDEX decisions_unplanned ON decisions (message_row)
+  WHERE planned_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -213,6 +307,7 @@ const std::vector<Migration>& Migrations() {
       {2, "outbox", kV2},
       {3, "ticket Thread-Index conversations", kV3},
       {4, "decision outcome, ticket owner", kV4},
+      {5, "ticket lifecycle, milestones, planned decisions", kV5},
   };
   return kMigrations;
 }

@@ -237,19 +237,19 @@ core::Result<StoreStats> Store::Stats() {
       }
     }
     SQLite::Statement tickets(
-        *db_, "SELECT status, COUNT(*) FROM tickets GROUP BY status");
+        *db_, "SELECT state, COUNT(*) FROM tickets GROUP BY state");
     while (tickets.executeStep()) {
-      auto status = ParseTicketStatus(tickets.getColumn(0).getString());
-      if (!status) return core::Fail(status.error());
+      auto state = ParseTicketState(tickets.getColumn(0).getString());
+      if (!state) return core::Fail(state.error());
       int64_t n = tickets.getColumn(1).getInt64();
-      switch (*status) {
-        case TicketStatus::kOpen:
+      switch (*state) {
+        case TicketState::kOpen:
           s.tickets_open = n;
           break;
-        case TicketStatus::kAnswered:
-          s.tickets_answered = n;
+        case TicketState::kWaiting:
+          s.tickets_waiting = n;
           break;
-        case TicketStatus::kClosed:
+        case TicketState::kClosed:
           s.tickets_closed = n;
           break;
       }

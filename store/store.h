@@ -3,14 +3,14 @@
 //
 // What it does: keeps raw message bytes (deduplicated by Message-ID + SHA-256,
 // every place a message was seen), parse attempts and quarantine, decisions,
-// tickets with their mailboxes and deadlines, IMAP checkpoints, the outbox
-// state machine, and the append-only, hash-chained audit log (events).
-// Every public method is one atomic transaction (inside a Batch: one
-// savepoint of the batch's transaction, see BeginBatch); every method that
-// changes business state writes its audit event in that same transaction (house
-// rule 3). Two deliberate exceptions, both derivable from other events: the
-// per-message checkpoint advance (only its creation and UIDVALIDITY resets are
-// audited) and the parse-attempt counter (BeginParse).
+// tickets with their mailboxes, lifecycle state and milestones, IMAP
+// checkpoints, the outbox state machine, and the append-only, hash-chained
+// audit log (events). Every public method is one atomic transaction (inside a
+// Batch: one savepoint of the batch's transaction, see BeginBatch); every
+// method that changes business state writes its audit event in that same
+// transaction (house rule 3). Two deliberate exceptions, both derivable from
+// other events: the per-message checkpoint advance (only its creation and
+// UIDVALIDITY resets are audited) and the parse-attempt counter (BeginParse).
 //
 // What it does not do: parse MIME, classify, decide, send, or normalise text
 // (callers pass normalised subjects and addresses). Nothing here throws:
@@ -167,6 +167,13 @@ class Store {
                                                       const DecisionRow& row);
   // kNotFound when no decision is recorded.
   core::Result<Decision> GetDecision(int64_t message_row);
+  // Decisions the planner has not handled yet (planned_at unset), oldest
+  // message first, at most `limit`.
+  core::Result<std::vector<int64_t>> ListUnplannedDecisions(int limit = 1000);
+  // Marks a decision handled by the planner (once; a second call changes
+  // nothing). No event: the planner's own events say what it did.
+  // kNotFound.
+  core::Status MarkDecisionPlanned(int64_t message_row);
 
   // ------------------------------------------------------------- tickets
   // Creates a ticket with the next tag number of `in.prefix` (starting at
@@ -187,10 +194,33 @@ class Store {
   // "ticket.mailbox_added". kNotFound for an unknown ticket.
   core::Result<bool> AddTicketMailbox(int64_t ticket_id,
                                       const std::string& mailbox);
-  // Event "ticket.status" with old and new status; `actor` is "inboxd" or an
-  // agent address. kNotFound.
-  core::Status SetTicketStatus(int64_t ticket_id, TicketStatus status,
-                               const std::string& actor);
+  // Moves a ticket to `state` at `at` (waiting_since / closed_at follow;
+  // closing clears csat_at so a reopened and closed ticket asks again).
+  // Event "ticket.state" {from, to, at, reason}; `actor` is "inboxd" or an
+  // agent address. Nothing happens when the state is already `state`.
+  // kNotFound.
+  core::Status SetTicketState(int64_t ticket_id, TicketState state,
+                              core::TimePoint at, const std::string& actor,
+                              const std::string& reason);
+  // Notes a message on the ticket: the customer's latest (customer_at) or a
+  // person's latest answer (answered_at); an older time changes nothing.
+  // No event (the message's own events record it). kNotFound.
+  core::Status NoteTicketMessage(int64_t ticket_id, TicketParty party,
+                                 core::TimePoint at);
+  // Records that the board notice or the satisfaction mail was queued (once;
+  // a second call changes nothing; the outbox event records it). kNotFound.
+  core::Status MarkTicketMail(int64_t ticket_id, TicketMail mail,
+                              core::TimePoint at);
+  // Tickets owing mail: closed at or before `closed_before` without a
+  // satisfaction mail, or flagged `board_flag` without a board notice.
+  core::Result<std::vector<int64_t>> ListTicketsNeedingMail(
+      core::TimePoint closed_before, const std::string& board_flag);
+  // Tickets in `state` (nullopt: any) with id > after_id, by id, at most
+  // `limit` (page with the last id).
+  core::Result<std::vector<Ticket>> ListTickets(
+      std::optional<TicketState> state, int64_t after_id = 0, int limit = 1000);
+  // The messages attached to a ticket, oldest row first.
+  core::Result<std::vector<int64_t>> ListTicketMessages(int64_t ticket_id);
   // Records that the Outlook conversation `base` (lower-case hex of the
   // Thread-Index conversation header, classify::ThreadIndexBase) belongs to
   // a ticket. The first ticket wins: when `base` is already recorded (for
@@ -215,18 +245,55 @@ class Store {
       const std::string& customer, const std::string& normalized_subject,
       core::TimePoint since);
 
-  // Creates or moves a deadline (a moved due time reopens it). Event
-  // "deadline.set" with the old and new due time. kNotFound for the ticket.
-  core::Status SetDeadline(int64_t ticket_id, const DeadlineIn& in);
-  // Sets the state (kMet records met_at = at). Event "deadline.<state>".
-  // kNotFound for an unknown deadline.
-  core::Status SetDeadlineState(int64_t ticket_id,
-                                const std::string& deadline_id,
-                                DeadlineState state, core::TimePoint at);
-  core::Result<std::vector<Deadline>> ListDeadlines(int64_t ticket_id);
-  // Open or notified deadlines due before `before`, earliest first.
-  core::Result<std::vector<Deadline>> ListDeadlinesDueBefore(
-      core::TimePoint before);
+  // ---------------------------------------------------------- milestones
+  // Sets a milestone on a ticket unless it has one with this id (returns
+  // false then: a re-run moves nothing). Event "milestone.set".
+  // kInvalidArgument for an empty id or name; kNotFound for the ticket.
+  core::Result<bool> AddMilestone(int64_t ticket_id, const MilestoneIn& in);
+  // Restarts a milestone's clock with new times (D6: the customer supplied
+  // information; a resumed pause): state open, not paused, not warned, not
+  // notified, no escalation. Event `event_type` ("milestone.restarted",
+  // "milestone.resumed") {old_due_at, due_at, reason}. kNotFound;
+  // kFailedPrecondition when it is met.
+  core::Status RetimeMilestone(int64_t ticket_id,
+                               const std::string& milestone_id,
+                               const MilestoneTiming& timing,
+                               const std::string& event_type,
+                               const std::string& actor,
+                               const std::string& reason);
+  // Stops an open milestone's clock at `at` (the ticket waits on the
+  // customer); the watcher ignores it until RetimeMilestone. Event
+  // "milestone.paused". No change for a milestone not open or paused
+  // already. kNotFound.
+  core::Status PauseMilestone(int64_t ticket_id,
+                              const std::string& milestone_id,
+                              core::TimePoint at, const std::string& actor);
+  // Records what the watcher did (event "milestone.<warned|notified|missed|
+  // escalated>" with mark.data). Warned and notified happen once (a second
+  // call changes nothing); notified moves due_at to mark.new_due_at when
+  // set; missed (from open) and escalated (level + 1) set the next
+  // escalation time. kNotFound; kFailedPrecondition for a mark that does not
+  // fit the state (warned/notified/missed when not open, escalated when
+  // met); kInvalidArgument when mark.data is not a JSON object.
+  core::Status MarkMilestone(int64_t ticket_id, const std::string& milestone_id,
+                             const MilestoneMark& mark);
+  // Records the message that answered a milestone. Open and evidence.at <=
+  // due_at: met (met_at = evidence.at). Later, or missed already: it stays
+  // (or becomes) missed with this evidence, and escalation stops. The first
+  // evidence stays; later calls return the state and change nothing. Event
+  // "milestone.met" or "milestone.answered_late". kNotFound;
+  // kInvalidArgument when evidence.by is empty.
+  core::Result<MilestoneState> MeetMilestone(int64_t ticket_id,
+                                             const std::string& milestone_id,
+                                             const MilestoneEvidence& evidence);
+  // A ticket's milestones, by original due time.
+  core::Result<std::vector<Milestone>> ListMilestones(int64_t ticket_id);
+  // Milestones whose next action (warning, delay notice, breach, next
+  // escalation) is due at or before `now`, earliest first, at most `limit`.
+  core::Result<std::vector<Milestone>> ListMilestonesDue(core::TimePoint now,
+                                                         int limit = 1000);
+  // The earliest next action of any milestone (nullopt: none).
+  core::Result<std::optional<core::TimePoint>> NextMilestoneAction();
 
   // --------------------------------------------------------- checkpoints
   // kNotFound when the folder has never been synced.
@@ -328,6 +395,11 @@ class Store {
   // Appends an event inside the current transaction.
   int64_t AppendEventLocked(const EventIn& in);
   core::Result<Ticket> LoadTicket(int64_t ticket_id);
+  core::Result<Milestone> LoadMilestone(int64_t ticket_id,
+                                        const std::string& milestone_id);
+  // Recomputes a milestone's next_action_at (milestones.cc).
+  void UpdateNextActionLocked(int64_t ticket_id,
+                              const std::string& milestone_id);
   // The bodies of CreateTicket and RecordDecision, inside a transaction.
   core::Result<TicketRef> CreateTicketLocked(const TicketIn& in);
   core::Status RecordDecisionLocked(int64_t message_row,
@@ -344,6 +416,8 @@ class Store {
   // Attaches a message and its mailboxes to a ticket (event
   // "ticket.message_attached"); returns false when already attached.
   bool AttachLocked(int64_t ticket_id, int64_t message_row);
+  // Adds a flag to a ticket (event "ticket.flagged"); false when it had it.
+  bool AddTicketFlagLocked(int64_t ticket_id, const std::string& flag);
   // Records a (validated) Thread-Index base for a ticket (event
   // "ticket.thread_index_added"); returns false when the base was recorded
   // already.

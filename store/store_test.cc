@@ -192,6 +192,66 @@ TEST(StoreOpen, V1DataSurvivesMigrationAndLaterTablesWork) {
   EXPECT_TRUE(s.VerifyAuditChain().has_value());
 }
 
+TEST(StoreOpen, V4DeadlinesAndStatusBecomeMilestonesAndState) {
+  TempDb db;
+  {
+    SQLite::Database raw(db.path(),
+                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (int v = 0; v < 4; ++v) raw.exec(Migrations()[v].sql);
+    raw.exec("PRAGMA user_version = 4");
+    raw.exec(
+        "INSERT INTO messages (message_id, sha256, size, raw, role, "
+        "arrived_at, stored_at, state) VALUES ('m1', 'x', 1, 'x', "
+        "'incoming', 5, 5, 'processed'), ('m2', 'y', 1, 'y', 'incoming', 6, "
+        "6, 'processed')");
+    raw.exec(
+        "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
+        "normalized_subject, cls, language, opened_at, updated_at, status) "
+        "VALUES ('S', 1000, 'support', 'a@c.example', 's', 's', 'quote', "
+        "'en', 5, 70, 'answered'), ('S', 1001, 'support', 'b@c.example', "
+        "'t', 't', 'quote', 'en', 6, 80, 'closed')");
+    raw.exec(
+        "INSERT INTO deadlines (ticket_id, deadline_id, name, due_at, met_at, "
+        "state, updated_at) VALUES (1, 'D1', 'ack', 100, 50, 'met', 50), "
+        "(1, 'D2', 'answer', 900, NULL, 'notified', 60)");
+    // Message 1's ack was queued; message 2's ack decision was not yet
+    // planned when the old binary stopped.
+    raw.exec(
+        "INSERT INTO decisions (message_row, kind, cls, thread, language, "
+        "ack, reasons, ticket_id, decided_at) VALUES (1, 'human', 'quote', "
+        "'new', 'en', 1, '[]', 1, 5), (2, 'human', 'quote', 'new', 'en', 1, "
+        "'[]', 2, 6)");
+    raw.exec(
+        "INSERT INTO outbox (ticket_id, kind, mailbox, message_id, from_addr, "
+        "envelope_from, raw, reason, next_attempt_at, created_at, "
+        "updated_at) VALUES (1, 'ack', 'support', 'a1', 's@x', 's@x', 'r', "
+        "'ack for message 1', 5, 5, 5)");
+  }
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(db.path(), &clock);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  Store& s = **store;
+  auto t1 = s.GetTicket(1).value();
+  EXPECT_EQ(t1.state, TicketState::kOpen);
+  EXPECT_EQ(t1.answered_at, T(70));
+  EXPECT_EQ(t1.customer_at, T(5));
+  auto t2 = s.GetTicket(2).value();
+  EXPECT_EQ(t2.state, TicketState::kClosed);
+  EXPECT_EQ(t2.closed_at, T(80));
+  EXPECT_TRUE(t2.csat_at.has_value());  // no satisfaction mail after upgrade
+  auto ms = s.ListMilestones(1).value();
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].milestone_id, "D1");
+  EXPECT_EQ(ms[0].state, MilestoneState::kMet);
+  EXPECT_EQ(ms[0].met_at, T(50));
+  EXPECT_EQ(ms[1].state, MilestoneState::kOpen);
+  EXPECT_EQ(ms[1].notified_at, T(60));
+  EXPECT_EQ(ms[1].due_at, T(900));
+  EXPECT_EQ(s.NextMilestoneAction().value(), T(900));
+  EXPECT_EQ(s.ListUnplannedDecisions().value(), (std::vector<int64_t>{2}));
+  EXPECT_TRUE(s.VerifyAuditChain().has_value());
+}
+
 TEST(StoreOpen, ReopenedFileKeepsEverything) {
   TempDb db;
   core::FakeClock clock(T(1'800'000'000));
@@ -344,18 +404,20 @@ TEST_F(StoreTest, EveryWriteFailingInTurnLeavesNothingBehind) {
        [&] {
          return store_->AdvanceCheckpoint("support", "INBOX", 8, 0).has_value();
        }},
-      {"deadline",
+      {"milestone",
        [&] {
-         return store_
-             ->SetDeadline(seed_ticket->id,
-                           {.deadline_id = "D1", .name = "ack", .due_at = T(9)})
-             .has_value();
+         MilestoneIn in;
+         in.milestone_id = "D1";
+         in.name = "ack";
+         in.timing.started_at = T(1);
+         in.timing.due_at = T(9);
+         return store_->AddMilestone(seed_ticket->id, in).has_value();
        }},
-      {"ticket status",
+      {"ticket state",
        [&] {
          return store_
-             ->SetTicketStatus(seed_ticket->id, TicketStatus::kAnswered,
-                               "agent@shop.example")
+             ->SetTicketState(seed_ticket->id, TicketState::kWaiting, T(5),
+                              "agent@shop.example", "$Waiting")
              .has_value();
        }},
   };

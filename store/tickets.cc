@@ -42,32 +42,25 @@ std::string ThreadIndexBaseProblem(std::string_view base) {
   return "";
 }
 
-constexpr char kDeadlineColumns[] =
-    "ticket_id, deadline_id, name, due_at, met_at, state, updated_at";
-
-core::Result<Deadline> ReadDeadline(const SQLite::Statement& st) {
-  Deadline d;
-  d.ticket_id = st.getColumn(0).getInt64();
-  d.deadline_id = Bytes(st.getColumn(1));
-  d.name = Bytes(st.getColumn(2));
-  d.due_at = FromUnix(st.getColumn(3).getInt64());
-  if (!st.getColumn(4).isNull())
-    d.met_at = FromUnix(st.getColumn(4).getInt64());
-  auto state = ParseDeadlineState(Bytes(st.getColumn(5)));
-  if (!state) return core::Fail(state.error());
-  d.state = *state;
-  d.updated_at = FromUnix(st.getColumn(6).getInt64());
-  return d;
+// ',a,b,' for LIKE '%,a,%' (flags is '' when there are none).
+std::string FlagsColumn(const std::vector<std::string>& flags) {
+  if (flags.empty()) return "";
+  std::string out = ",";
+  for (const std::string& f : flags) out += f + ",";
+  return out;
 }
 
-core::Result<std::vector<Deadline>> ReadDeadlines(SQLite::Statement& st) {
-  std::vector<Deadline> out;
-  while (st.executeStep()) {
-    auto d = ReadDeadline(st);
-    if (!d) return core::Fail(d.error());
-    out.push_back(std::move(*d));
+std::vector<std::string> ParseFlagsColumn(std::string_view s) {
+  std::vector<std::string> out;
+  for (std::string_view f : core::Split(s, ',')) {
+    if (!f.empty()) out.emplace_back(f);
   }
   return out;
+}
+
+std::optional<core::TimePoint> OptTime(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return FromUnix(c.getInt64());
 }
 
 }  // namespace
@@ -82,8 +75,9 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
   SQLite::Statement st(
       *db_,
       "SELECT id, prefix, number, mailbox, customer, subject, "
-      "normalized_subject, cls, language, status, opened_at, updated_at, "
-      "owner FROM tickets WHERE id = ?");
+      "normalized_subject, cls, language, state, opened_at, updated_at, "
+      "owner, flags, customer_at, answered_at, waiting_since, closed_at, "
+      "board_at, csat_at FROM tickets WHERE id = ?");
   st.bind(1, ticket_id);
   if (!st.executeStep()) {
     return core::Fail(core::Error::NotFound(
@@ -99,12 +93,19 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
   t.normalized_subject = Bytes(st.getColumn(6));
   t.cls = Bytes(st.getColumn(7));
   t.language = Bytes(st.getColumn(8));
-  auto status = ParseTicketStatus(Bytes(st.getColumn(9)));
-  if (!status) return core::Fail(status.error());
-  t.status = *status;
+  auto state = ParseTicketState(Bytes(st.getColumn(9)));
+  if (!state) return core::Fail(state.error());
+  t.state = *state;
   t.opened_at = FromUnix(st.getColumn(10).getInt64());
   t.updated_at = FromUnix(st.getColumn(11).getInt64());
   t.owner = Bytes(st.getColumn(12));
+  t.flags = ParseFlagsColumn(Bytes(st.getColumn(13)));
+  t.customer_at = OptTime(st.getColumn(14)).value_or(t.opened_at);
+  t.answered_at = OptTime(st.getColumn(15));
+  t.waiting_since = OptTime(st.getColumn(16));
+  t.closed_at = OptTime(st.getColumn(17));
+  t.board_at = OptTime(st.getColumn(18));
+  t.csat_at = OptTime(st.getColumn(19));
   SQLite::Statement mb(*db_,
                        "SELECT mailbox FROM ticket_mailboxes WHERE ticket_id "
                        "= ? ORDER BY mailbox");
@@ -152,6 +153,22 @@ bool Store::AttachLocked(int64_t ticket_id, int64_t message_row) {
   mb.bind(1, message_row);
   while (mb.executeStep()) mailboxes.push_back(Bytes(mb.getColumn(0)));
   for (const std::string& m : mailboxes) AddMailboxLocked(ticket_id, m);
+  return true;
+}
+
+bool Store::AddTicketFlagLocked(int64_t ticket_id, const std::string& flag) {
+  if (flag.empty() || flag.find(',') != std::string::npos) return false;
+  SQLite::Statement st(*db_,
+                       "UPDATE tickets SET flags = CASE WHEN flags = '' THEN "
+                       "',' ELSE flags END || ? || ',' WHERE id = ? AND flags "
+                       "NOT LIKE ?");
+  st.bind(1, flag);
+  st.bind(2, ticket_id);
+  st.bind(3, "%," + flag + ",%");
+  if (Exec(st) == 0) return false;
+  AppendEventLocked({.type = "ticket.flagged",
+                     .ticket_id = ticket_id,
+                     .data = Dump({{"flag", flag}})});
   return true;
 }
 
@@ -220,8 +237,8 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
   SQLite::Statement insert(
       *db_,
       "INSERT INTO tickets (prefix, number, mailbox, customer, subject, "
-      "normalized_subject, cls, language, opened_at, updated_at, owner) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "normalized_subject, cls, language, opened_at, updated_at, owner, "
+      "flags, customer_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, in.prefix);
   insert.bind(2, ref.number);
   insert.bind(3, in.mailbox);
@@ -233,6 +250,8 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
   insert.bind(9, ToUnix(in.opened_at));
   insert.bind(10, now);
   insert.bind(11, core::AsciiLower(in.owner));
+  insert.bind(12, FlagsColumn(in.flags));
+  insert.bind(13, ToUnix(in.opened_at));
   Exec(insert);
   ref.id = db_->getLastInsertRowid();
 
@@ -252,7 +271,8 @@ core::Result<TicketRef> Store::CreateTicketLocked(const TicketIn& in) {
                                    {"subject", in.subject},
                                    {"class", in.cls},
                                    {"language", in.language},
-                                   {"owner", core::AsciiLower(in.owner)}})});
+                                   {"owner", core::AsciiLower(in.owner)},
+                                   {"flags", in.flags}})});
   if (in.first_message > 0) AttachLocked(ref.id, in.first_message);
   if (!in.thread_index_base.empty()) {
     AddThreadIndexLocked(ref.id, in.thread_index_base);
@@ -307,27 +327,138 @@ core::Status Store::AddTicketThreadIndex(int64_t ticket_id,
   });
 }
 
-core::Status Store::SetTicketStatus(int64_t ticket_id, TicketStatus status,
-                                    const std::string& actor) {
-  const std::string what = "set status of ticket " + std::to_string(ticket_id);
+core::Status Store::SetTicketState(int64_t ticket_id, TicketState state,
+                                   core::TimePoint at, const std::string& actor,
+                                   const std::string& reason) {
+  const std::string what = "set state of ticket " + std::to_string(ticket_id);
   return Write(what.c_str(), [&]() -> core::Status {
     auto ticket = LoadTicket(ticket_id);
     if (!ticket) return core::Fail(ticket.error());
-    if (ticket->status == status) return core::Ok();
-    SQLite::Statement st(*db_,
-                         "UPDATE tickets SET status = ?, updated_at = ? "
-                         "WHERE id = ?");
-    st.bind(1, std::string(ToString(status)));
+    if (ticket->state == state) return core::Ok();
+    SQLite::Statement st(
+        *db_,
+        "UPDATE tickets SET state = ?, updated_at = ?, "
+        "waiting_since = CASE WHEN ? = 'waiting' THEN ? END, "
+        "closed_at = CASE WHEN ? = 'closed' THEN ? END, "
+        "csat_at = CASE WHEN ? = 'closed' THEN NULL ELSE csat_at END "
+        "WHERE id = ?");
+    const std::string to(ToString(state));
+    st.bind(1, to);
     st.bind(2, ToUnix(clock_->Now()));
-    st.bind(3, ticket_id);
+    st.bind(3, to);
+    st.bind(4, ToUnix(at));
+    st.bind(5, to);
+    st.bind(6, ToUnix(at));
+    st.bind(7, to);
+    st.bind(8, ticket_id);
     Exec(st);
-    AppendEventLocked({.type = "ticket.status",
+    AppendEventLocked({.type = "ticket.state",
+                       .mailbox = ticket->mailbox,
                        .ticket_id = ticket_id,
                        .actor = actor.empty() ? "inboxd" : actor,
-                       .data = Dump({{"from", ToString(ticket->status)},
-                                     {"to", ToString(status)}})});
+                       .data = Dump({{"from", ToString(ticket->state)},
+                                     {"to", to},
+                                     {"at", core::FormatUtc(at)},
+                                     {"reason", reason}})});
     return core::Ok();
   });
+}
+
+core::Status Store::NoteTicketMessage(int64_t ticket_id, TicketParty party,
+                                      core::TimePoint at) {
+  const std::string what =
+      "note message on ticket " + std::to_string(ticket_id);
+  return Write(what.c_str(), [&]() -> core::Status {
+    if (!TicketExists(ticket_id)) {
+      return core::Fail(core::Error::NotFound(what + ": no such ticket"));
+    }
+    SQLite::Statement st(*db_,
+                         party == TicketParty::kCustomer
+                             ? "UPDATE tickets SET customer_at = MAX(COALESCE("
+                               "customer_at, opened_at), ?) WHERE id = ?"
+                             : "UPDATE tickets SET answered_at = MAX(COALESCE("
+                               "answered_at, 0), ?) WHERE id = ?");
+    st.bind(1, ToUnix(at));
+    st.bind(2, ticket_id);
+    Exec(st);
+    return core::Ok();
+  });
+}
+
+core::Status Store::MarkTicketMail(int64_t ticket_id, TicketMail mail,
+                                   core::TimePoint at) {
+  const std::string what = "mark ticket " + std::to_string(ticket_id);
+  return Write(what.c_str(), [&]() -> core::Status {
+    SQLite::Statement st(*db_, mail == TicketMail::kBoard
+                                   ? "UPDATE tickets SET board_at = ? WHERE "
+                                     "id = ? AND board_at IS NULL"
+                                   : "UPDATE tickets SET csat_at = ? WHERE "
+                                     "id = ? AND csat_at IS NULL");
+    st.bind(1, ToUnix(at));
+    st.bind(2, ticket_id);
+    if (Exec(st) == 0 && !TicketExists(ticket_id)) {
+      return core::Fail(core::Error::NotFound(what + ": no such ticket"));
+    }
+    return core::Ok();
+  });
+}
+
+core::Result<std::vector<int64_t>> Store::ListTicketsNeedingMail(
+    core::TimePoint closed_before, const std::string& board_flag) {
+  return Read("list tickets needing mail",
+              [&]() -> core::Result<std::vector<int64_t>> {
+                SQLite::Statement st(
+                    *db_,
+                    "SELECT id FROM tickets WHERE state = 'closed' AND "
+                    "csat_at IS NULL AND closed_at <= ? UNION SELECT id FROM "
+                    "tickets WHERE flags != '' AND board_at IS NULL AND "
+                    "flags LIKE ? ORDER BY 1");
+                st.bind(1, ToUnix(closed_before));
+                st.bind(2, "%," + board_flag + ",%");
+                std::vector<int64_t> out;
+                while (st.executeStep())
+                  out.push_back(st.getColumn(0).getInt64());
+                return out;
+              });
+}
+
+core::Result<std::vector<Ticket>> Store::ListTickets(
+    std::optional<TicketState> state, int64_t after_id, int limit) {
+  return Read("list tickets", [&]() -> core::Result<std::vector<Ticket>> {
+    SQLite::Statement st(*db_,
+                         "SELECT id FROM tickets WHERE (state = ? OR ? = '') "
+                         "AND id > ? ORDER BY id LIMIT ?");
+    const std::string wanted = state ? std::string(ToString(*state)) : "";
+    st.bind(1, wanted);
+    st.bind(2, wanted);
+    st.bind(3, after_id);
+    st.bind(4, limit);
+    std::vector<int64_t> ids;
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+    std::vector<Ticket> out;
+    for (int64_t id : ids) {
+      auto t = LoadTicket(id);
+      if (!t) return core::Fail(t.error());
+      out.push_back(std::move(*t));
+    }
+    return out;
+  });
+}
+
+core::Result<std::vector<int64_t>> Store::ListTicketMessages(
+    int64_t ticket_id) {
+  return Read("list ticket messages",
+              [&]() -> core::Result<std::vector<int64_t>> {
+                SQLite::Statement st(*db_,
+                                     "SELECT message_row FROM "
+                                     "ticket_messages WHERE ticket_id = ? "
+                                     "ORDER BY message_row");
+                st.bind(1, ticket_id);
+                std::vector<int64_t> out;
+                while (st.executeStep())
+                  out.push_back(st.getColumn(0).getInt64());
+                return out;
+              });
 }
 
 core::Result<Ticket> Store::GetTicket(int64_t ticket_id) {
@@ -404,111 +535,6 @@ core::Result<Ticket> Store::FindRecentTicketBySubject(
     }
     return LoadTicket(st.getColumn(0).getInt64());
   });
-}
-
-core::Status Store::SetDeadline(int64_t ticket_id, const DeadlineIn& in) {
-  const std::string what = "set deadline " + in.deadline_id + " of ticket " +
-                           std::to_string(ticket_id);
-  if (in.deadline_id.empty()) {
-    return core::Fail(core::Error::InvalidArgument(what + ": empty id"));
-  }
-  return Write(what.c_str(), [&]() -> core::Status {
-    if (!TicketExists(ticket_id)) {
-      return core::Fail(core::Error::NotFound(what + ": no such ticket"));
-    }
-    const int64_t now = ToUnix(clock_->Now());
-    const int64_t due = ToUnix(in.due_at);
-    nlohmann::json data = {{"deadline", in.deadline_id},
-                           {"name", in.name},
-                           {"due_at", core::FormatUtc(in.due_at)}};
-    SQLite::Statement old(*db_,
-                          "SELECT due_at, name FROM deadlines WHERE "
-                          "ticket_id = ? AND deadline_id = ?");
-    old.bind(1, ticket_id);
-    old.bind(2, in.deadline_id);
-    if (old.executeStep()) {
-      const int64_t old_due = old.getColumn(0).getInt64();
-      if (old_due == due && Bytes(old.getColumn(1)) == in.name) {
-        return core::Ok();  // nothing changes
-      }
-      data["old_due_at"] = core::FormatUtc(FromUnix(old_due));
-      SQLite::Statement st(
-          *db_,
-          "UPDATE deadlines SET name = ?, due_at = ?, state = 'open', "
-          "met_at = NULL, updated_at = ? WHERE ticket_id = ? AND "
-          "deadline_id = ?");
-      st.bind(1, in.name);
-      st.bind(2, due);
-      st.bind(3, now);
-      st.bind(4, ticket_id);
-      st.bind(5, in.deadline_id);
-      Exec(st);
-    } else {
-      SQLite::Statement st(*db_,
-                           "INSERT INTO deadlines (ticket_id, deadline_id, "
-                           "name, due_at, updated_at) VALUES (?, ?, ?, ?, ?)");
-      st.bind(1, ticket_id);
-      st.bind(2, in.deadline_id);
-      st.bind(3, in.name);
-      st.bind(4, due);
-      st.bind(5, now);
-      Exec(st);
-    }
-    AppendEventLocked(
-        {.type = "deadline.set", .ticket_id = ticket_id, .data = Dump(data)});
-    return core::Ok();
-  });
-}
-
-core::Status Store::SetDeadlineState(int64_t ticket_id,
-                                     const std::string& deadline_id,
-                                     DeadlineState state, core::TimePoint at) {
-  const std::string what =
-      "set deadline " + deadline_id + " of ticket " + std::to_string(ticket_id);
-  return Write(what.c_str(), [&]() -> core::Status {
-    SQLite::Statement st(
-        *db_,
-        "UPDATE deadlines SET state = ?, met_at = CASE WHEN ? THEN ? ELSE "
-        "met_at END, updated_at = ? WHERE ticket_id = ? AND deadline_id = ?");
-    st.bind(1, std::string(ToString(state)));
-    st.bind(2, state == DeadlineState::kMet ? 1 : 0);
-    st.bind(3, ToUnix(at));
-    st.bind(4, ToUnix(clock_->Now()));
-    st.bind(5, ticket_id);
-    st.bind(6, deadline_id);
-    if (Exec(st) == 0) {
-      return core::Fail(core::Error::NotFound(what + ": no such deadline"));
-    }
-    AppendEventLocked({.type = "deadline." + std::string(ToString(state)),
-                       .ticket_id = ticket_id,
-                       .data = Dump({{"deadline", deadline_id},
-                                     {"at", core::FormatUtc(at)}})});
-    return core::Ok();
-  });
-}
-
-core::Result<std::vector<Deadline>> Store::ListDeadlines(int64_t ticket_id) {
-  return Read("list deadlines", [&]() -> core::Result<std::vector<Deadline>> {
-    SQLite::Statement st(*db_, std::string("SELECT ") + kDeadlineColumns +
-                                   " FROM deadlines WHERE ticket_id = ? "
-                                   "ORDER BY due_at, deadline_id");
-    st.bind(1, ticket_id);
-    return ReadDeadlines(st);
-  });
-}
-
-core::Result<std::vector<Deadline>> Store::ListDeadlinesDueBefore(
-    core::TimePoint before) {
-  return Read("list due deadlines",
-              [&]() -> core::Result<std::vector<Deadline>> {
-                SQLite::Statement st(
-                    *db_, std::string("SELECT ") + kDeadlineColumns +
-                              " FROM deadlines WHERE state IN ('open', "
-                              "'notified') AND due_at < ? "
-                              "ORDER BY due_at, ticket_id, deadline_id");
-                st.bind(1, ToUnix(before));
-                return ReadDeadlines(st);
-              });
 }
 
 }  // namespace inboxd::store

@@ -1,4 +1,4 @@
-// tickets_test.cc: tags, lookups, mailboxes, status and deadlines.
+// tickets_test.cc: tags, lookups, mailboxes, state and milestones.
 #include <gtest/gtest.h>
 
 #include "store/store.h"
@@ -83,7 +83,7 @@ TEST_F(StoreTest, TicketContentAndFirstMessage) {
   Ticket t = store_->GetTicket(ref->id).value();
   EXPECT_EQ(t.customer, "alice@customer.example");
   EXPECT_EQ(t.subject, "Re: Printer");
-  EXPECT_EQ(t.status, TicketStatus::kOpen);
+  EXPECT_EQ(t.state, TicketState::kOpen);
   EXPECT_EQ(t.opened_at, T(1'800'000'000));
   EXPECT_EQ(t.mailboxes, std::vector<std::string>{"support"});
   EXPECT_EQ(store_->FindTicketByMessageId("first@x").value().id, ref->id);
@@ -253,7 +253,7 @@ TEST_F(StoreTest, CreateTicketRecordsItsThreadIndex) {
   EXPECT_EQ(store_->CreateTicket(NewTicket("S")).value().Tag(), "S-1002");
 }
 
-TEST_F(StoreTest, MailboxesAndStatus) {
+TEST_F(StoreTest, MailboxesAndState) {
   auto ref = store_->CreateTicket(NewTicket("S")).value();
   EXPECT_TRUE(store_->AddTicketMailbox(ref.id, "sales").value());
   EXPECT_FALSE(store_->AddTicketMailbox(ref.id, "sales").value());
@@ -262,64 +262,198 @@ TEST_F(StoreTest, MailboxesAndStatus) {
   EXPECT_EQ(store_->GetTicket(ref.id)->mailboxes,
             (std::vector<std::string>{"sales", "support"}));
 
-  ASSERT_TRUE(store_->SetTicketStatus(ref.id, TicketStatus::kAnswered,
-                                      "bob@shop.example"));
-  EXPECT_EQ(store_->GetTicket(ref.id)->status, TicketStatus::kAnswered);
-  EXPECT_EQ(
-      store_->SetTicketStatus(999, TicketStatus::kClosed, "").error().code,
-      core::Code::kNotFound);
-  EventFilter f;
-  f.type = "ticket.status";
-  auto events = store_->ListEvents(f).value();
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].actor, "bob@shop.example");
-  EXPECT_EQ(events[0].ticket_id, ref.id);
-  EXPECT_EQ(events[0].data, R"({"from":"open","to":"answered"})");
-}
-
-TEST_F(StoreTest, Deadlines) {
-  auto ref = store_->CreateTicket(NewTicket("S")).value();
-  ASSERT_TRUE(store_->SetDeadline(ref.id, {"D1", "ack", T(100)}));
-  ASSERT_TRUE(store_->SetDeadline(ref.id, {"D3", "fix", T(500)}));
-  EXPECT_EQ(store_->SetDeadline(999, {"D1", "ack", T(1)}).error().code,
-            core::Code::kNotFound);
-  EXPECT_EQ(store_->SetDeadline(ref.id, {"", "ack", T(1)}).error().code,
-            core::Code::kInvalidArgument);
-
-  ASSERT_TRUE(
-      store_->SetDeadlineState(ref.id, "D1", DeadlineState::kMet, T(90)));
-  EXPECT_EQ(store_->SetDeadlineState(ref.id, "D9", DeadlineState::kMet, T(1))
+  ASSERT_TRUE(store_->SetTicketState(ref.id, TicketState::kWaiting, T(50),
+                                     "bob@shop.example", "keyword $Waiting"));
+  auto t = store_->GetTicket(ref.id).value();
+  EXPECT_EQ(t.state, TicketState::kWaiting);
+  EXPECT_EQ(t.waiting_since, T(50));
+  ASSERT_TRUE(store_->SetTicketState(ref.id, TicketState::kClosed, T(60),
+                                     "bob@shop.example", "keyword $Done"));
+  t = store_->GetTicket(ref.id).value();
+  EXPECT_EQ(t.state, TicketState::kClosed);
+  EXPECT_EQ(t.closed_at, T(60));
+  EXPECT_FALSE(t.waiting_since.has_value());
+  // The same state again: no change, no event.
+  ASSERT_TRUE(store_->SetTicketState(ref.id, TicketState::kClosed, T(70),
+                                     "bob@shop.example", "again"));
+  EXPECT_EQ(store_->SetTicketState(999, TicketState::kClosed, T(1), "", "")
                 .error()
                 .code,
             core::Code::kNotFound);
-  auto all = store_->ListDeadlines(ref.id).value();
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].deadline_id, "D1");
-  EXPECT_EQ(all[0].state, DeadlineState::kMet);
-  EXPECT_EQ(all[0].met_at, T(90));
-  EXPECT_EQ(all[1].state, DeadlineState::kOpen);
-  EXPECT_FALSE(all[1].met_at.has_value());
-
-  // Only open or notified deadlines before the time are due.
-  EXPECT_EQ(store_->ListDeadlinesDueBefore(T(1000))->size(), 1u);
-  EXPECT_TRUE(store_->ListDeadlinesDueBefore(T(500))->empty());
-  ASSERT_TRUE(
-      store_->SetDeadlineState(ref.id, "D3", DeadlineState::kNotified, T(400)));
-  EXPECT_EQ(store_->ListDeadlinesDueBefore(T(1000))->size(), 1u);
-
-  // Moving a deadline (D6: the clock restarts) reopens it; setting the same
-  // value again is no change and no event.
-  ASSERT_TRUE(store_->SetDeadline(ref.id, {"D1", "ack", T(700)}));
-  ASSERT_TRUE(store_->SetDeadline(ref.id, {"D1", "ack", T(700)}));
-  auto d1 = store_->ListDeadlines(ref.id).value();
-  EXPECT_EQ(d1[1].deadline_id, "D1");
-  EXPECT_EQ(d1[1].state, DeadlineState::kOpen);
-  EXPECT_FALSE(d1[1].met_at.has_value());
   EventFilter f;
-  f.type = "deadline.set";
+  f.type = "ticket.state";
   auto events = store_->ListEvents(f).value();
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_NE(events[2].data.find("\"old_due_at\""), std::string::npos);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].actor, "bob@shop.example");
+  EXPECT_EQ(events[0].ticket_id, ref.id);
+  EXPECT_NE(events[0].data.find(R"("from":"open","reason":"keyword $Waiting")"),
+            std::string::npos)
+      << events[0].data;
+  EXPECT_EQ(store_->ListTickets(TicketState::kClosed)->size(), 1u);
+  EXPECT_TRUE(store_->ListTickets(TicketState::kOpen)->empty());
+  EXPECT_EQ(store_->ListTickets(std::nullopt)->size(), 1u);
+}
+
+TEST_F(StoreTest, CustomerAndAnswerTimes) {
+  TicketIn in = NewTicket("S");
+  in.opened_at = T(100);
+  auto ref = store_->CreateTicket(in).value();
+  auto t = store_->GetTicket(ref.id).value();
+  EXPECT_EQ(t.customer_at, T(100));
+  EXPECT_FALSE(t.AnsweredSinceCustomer());
+  ASSERT_TRUE(store_->NoteTicketMessage(ref.id, TicketParty::kAgent, T(150)));
+  EXPECT_TRUE(store_->GetTicket(ref.id)->AnsweredSinceCustomer());
+  ASSERT_TRUE(
+      store_->NoteTicketMessage(ref.id, TicketParty::kCustomer, T(200)));
+  EXPECT_FALSE(store_->GetTicket(ref.id)->AnsweredSinceCustomer());
+  // An older time never moves a time back.
+  ASSERT_TRUE(
+      store_->NoteTicketMessage(ref.id, TicketParty::kCustomer, T(120)));
+  EXPECT_EQ(store_->GetTicket(ref.id)->customer_at, T(200));
+  EXPECT_EQ(
+      store_->NoteTicketMessage(999, TicketParty::kAgent, T(1)).error().code,
+      core::Code::kNotFound);
+}
+
+TEST_F(StoreTest, TicketMailOnce) {
+  TicketIn in = NewTicket("S");
+  in.flags = {"material_defect"};
+  auto ref = store_->CreateTicket(in).value();
+  EXPECT_TRUE(store_->GetTicket(ref.id)->HasFlag("material_defect"));
+  auto need = store_->ListTicketsNeedingMail(T(0), "material_defect").value();
+  EXPECT_EQ(need, (std::vector<int64_t>{ref.id}));
+  ASSERT_TRUE(store_->MarkTicketMail(ref.id, TicketMail::kBoard, T(10)));
+  ASSERT_TRUE(store_->MarkTicketMail(ref.id, TicketMail::kBoard, T(20)));
+  EXPECT_EQ(store_->GetTicket(ref.id)->board_at, T(10));
+  EXPECT_TRUE(
+      store_->ListTicketsNeedingMail(T(1000), "material_defect")->empty());
+  // Closed at 50: owes the satisfaction mail once closed_before reaches 50.
+  ASSERT_TRUE(
+      store_->SetTicketState(ref.id, TicketState::kClosed, T(50), "", "done"));
+  EXPECT_TRUE(store_->ListTicketsNeedingMail(T(49), "x")->empty());
+  EXPECT_EQ(store_->ListTicketsNeedingMail(T(50), "x")->size(), 1u);
+  ASSERT_TRUE(store_->MarkTicketMail(ref.id, TicketMail::kCsat, T(60)));
+  EXPECT_TRUE(store_->ListTicketsNeedingMail(T(1000), "x")->empty());
+}
+
+MilestoneIn Ms(std::string id, std::string name, int start, int due,
+               std::optional<int> warn = {}, std::optional<int> notice = {}) {
+  MilestoneIn in;
+  in.milestone_id = std::move(id);
+  in.name = std::move(name);
+  in.clock = "calendar";
+  in.within = std::chrono::seconds(due - start);
+  in.timing.started_at = T(start);
+  in.timing.due_at = T(due);
+  if (warn) in.timing.warn_at = T(*warn);
+  if (notice) in.timing.notice_at = T(*notice);
+  return in;
+}
+
+TEST_F(StoreTest, MilestonesAndNextAction) {
+  auto ref = store_->CreateTicket(NewTicket("S")).value();
+  ASSERT_TRUE(
+      store_->AddMilestone(ref.id, Ms("D2", "answer", 0, 1000, 750, 900))
+          .value());
+  // A re-run moves nothing.
+  EXPECT_FALSE(
+      store_->AddMilestone(ref.id, Ms("D2", "answer", 0, 5000)).value());
+  EXPECT_EQ(store_->AddMilestone(999, Ms("D1", "ack", 0, 1)).error().code,
+            core::Code::kNotFound);
+  EXPECT_EQ(store_->AddMilestone(ref.id, Ms("", "ack", 0, 1)).error().code,
+            core::Code::kInvalidArgument);
+  // Next action: the warning at 750.
+  EXPECT_EQ(store_->NextMilestoneAction().value(), T(750));
+  EXPECT_TRUE(store_->ListMilestonesDue(T(749))->empty());
+  ASSERT_EQ(store_->ListMilestonesDue(T(750))->size(), 1u);
+  MilestoneMark warn{.action = MilestoneMark::Action::kWarned, .at = T(750)};
+  ASSERT_TRUE(store_->MarkMilestone(ref.id, "D2", warn));
+  ASSERT_TRUE(store_->MarkMilestone(ref.id, "D2", warn));  // once
+  EXPECT_EQ(store_->NextMilestoneAction().value(), T(900));
+  MilestoneMark notice{.action = MilestoneMark::Action::kNotified,
+                       .at = T(900),
+                       .new_due_at = T(2000)};
+  ASSERT_TRUE(store_->MarkMilestone(ref.id, "D2", notice));
+  auto m = store_->ListMilestones(ref.id).value().at(0);
+  EXPECT_EQ(m.due_at, T(2000));
+  EXPECT_EQ(m.original_due_at, T(1000));
+  EXPECT_EQ(m.notified_at, T(900));
+  EXPECT_EQ(store_->NextMilestoneAction().value(), T(2000));
+  // Breach, then two escalation levels.
+  MilestoneMark miss{.action = MilestoneMark::Action::kMissed,
+                     .at = T(2000),
+                     .next_escalation_at = T(2100)};
+  ASSERT_TRUE(store_->MarkMilestone(ref.id, "D2", miss));
+  EXPECT_EQ(store_->MarkMilestone(ref.id, "D2", miss).error().code,
+            core::Code::kFailedPrecondition);
+  EXPECT_EQ(store_->NextMilestoneAction().value(), T(2100));
+  MilestoneMark esc{.action = MilestoneMark::Action::kEscalated, .at = T(2100)};
+  ASSERT_TRUE(store_->MarkMilestone(ref.id, "D2", esc));
+  m = store_->ListMilestones(ref.id).value().at(0);
+  EXPECT_EQ(m.state, MilestoneState::kMissed);
+  EXPECT_EQ(m.escalation_level, 1);
+  EXPECT_FALSE(store_->NextMilestoneAction().value().has_value());
+  // A late answer is recorded as evidence; the milestone stays missed.
+  MilestoneEvidence ev{.by = "sent_folder",
+                       .message_row = 0,
+                       .message_id = "r1@shop.example",
+                       .mailbox = "support",
+                       .folder = "Sent",
+                       .at = T(2500),
+                       .actor = "bob@shop.example"};
+  EXPECT_EQ(store_->MeetMilestone(ref.id, "D2", ev).value(),
+            MilestoneState::kMissed);
+  m = store_->ListMilestones(ref.id).value().at(0);
+  EXPECT_EQ(m.evidence.message_id, "r1@shop.example");
+  EXPECT_FALSE(m.met_at.has_value());
+  EventFilter f;
+  f.type = "milestone.answered_late";
+  EXPECT_EQ(store_->ListEvents(f)->size(), 1u);
+}
+
+TEST_F(StoreTest, MilestoneMetPausedRetimed) {
+  auto ref = store_->CreateTicket(NewTicket("S")).value();
+  ASSERT_TRUE(store_->AddMilestone(ref.id, Ms("D1", "ack", 0, 100)).value());
+  ASSERT_TRUE(
+      store_->AddMilestone(ref.id, Ms("D6", "resolve", 0, 1000)).value());
+  MilestoneEvidence ev{.by = "our_mail",
+                       .outbox_id = 7,
+                       .message_id = "inboxd.S-1.ack.x@shop.example",
+                       .mailbox = "support",
+                       .at = T(5),
+                       .actor = "inboxd"};
+  EXPECT_EQ(store_->MeetMilestone(ref.id, "D1", ev).value(),
+            MilestoneState::kMet);
+  // The first evidence stays.
+  ev.message_id = "other";
+  EXPECT_EQ(store_->MeetMilestone(ref.id, "D1", ev).value(),
+            MilestoneState::kMet);
+  auto all = store_->ListMilestones(ref.id).value();
+  EXPECT_EQ(all[0].evidence.message_id, "inboxd.S-1.ack.x@shop.example");
+  EXPECT_EQ(all[0].evidence.outbox_id, 7);
+  EXPECT_EQ(all[0].met_at, T(5));
+  EXPECT_EQ(store_->MeetMilestone(ref.id, "D1", {}).error().code,
+            core::Code::kInvalidArgument);
+
+  // Paused: no next action; a retime (D6 restart) runs it again.
+  ASSERT_TRUE(store_->PauseMilestone(ref.id, "D6", T(200), "bob"));
+  EXPECT_TRUE(store_->ListMilestones(ref.id)->at(1).paused_at.has_value());
+  EXPECT_FALSE(store_->NextMilestoneAction().value().has_value());
+  MilestoneTiming restart{.started_at = T(500), .due_at = T(1500)};
+  ASSERT_TRUE(store_->RetimeMilestone(ref.id, "D6", restart,
+                                      "milestone.restarted", "c@x.example",
+                                      "the customer supplied information"));
+  auto d6 = store_->ListMilestones(ref.id)->at(1);
+  EXPECT_FALSE(d6.paused_at.has_value());
+  EXPECT_EQ(d6.started_at, T(500));
+  EXPECT_EQ(d6.due_at, T(1500));
+  EXPECT_EQ(store_->NextMilestoneAction().value(), T(1500));
+  EXPECT_EQ(
+      store_
+          ->RetimeMilestone(ref.id, "D1", restart, "milestone.resumed", "", "")
+          .error()
+          .code,
+      core::Code::kFailedPrecondition);
 }
 
 }  // namespace

@@ -37,18 +37,17 @@ constexpr std::array<std::pair<MessageState, std::string_view>, 3>
         {MessageState::kProcessed, "processed"},
         {MessageState::kQuarantined, "quarantined"},
     }};
-constexpr std::array<std::pair<TicketStatus, std::string_view>, 3>
-    kTicketStatuses = {{
-        {TicketStatus::kOpen, "open"},
-        {TicketStatus::kAnswered, "answered"},
-        {TicketStatus::kClosed, "closed"},
+constexpr std::array<std::pair<TicketState, std::string_view>, 3>
+    kTicketStates = {{
+        {TicketState::kOpen, "open"},
+        {TicketState::kWaiting, "waiting"},
+        {TicketState::kClosed, "closed"},
     }};
-constexpr std::array<std::pair<DeadlineState, std::string_view>, 4>
-    kDeadlineStates = {{
-        {DeadlineState::kOpen, "open"},
-        {DeadlineState::kMet, "met"},
-        {DeadlineState::kMissed, "missed"},
-        {DeadlineState::kNotified, "notified"},
+constexpr std::array<std::pair<MilestoneState, std::string_view>, 3>
+    kMilestoneStates = {{
+        {MilestoneState::kOpen, "open"},
+        {MilestoneState::kMet, "met"},
+        {MilestoneState::kMissed, "missed"},
     }};
 constexpr std::array<std::pair<OutboxState, std::string_view>, 5>
     kOutboxStates = {{
@@ -65,11 +64,11 @@ std::string_view ToString(Role role) { return NameOf(kRoles, role); }
 std::string_view ToString(MessageState state) {
   return NameOf(kMessageStates, state);
 }
-std::string_view ToString(TicketStatus status) {
-  return NameOf(kTicketStatuses, status);
+std::string_view ToString(TicketState state) {
+  return NameOf(kTicketStates, state);
 }
-std::string_view ToString(DeadlineState state) {
-  return NameOf(kDeadlineStates, state);
+std::string_view ToString(MilestoneState state) {
+  return NameOf(kMilestoneStates, state);
 }
 std::string_view ToString(OutboxState state) {
   return NameOf(kOutboxStates, state);
@@ -81,11 +80,11 @@ core::Result<Role> ParseRole(std::string_view s) {
 core::Result<MessageState> ParseMessageState(std::string_view s) {
   return ParseName(kMessageStates, s, "message state");
 }
-core::Result<TicketStatus> ParseTicketStatus(std::string_view s) {
-  return ParseName(kTicketStatuses, s, "ticket status");
+core::Result<TicketState> ParseTicketState(std::string_view s) {
+  return ParseName(kTicketStates, s, "ticket state");
 }
-core::Result<DeadlineState> ParseDeadlineState(std::string_view s) {
-  return ParseName(kDeadlineStates, s, "deadline state");
+core::Result<MilestoneState> ParseMilestoneState(std::string_view s) {
+  return ParseName(kMilestoneStates, s, "milestone state");
 }
 core::Result<OutboxState> ParseOutboxState(std::string_view s) {
   return ParseName(kOutboxStates, s, "outbox state");

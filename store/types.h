@@ -6,6 +6,7 @@
 // seconds in columns named *_at.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -104,6 +105,11 @@ struct DecisionRow {
   std::string decision;
   std::string reasons_json = "[]";  // JSON array of strings
   int64_t ticket_id = 0;            // 0: no ticket
+  // Rule flags ("material_defect"), added to the ticket's flags.
+  std::vector<std::string> flags;
+  // Who wrote it, as far as its ticket is concerned: "customer" (starts or
+  // moves the ticket's clocks), "agent", or "" (automatic mail, a copy).
+  std::string party;
 };
 
 struct Decision : DecisionRow {
@@ -113,13 +119,19 @@ struct Decision : DecisionRow {
 
 // ----------------------------------------------------------------- tickets
 
-enum class TicketStatus { kOpen, kAnswered, kClosed };
-enum class DeadlineState { kOpen, kMet, kMissed, kNotified };
+// A ticket is open (someone owes the customer an answer), waiting (on the
+// customer: its answer clocks pause, POLICY D6) or closed (the job is done:
+// the follow-up clock D7 starts).
+enum class TicketState { kOpen, kWaiting, kClosed };
+// A milestone (one deadline of the policy on one ticket) is open until it is
+// met (by the message recorded as its evidence) or missed (its due time
+// passed first).
+enum class MilestoneState { kOpen, kMet, kMissed };
 
-std::string_view ToString(TicketStatus status);
-std::string_view ToString(DeadlineState state);
-core::Result<TicketStatus> ParseTicketStatus(std::string_view s);
-core::Result<DeadlineState> ParseDeadlineState(std::string_view s);
+std::string_view ToString(TicketState state);
+std::string_view ToString(MilestoneState state);
+core::Result<TicketState> ParseTicketState(std::string_view s);
+core::Result<MilestoneState> ParseMilestoneState(std::string_view s);
 
 struct TicketIn {
   std::string mailbox;             // the mailbox it arrived in
@@ -141,6 +153,9 @@ struct TicketIn {
   // The agent (lower-case address) whose answer clock runs; "" = the shared
   // mailbox (personal mail names its agent, POLICY D4).
   std::string owner;
+  // Flags set by classification rules ("material_defect": R6), sorted,
+  // each once; [a-z0-9_]+.
+  std::vector<std::string> flags;
 };
 
 struct TicketRef {
@@ -161,27 +176,109 @@ struct Ticket {
   std::string normalized_subject;
   std::string cls;
   std::string language;
-  TicketStatus status = TicketStatus::kOpen;
-  std::string owner;  // agent address; "" = the shared mailbox
+  TicketState state = TicketState::kOpen;
+  std::string owner;               // agent address; "" = the shared mailbox
+  std::vector<std::string> flags;  // see TicketIn::flags
   core::TimePoint opened_at;
-  core::TimePoint updated_at;  // last attach or status change
+  core::TimePoint updated_at;  // last attach or state change
+  // The latest message from the customer (opened_at at first) and the
+  // latest reply of a person (an agent) on the ticket.
+  core::TimePoint customer_at;
+  std::optional<core::TimePoint> answered_at;
+  std::optional<core::TimePoint> waiting_since;  // state waiting
+  std::optional<core::TimePoint> closed_at;      // state closed
+  // When the board was told of a material defect (R6) and when the
+  // satisfaction mail (C4) was queued.
+  std::optional<core::TimePoint> board_at;
+  std::optional<core::TimePoint> csat_at;
   std::string Tag() const { return prefix + "-" + std::to_string(number); }
+  bool HasFlag(std::string_view f) const {
+    for (const std::string& x : flags) {
+      if (x == f) return true;
+    }
+    return false;
+  }
+  // True when a person answered after the customer's latest message.
+  bool AnsweredSinceCustomer() const {
+    return answered_at && *answered_at >= customer_at;
+  }
 };
 
-struct DeadlineIn {
-  std::string deadline_id;  // "D1"
-  std::string name;         // "ack", "quote", ...
+// Who wrote on a ticket (Store::NoteTicketMessage).
+enum class TicketParty { kCustomer, kAgent };
+// The mail inboxd sends once per ticket (Store::MarkTicketMail): the board's
+// notice of a material defect (R6) and the satisfaction mail (C4).
+enum class TicketMail { kBoard, kCsat };
+
+// When a milestone's clock runs and when the watcher acts on it.
+struct MilestoneTiming {
+  core::TimePoint started_at;  // arrival, restart or closing
   core::TimePoint due_at;
+  // The owner's warning (deadlines.warn_at) and the customer's delay notice
+  // (D9); nullopt = none for this milestone.
+  std::optional<core::TimePoint> warn_at;
+  std::optional<core::TimePoint> notice_at;
 };
 
-struct Deadline {
+struct MilestoneIn {
+  std::string milestone_id;  // "D2"
+  std::string name;          // "answer"
+  std::string clock;         // "calendar" | "business"
+  std::chrono::seconds within{0};
+  MilestoneTiming timing;
+};
+
+// The message that met a milestone (issue 9 item 4).
+struct MilestoneEvidence {
+  // How: "sent_folder" (an agent's reply in the shared Sent folder),
+  // "cc_copy" (a CC/BCC copy that reached a watched folder), "agent_thread"
+  // (mail from an agent address on the thread), "our_mail" (inboxd's own
+  // acknowledgement, complaint receipt or satisfaction mail).
+  std::string by;
+  int64_t message_row = 0;  // 0 for our own mail (see outbox_id)
+  int64_t outbox_id = 0;    // our own mail
+  std::string message_id;   // without <>
+  std::string mailbox;
+  std::string folder;  // "" for our own mail sent by SMTP
+  core::TimePoint at;  // when it was sent
+  std::string actor;   // the agent, or "inboxd"
+};
+
+struct Milestone {
   int64_t ticket_id = 0;
-  std::string deadline_id;
+  std::string milestone_id;
   std::string name;
-  core::TimePoint due_at;
+  std::string clock;
+  std::chrono::seconds within{0};
+  MilestoneState state = MilestoneState::kOpen;
+  core::TimePoint started_at;
+  core::TimePoint original_due_at;  // as first set (before any delay notice)
+  core::TimePoint due_at;           // now due (moved by notice, pause, restart)
+  std::optional<core::TimePoint> warn_at;
+  std::optional<core::TimePoint> notice_at;
+  std::optional<core::TimePoint> paused_at;
+  std::optional<core::TimePoint> warned_at;
+  std::optional<core::TimePoint> notified_at;
+  std::optional<core::TimePoint> missed_at;
+  int escalation_level = 0;  // levels sent so far
+  std::optional<core::TimePoint> escalated_at;
+  std::optional<core::TimePoint> next_escalation_at;
   std::optional<core::TimePoint> met_at;
-  DeadlineState state = DeadlineState::kOpen;
+  MilestoneEvidence evidence;  // by == "" until met (or answered late)
   core::TimePoint updated_at;
+};
+
+// What the watcher did to a milestone (Store::MarkMilestone).
+struct MilestoneMark {
+  enum class Action { kWarned, kNotified, kMissed, kEscalated };
+  Action action = Action::kWarned;
+  core::TimePoint at;
+  // kNotified: the new due time the customer was given (nullopt: the
+  // notice was skipped, see data).
+  std::optional<core::TimePoint> new_due_at;
+  // kMissed / kEscalated: the next escalation (nullopt: the chain ended).
+  std::optional<core::TimePoint> next_escalation_at;
+  std::string data = "{}";  // JSON object for the audit event
 };
 
 // ------------------------------------------------------------- checkpoints
@@ -284,7 +381,7 @@ struct StoreStats {
   int64_t messages_processed = 0;
   int64_t messages_quarantined = 0;
   int64_t tickets_open = 0;
-  int64_t tickets_answered = 0;
+  int64_t tickets_waiting = 0;
   int64_t tickets_closed = 0;
   int64_t outbox_queued = 0;
   int64_t outbox_sending = 0;

@@ -327,18 +327,18 @@ TEST_F(AckE2eTest, AgentReplyInSentMeetsD1AndGetsNoAck) {
   ASSERT_TRUE(ticket.has_value()) << ticket.error().ToString();
   EXPECT_EQ(ticket->prefix, tag[1].str());
   EXPECT_EQ(ticket->number, std::stoll(tag[2].str()));
-  auto deadlines = (*st)->ListDeadlines(ticket->id);
-  ASSERT_TRUE(deadlines.has_value()) << deadlines.error().ToString();
-  // D1 "ack" is met (the default met_by_agent_reply; inboxd's own ack
-  // meets it as well); D7 "followup" needs more than a reply and stays open.
-  std::map<std::string, store::Deadline> by_id;
-  for (const auto& d : *deadlines) by_id[d.deadline_id] = d;
+  auto milestones = (*st)->ListMilestones(ticket->id);
+  ASSERT_TRUE(milestones.has_value()) << milestones.error().ToString();
+  // D1 "ack" is met by inboxd's own acknowledgement (sent first), which is
+  // its evidence; D7 "followup" starts only when the ticket is closed.
+  std::map<std::string, store::Milestone> by_id;
+  for (const auto& m : *milestones) by_id[m.milestone_id] = m;
   ASSERT_TRUE(by_id.count("D1"));
-  EXPECT_EQ(by_id["D1"].state, store::DeadlineState::kMet);
+  EXPECT_EQ(by_id["D1"].state, store::MilestoneState::kMet);
   EXPECT_TRUE(by_id["D1"].met_at.has_value());
-  if (by_id.count("D7")) {
-    EXPECT_EQ(by_id["D7"].state, store::DeadlineState::kOpen);
-  }
+  EXPECT_EQ(by_id["D1"].evidence.by, "our_mail");
+  EXPECT_FALSE(by_id.count("D7"));
+  EXPECT_TRUE(ticket->AnsweredSinceCustomer());
   store::EventFilter f;
   f.type = "agent.reply";
   auto events = (*st)->ListEvents(f);
