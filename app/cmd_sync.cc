@@ -49,6 +49,10 @@ void LogStages(const StageReport& r) {
   const auto& pl = r.planned;
   const auto& d = r.drained;
   const auto& w = r.watched;
+  if (r.client.closed + r.client.waiting > 0) {
+    spdlog::info("mail client: {} ticket(s) closed, {} set waiting",
+                 r.client.closed, r.client.waiting);
+  }
   if (w.warned + w.notified + w.notices_skipped + w.missed + w.escalated +
           w.board + w.csat >
       0) {
@@ -157,6 +161,8 @@ int RunOnce(const SyncOptions& opt) {
       opt.dry_run ? " (dry run: written to the Maildir)" : "",
       s.drained.deferred, s.drained.failed, s.drained.appended);
   const auto& w = s.watched;
+  std::printf("mail client: %d ticket(s) closed, %d set waiting\n",
+              s.client.closed, s.client.waiting);
   std::printf(
       "deadlines: %d warning(s), %d delay notice(s) (%d skipped), %d missed, "
       "%d escalation(s), %d board notice(s), %d satisfaction mail(s)\n",

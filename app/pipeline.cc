@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -78,6 +79,45 @@ class Pipeline::ImapSentFolder final : public responder::SentFolder {
 
   const config::Config& config_;
   std::map<std::string, Box, std::less<>> boxes_;
+};
+
+// The flags of ticket messages in the mail client, over IMAP: one lazily
+// opened read-only connection per mailbox (EXAMINE, never STORE).
+class Pipeline::ImapFlagSource final : public responder::FlagSource {
+ public:
+  explicit ImapFlagSource(const config::Config& config) : config_(config) {}
+
+  core::Result<responder::FolderFlags> ReadFlags(
+      const std::string& mailbox, const std::string& folder,
+      std::span<const uint32_t> uids, uint64_t changed_since) override {
+    auto it = sources_.find(mailbox);
+    if (it == sources_.end()) {
+      const config::Mailbox* mb = nullptr;
+      for (const auto& m : config_.mailboxes) {
+        if (m.name == mailbox) mb = &m;
+      }
+      if (mb == nullptr) {
+        return core::Fail(core::Error::NotFound("no mailbox " + mailbox));
+      }
+      it =
+          sources_.emplace(mailbox, ingest::MakeImapSource(*mb, config_.limits))
+              .first;
+    }
+    auto r = it->second->FetchFlags(folder, uids, changed_since);
+    if (!r) return core::Fail(r.error());
+    responder::FolderFlags out;
+    out.uid_validity = r->uid_validity;
+    out.highest_modseq = r->highest_modseq;
+    out.condstore = r->condstore;
+    for (auto& m : r->messages) {
+      out.messages.emplace_back(m.uid, std::move(m.flags));
+    }
+    return out;
+  }
+
+ private:
+  const config::Config& config_;
+  std::map<std::string, std::unique_ptr<ingest::ImapSource>> sources_;
 };
 
 // --dry-run: nothing goes to a real Sent folder (the copies are in the
@@ -191,6 +231,11 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
       });
   if (!watcher) return core::Fail(watcher.error());
   p->watcher_ = std::move(*watcher);
+  p->flag_source_ = std::make_unique<ImapFlagSource>(p->config_);
+  auto client_state = responder::ClientStateWatcher::Create(
+      &p->config_, p->stage_store_.get(), p->flag_source_.get());
+  if (!client_state) return core::Fail(client_state.error());
+  p->client_state_ = std::move(*client_state);
   auto drain = responder::OutboxDrain::Create(
       &p->config_, p->stage_store_.get(), std::move(mailers),
       p->sent_folder_.get(), p->templates_.get(), p->hmac_key_);
@@ -205,6 +250,17 @@ std::vector<ingest::DaemonMailbox> Pipeline::DaemonMailboxes() const {
     ingest::DaemonMailbox d;
     d.name = mb.name;
     d.folders = mb.folders;
+    // Folders that set a ticket's state (issue 9 item 6) are synced like
+    // incoming ones, so a message filed there is seen there.
+    for (const auto* list :
+         {&config_.tickets.close_folders, &config_.tickets.waiting_folders}) {
+      for (const std::string& f : *list) {
+        if (std::find(d.folders.begin(), d.folders.end(), f) ==
+            d.folders.end()) {
+          d.folders.push_back(f);
+        }
+      }
+    }
     d.sent_folder = mb.sent_folder;
     d.ack_window = mb.ack_window;
     core::Limits limits = config_.limits;
@@ -245,6 +301,11 @@ StageReport Pipeline::RunStages() {
   } else {
     r.errors.push_back(plan.error().Wrap("plan").message);
   }
+  // The mail client's keywords and folders before the watcher, so a ticket
+  // closed in Outlook gets no warning.
+  auto client = client_state_->Poll(clock_->Now());
+  r.client = client;
+  for (const auto& e : client.errors) r.errors.push_back(e);
   auto watched = watcher_->WatchOnce(clock_->Now());
   if (watched) {
     r.watched = std::move(*watched);

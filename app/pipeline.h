@@ -3,7 +3,8 @@
 // Stages talk through the store (STYLE house rule 2): ingest writes raw
 // messages (SyncOnce / SyncDaemon through `sink()`), the Processor turns them
 // into decisions and tickets, the Planner sets milestones and turns ack
-// decisions into queued acknowledgements, the Watcher acts on milestones
+// decisions into queued acknowledgements, the ClientStateWatcher reads the
+// agents' keywords and folders (close, waiting), the Watcher acts on milestones
 // (warnings, delay notices, breaches, escalations, satisfaction mail), the
 // OutboxDrain sends (SMTP, or a Maildir with --dry-run) and files a copy in
 // the shared Sent folder (C1). RunStages runs the last four in order; it is
@@ -26,6 +27,7 @@
 #include "core/error.h"
 #include "ingest/sync_daemon.h"
 #include "ingest/sync_store_sink.h"
+#include "responder/client_state.h"
 #include "responder/mailer.h"
 #include "responder/outbox_drain.h"
 #include "responder/planner.h"
@@ -46,6 +48,7 @@ struct StageReport {
   classify::ProcessReport processed;
   responder::PlanReport planned;
   responder::WatchReport watched;
+  responder::ClientStateReport client;
   responder::DrainReport drained;
   std::vector<std::string> errors;  // stage-level failures (retried later)
 };
@@ -85,6 +88,7 @@ class Pipeline {
  private:
   class ImapSentFolder;
   class DiscardSentFolder;
+  class ImapFlagSource;
   Pipeline() = default;
 
   config::Config config_;
@@ -101,6 +105,8 @@ class Pipeline {
   std::unique_ptr<classify::Processor> processor_;
   std::unique_ptr<responder::Planner> planner_;
   std::unique_ptr<responder::Watcher> watcher_;
+  std::unique_ptr<responder::FlagSource> flag_source_;
+  std::unique_ptr<responder::ClientStateWatcher> client_state_;
   std::unique_ptr<responder::OutboxDrain> drain_;
 };
 

@@ -299,6 +299,21 @@ CREATE INDEX decisions_unplanned ON decisions (message_row)
   WHERE planned_at IS NULL;
 )sql";
 
+// v6 (issue 9 item 6): ticket state from the agents' mail client. One row
+// per message and mark ("$Done", "folder:Done") inboxd has acted on, so a
+// mark acts once: a keyword still on an old message does not close the
+// ticket again after the customer reopened it; a mark removed in the client
+// is deleted here, so setting it again acts again.
+constexpr char kV6[] = R"sql(
+CREATE TABLE client_marks (
+  message_row INTEGER NOT NULL REFERENCES messages (id),
+  mark TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (message_row, mark)
+);
+CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -308,6 +323,7 @@ const std::vector<Migration>& Migrations() {
       {3, "ticket Thread-Index conversations", kV3},
       {4, "decision outcome, ticket owner", kV4},
       {5, "ticket lifecycle, milestones, planned decisions", kV5},
+      {6, "marks from the mail client", kV6},
   };
   return kMigrations;
 }

@@ -219,6 +219,17 @@ class Store {
   // `limit` (page with the last id).
   core::Result<std::vector<Ticket>> ListTickets(
       std::optional<TicketState> state, int64_t after_id = 0, int limit = 1000);
+  // The IMAP places (uid > 0) in `mailbox` of the messages of every ticket
+  // that is not closed, by ticket and folder.
+  core::Result<std::vector<TicketLocation>> ListOpenTicketLocations(
+      const std::string& mailbox);
+  // The client marks ("$Done", "folder:Done") recorded for a message.
+  core::Result<std::vector<std::string>> ListClientMarks(int64_t message_row);
+  // Records a mark inboxd acted on; false when it was recorded already.
+  core::Result<bool> AddClientMark(int64_t message_row,
+                                   const std::string& mark);
+  // Forgets a mark the client removed (so setting it again acts again).
+  core::Status RemoveClientMark(int64_t message_row, const std::string& mark);
   // The messages attached to a ticket, oldest row first.
   core::Result<std::vector<int64_t>> ListTicketMessages(int64_t ticket_id);
   // Records that the Outlook conversation `base` (lower-case hex of the

@@ -445,6 +445,79 @@ core::Result<std::vector<Ticket>> Store::ListTickets(
   });
 }
 
+core::Result<std::vector<TicketLocation>> Store::ListOpenTicketLocations(
+    const std::string& mailbox) {
+  return Read("list open ticket locations",
+              [&]() -> core::Result<std::vector<TicketLocation>> {
+                SQLite::Statement st(
+                    *db_,
+                    "SELECT tm.ticket_id, tm.message_row, m.message_id, "
+                    "l.folder, l.uid_validity, l.uid FROM tickets t "
+                    "JOIN ticket_messages tm ON tm.ticket_id = t.id "
+                    "JOIN messages m ON m.id = tm.message_row "
+                    "JOIN message_locations l ON l.message_row = "
+                    "tm.message_row WHERE t.state != 'closed' AND "
+                    "l.mailbox = ? AND l.uid > 0 "
+                    "ORDER BY tm.ticket_id, l.folder, l.uid");
+                st.bind(1, mailbox);
+                std::vector<TicketLocation> out;
+                while (st.executeStep()) {
+                  TicketLocation t;
+                  t.ticket_id = st.getColumn(0).getInt64();
+                  t.message_row = st.getColumn(1).getInt64();
+                  t.message_id = Bytes(st.getColumn(2));
+                  t.folder = Bytes(st.getColumn(3));
+                  t.uid_validity =
+                      static_cast<uint32_t>(st.getColumn(4).getInt64());
+                  t.uid = static_cast<uint32_t>(st.getColumn(5).getInt64());
+                  out.push_back(std::move(t));
+                }
+                return out;
+              });
+}
+
+core::Result<std::vector<std::string>> Store::ListClientMarks(
+    int64_t message_row) {
+  return Read("list client marks",
+              [&]() -> core::Result<std::vector<std::string>> {
+                SQLite::Statement st(*db_,
+                                     "SELECT mark FROM client_marks WHERE "
+                                     "message_row = ? ORDER BY mark");
+                st.bind(1, message_row);
+                std::vector<std::string> out;
+                while (st.executeStep()) out.push_back(Bytes(st.getColumn(0)));
+                return out;
+              });
+}
+
+core::Result<bool> Store::AddClientMark(int64_t message_row,
+                                        const std::string& mark) {
+  const std::string what = "add client mark " + core::Printable(mark);
+  return Write(what.c_str(), [&]() -> core::Result<bool> {
+    SQLite::Statement st(*db_,
+                         "INSERT INTO client_marks (message_row, mark, "
+                         "seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    st.bind(1, message_row);
+    st.bind(2, mark);
+    st.bind(3, ToUnix(clock_->Now()));
+    return Exec(st) > 0;
+  });
+}
+
+core::Status Store::RemoveClientMark(int64_t message_row,
+                                     const std::string& mark) {
+  const std::string what = "remove client mark " + core::Printable(mark);
+  return Write(what.c_str(), [&]() -> core::Status {
+    SQLite::Statement st(*db_,
+                         "DELETE FROM client_marks WHERE message_row = ? AND "
+                         "mark = ?");
+    st.bind(1, message_row);
+    st.bind(2, mark);
+    Exec(st);
+    return core::Ok();
+  });
+}
+
 core::Result<std::vector<int64_t>> Store::ListTicketMessages(
     int64_t ticket_id) {
   return Read("list ticket messages",

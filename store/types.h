@@ -210,6 +210,17 @@ enum class TicketParty { kCustomer, kAgent };
 // notice of a material defect (R6) and the satisfaction mail (C4).
 enum class TicketMail { kBoard, kCsat };
 
+// Where a message of an open (or waiting) ticket is, for reading its flags
+// in the mail client (Store::ListOpenTicketLocations).
+struct TicketLocation {
+  int64_t ticket_id = 0;
+  int64_t message_row = 0;
+  std::string message_id;
+  std::string folder;
+  uint32_t uid_validity = 0;
+  uint32_t uid = 0;
+};
+
 // When a milestone's clock runs and when the watcher acts on it.
 struct MilestoneTiming {
   core::TimePoint started_at;  // arrival, restart or closing
