@@ -137,6 +137,16 @@ std::vector<Target> OwnerTargets(const config::Config& config,
 
 bool StartsAtClose(const config::Deadline& d) { return d.start == "close"; }
 
+bool IsCloseClock(const config::Config& config, const store::Ticket& ticket,
+                  std::string_view milestone_id) {
+  for (const config::Deadline& d :
+       MilestonesFor(config, ticket.cls.empty() ? "other" : ticket.cls,
+                     ticket.customer)) {
+    if (d.id == milestone_id) return StartsAtClose(d);
+  }
+  return false;
+}
+
 bool RestartsOnCustomerInfo(std::string_view id, std::string_view name) {
   return id == "D6" || name == "resolve";
 }
@@ -292,7 +302,7 @@ Result<std::string> OnCustomerMessage(store::Store& store,
 core::Status SetWaiting(store::Store& store, const store::Ticket& ticket,
                         core::TimePoint at, const std::string& actor,
                         const std::string& reason) {
-  if (ticket.state == store::TicketState::kWaiting) return core::Ok();
+  if (ticket.state != store::TicketState::kOpen) return core::Ok();
   auto milestones = store.ListMilestones(ticket.id);
   if (!milestones) return Fail(milestones.error());
   for (const store::Milestone& m : *milestones) {
@@ -311,27 +321,26 @@ core::Status Close(store::Store& store, const config::Config& config,
                    const store::Ticket& ticket, core::TimePoint at,
                    const store::MilestoneEvidence& evidence,
                    const std::string& reason) {
-  if (ticket.state == store::TicketState::kClosed) return core::Ok();
+  // The stored state, not the caller's snapshot, says whether it is closed.
+  auto fresh = store.GetTicket(ticket.id);
+  if (!fresh) return Fail(fresh.error());
+  if (fresh->state == store::TicketState::kClosed) return core::Ok();
   auto milestones = store.ListMilestones(ticket.id);
   if (!milestones) return Fail(milestones.error());
   std::vector<config::Deadline> wanted = MilestonesFor(
       config, ticket.cls.empty() ? "other" : ticket.cls, ticket.customer);
-  auto starts_at_close = [&](const store::Milestone& m) {
-    for (const config::Deadline& d : wanted) {
-      if (d.id == m.milestone_id) return StartsAtClose(d);
-    }
-    return false;
-  };
+  store::MilestoneEvidence ev = evidence;
+  if (ev.by.empty()) ev.by = "closed";
   for (const store::Milestone& m : *milestones) {
     if (m.state == store::MilestoneState::kMet || !m.evidence.by.empty() ||
-        starts_at_close(m)) {
+        IsCloseClock(config, ticket, m.milestone_id)) {
       continue;
     }
-    auto st = store.MeetMilestone(ticket.id, m.milestone_id, evidence);
+    auto st = store.MeetMilestone(ticket.id, m.milestone_id, ev);
     if (!st) return Fail(st.error());
   }
-  // A ticket closed before (and reopened) keeps the follow-up milestone it
-  // had: AddMilestone changes nothing for an existing id.
+  // The follow-up clock starts now; a ticket closed before (and reopened)
+  // restarts the one it had unless that was met.
   for (const config::Deadline& d : wanted) {
     if (!StartsAtClose(d)) continue;
     auto timing = TimeMilestone(calendar, config.deadlines, d, at);
@@ -342,10 +351,24 @@ core::Status Close(store::Store& store, const config::Config& config,
     in.clock = d.clock;
     in.within = d.within;
     in.timing = *timing;
-    if (auto r = store.AddMilestone(ticket.id, in); !r) return Fail(r.error());
+    auto added = store.AddMilestone(ticket.id, in);
+    if (!added) return Fail(added.error());
+    if (*added) continue;
+    for (const store::Milestone& m : *milestones) {
+      if (m.milestone_id != d.id || m.state == store::MilestoneState::kMet ||
+          m.started_at == at) {
+        continue;
+      }
+      if (auto st = store.RetimeMilestone(ticket.id, d.id, *timing,
+                                          "milestone.restarted", ev.actor,
+                                          "the ticket was closed again");
+          !st) {
+        return st;
+      }
+    }
   }
   return store.SetTicketState(ticket.id, store::TicketState::kClosed, at,
-                              evidence.actor, reason);
+                              ev.actor, reason);
 }
 
 }  // namespace inboxd::responder

@@ -58,6 +58,10 @@ std::vector<config::Deadline> MilestonesFor(const config::Config& config,
 
 // True for a deadline that starts when the ticket is closed (D7).
 bool StartsAtClose(const config::Deadline& d);
+// True when milestone `milestone_id` of `ticket` is one that starts at
+// closing (its class's deadline with that id has start = "close").
+bool IsCloseClock(const config::Config& config, const store::Ticket& ticket,
+                  std::string_view milestone_id);
 // True for the deadline a customer's information restarts (D6 "resolve").
 bool RestartsOnCustomerInfo(std::string_view id, std::string_view name);
 // True when `id` or `name` is listed in config.deadlines.delay_notice_for.
@@ -118,13 +122,15 @@ core::Result<std::string> OnCustomerMessage(store::Store& store,
                                             core::TimePoint at,
                                             const std::string& actor);
 
-// open -> waiting at `at`; pauses the open milestones.
+// open -> waiting at `at`; pauses the open milestones. No change for a
+// ticket that is not open.
 core::Status SetWaiting(store::Store& store, const store::Ticket& ticket,
                         core::TimePoint at, const std::string& actor,
                         const std::string& reason);
 
 // -> closed at `at`; meets the open arrival milestones with `evidence`
-// (evidence.by = "closed") and starts the start = "close" milestones.
+// (evidence.by "closed" when empty) and starts the start = "close"
+// milestones.
 core::Status Close(store::Store& store, const config::Config& config,
                    const BusinessCalendar& calendar,
                    const store::Ticket& ticket, core::TimePoint at,

@@ -620,12 +620,11 @@ TEST(LifecycleTest, CloseAfterDueRecordsLateAnswersAndStopsEscalation) {
   EXPECT_EQ(rig.Events("milestone.answered_late").size(), 1u);
 }
 
-// BUG (responder/lifecycle.cc Close -> store/milestones.cc MeetMilestone):
-// a milestone paused while the ticket waited on the customer is judged
-// against its stale due time. Closing a waiting ticket after that time
-// records the paused milestone as missed ("milestone.answered_late") although
-// its clock was stopped with 9 of its 10 hours left. It should be met (the
-// time while paused does not count: POLICY D6, lifecycle.h "waiting pauses").
+// Regression (found by this test): a milestone paused while the ticket
+// waited on the customer was judged against its stale due time; closing the
+// waiting ticket later recorded it as missed although its clock had stopped
+// with 9 of its 10 hours left. The time while paused does not count (POLICY
+// D6, lifecycle.h "waiting pauses"): it is met.
 TEST(LifecycleTest, CloseOfAWaitingTicketMeetsPausedMilestones) {
   Rig rig;
   rig.config = LifecycleConfig();

@@ -26,7 +26,9 @@ std::string MilestoneLabel(const store::Milestone& m) {
   return m.milestone_id + " (" + m.name + ")";
 }
 
-// A step name for Message-IDs: [A-Za-z0-9_-] only.
+// A step name for Message-IDs: [A-Za-z0-9_-] only; one per milestone,
+// step and clock window (a restarted window warns, notifies and escalates
+// again, with new Message-IDs).
 std::string StepId(std::string_view prefix, const store::Milestone& m) {
   std::string out(prefix);
   out += "-";
@@ -35,6 +37,7 @@ std::string StepId(std::string_view prefix, const store::Milestone& m) {
                     (c >= '0' && c <= '9') || c == '_' || c == '-';
     out.push_back(ok ? c : '_');
   }
+  out += "-" + std::to_string(m.started_at.time_since_epoch().count());
   return out;
 }
 
@@ -152,8 +155,9 @@ core::Status Watcher::Step(const store::Milestone& m, core::TimePoint now,
   }
   MailboxParts& parts = *mb->second;
   const bool closed = ticket->state == store::TicketState::kClosed;
-  const bool follow_up_clock =
-      ticket->closed_at && m.started_at >= *ticket->closed_at;
+  // The follow-up clock (D7) runs on a closed ticket; its escalation goes
+  // to managers.
+  const bool follow_up_clock = IsCloseClock(*config_, *ticket, m.milestone_id);
 
   auto batch = store_->BeginBatch();
   if (!batch) return Fail(batch.error().Wrap(what));
@@ -415,7 +419,11 @@ Result<std::string> Watcher::QueueCustomerMail(const store::Ticket& ticket,
   LoopCheck check;
   check.message_kind = "human";
   check.ticket_id = std::to_string(ticket.id);
-  check.reply_kind = std::string(template_name);
+  // The per-ticket cap (responder.per_ticket_max) is for acknowledgements;
+  // each delay notice and satisfaction mail has its own step id (and
+  // Message-ID), so the cap counts none of them, while the per-recipient
+  // hourly brake applies as to every automatic reply.
+  check.reply_kind = kind;
   auto send =
       CheckSend(*guard_, parts.composer, history, *original, check, now);
   if (!send) return Fail(send.error());
@@ -516,8 +524,10 @@ core::Status Watcher::TicketMail(int64_t ticket_id, core::TimePoint now,
   if (ticket->state == store::TicketState::kClosed && !ticket->csat_at &&
       ticket->closed_at &&
       *ticket->closed_at + config_->deadlines.csat_after <= now) {
-    auto refusal =
-        QueueCustomerMail(*ticket, parts, "csat", "csat", TemplateVars{}, now);
+    auto refusal = QueueCustomerMail(
+        *ticket, parts, "csat",
+        "csat-" + std::to_string(ticket->closed_at->time_since_epoch().count()),
+        TemplateVars{}, now);
     if (!refusal) return Fail(refusal.error().Wrap(what));
     nlohmann::json data = {{"customer", ticket->customer}, {"policy", "C4"}};
     if (!refusal->empty()) data["not_sent"] = *refusal;

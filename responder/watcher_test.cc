@@ -795,15 +795,11 @@ TEST(WatcherTest, AnUnmetFollowupEscalatesAfterClosing) {
   EXPECT_EQ(rows[0].recipients, std::vector<std::string>{"lead@shop.example"});
 }
 
-// BUG (responder/watcher.cc Watcher::Step, `follow_up_clock`): a ticket that
-// was closed, reopened by the customer and closed again keeps the D7 clock of
-// its first closing (lifecycle.cc Close: "keeps the follow-up milestone it
-// had"), but the watcher recognises the follow-up clock only by
-// `m.started_at >= ticket->closed_at`. closed_at is now the second closing,
-// so D7 counts as an arrival milestone of a closed ticket: its breach is
-// marked with "no_mail" and nobody is told (watcher.h: the follow-up clock's
-// escalation goes to managers even on a closed ticket; "nothing passes
-// silently"). It should escalate exactly as in the test above.
+// Regression (found by this test): after closed -> reopened -> closed, the
+// watcher recognised the follow-up clock only by its start time and treated
+// D7 as an arrival milestone of a closed ticket, so its breach was recorded
+// without mail. Now D7 restarts at the second closing and its breach
+// escalates like after a single closing.
 TEST(WatcherTest, FollowupOfAReopenedAndReclosedTicketStillEscalates) {
   Rig rig;
   rig.config = WatchConfig();
@@ -816,10 +812,14 @@ TEST(WatcherTest, FollowupOfAReopenedAndReclosedTicketStillEscalates) {
                                 "anna@customer.example")
                   .has_value());
   ASSERT_EQ(TicketOf(rig, id).state, store::TicketState::kOpen);
-  CloseTicket(rig, id, kT0 + hours(3));
-  ASSERT_EQ(MilestoneOf(rig, id, "D7").started_at, first_close);
+  const core::TimePoint second_close = kT0 + hours(3);
+  CloseTicket(rig, id, second_close);
+  // The follow-up clock restarts at the second closing.
+  ASSERT_EQ(MilestoneOf(rig, id, "D7").started_at, second_close);
   auto watcher = NewWatcher(rig);
   Watch(rig, *watcher, first_close + hours(48));
+  EXPECT_EQ(MilestoneOf(rig, id, "D7").state, store::MilestoneState::kOpen);
+  Watch(rig, *watcher, second_close + hours(48));
   EXPECT_EQ(MilestoneOf(rig, id, "D7").state, store::MilestoneState::kMissed);
   EXPECT_EQ(RowsOfKind(rig, "escalation").size(), 1u)
       << "the follow-up breach was recorded without mail: "
@@ -946,14 +946,10 @@ TEST(WatcherTest, NoAddressConfiguredStillMarksTheStepWithNotSent) {
 
 // -------------------------------------------------------- restarted windows
 
-// BUG (responder/watcher.cc StepId / QueueNotice): the Message-ID of a warning
-// is deterministic per ticket and milestone only ("warn-D6-1"), not per
-// window. When D6 restarts (the customer supplied information, POLICY D6),
-// RetimeMilestone clears warned_at and the new window's warning is due; the
-// watcher composes the same Message-ID, EnqueueOutgoing answers "already
-// queued", QueueNotice counts that as sent, and "milestone.warned" records
-// "to": [owner] although no mail was queued. The owner is never warned about
-// the restarted window, and the audit log says otherwise.
+// Regression (found by this test): the warning's Message-ID was fixed per
+// ticket and milestone, so the warning of a restarted D6 window was
+// "already queued" and silently not sent while the audit event said it was.
+// Step ids now include the window's start.
 TEST(WatcherTest, ARestartedWindowWarnsTheOwnerAgain) {
   Rig rig;
   rig.config = WatchConfig();

@@ -1,5 +1,6 @@
 // milestones.cc: the deadlines of the policy on each ticket (issue 9): their
 // clocks, the watcher's marks and the evidence of the message that met them.
+#include <algorithm>
 #include <string>
 
 #include "core/text.h"
@@ -365,8 +366,11 @@ core::Result<MilestoneState> Store::MeetMilestone(
       return m->state;  // the first evidence stays
     }
     // Open and in time: met. Open but late, or missed already: it stays
-    // missed, with the answer that came late as its evidence.
-    const bool late = evidence.at > m->due_at;
+    // missed, with the answer that came late as its evidence. A paused
+    // clock stopped at paused_at: the time after it does not count.
+    const core::TimePoint counted =
+        m->paused_at ? std::min(evidence.at, *m->paused_at) : evidence.at;
+    const bool late = counted > m->due_at;
     const MilestoneState to = (m->state == MilestoneState::kOpen && !late)
                                   ? MilestoneState::kMet
                                   : MilestoneState::kMissed;

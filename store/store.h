@@ -289,7 +289,8 @@ class Store {
   core::Status MarkMilestone(int64_t ticket_id, const std::string& milestone_id,
                              const MilestoneMark& mark);
   // Records the message that answered a milestone. Open and evidence.at <=
-  // due_at: met (met_at = evidence.at). Later, or missed already: it stays
+  // due_at (for a paused milestone: the pause's start <= due_at, its clock
+  // stopped there): met (met_at = evidence.at). Later, or missed already: it stays
   // (or becomes) missed with this evidence, and escalation stops. The first
   // evidence stays; later calls return the state and change nothing. Event
   // "milestone.met" or "milestone.answered_late". kNotFound;
