@@ -19,6 +19,8 @@
 #include "core/text.h"
 #include "ingest/file_source.h"
 #include "ingest/mime_adapter.h"
+#include "responder/business_calendar.h"
+#include "responder/lifecycle.h"
 #include "responder/loop_guard.h"
 #include "responder/planner.h"
 
@@ -214,7 +216,54 @@ Outcome Decide(const config::Config& cfg, const classify::Classifier& clf,
   return o;
 }
 
-nlohmann::json ToJson(const Outcome& o) {
+// The milestones a customer's message would start (responder/lifecycle.h,
+// the function the planner calls), from its Date in the mailbox's calendar;
+// an empty array for automatic mail, agents' mail and messages without a
+// mailbox.
+nlohmann::json MilestonesJson(const config::Config& cfg, const Outcome& o) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!o.decision || o.mailbox == nullptr || o.quarantined) return out;
+  const classify::Decision& d = *o.decision;
+  if (d.kind != classify::Kind::kHuman ||
+      d.sender_role != classify::SenderRole::kCustomer) {
+    return out;
+  }
+  static std::map<std::string, std::optional<responder::BusinessCalendar>>
+      calendars;
+  auto it = calendars.find(o.mailbox->name);
+  if (it == calendars.end()) {
+    auto c = responder::BusinessCalendar::Create(cfg.business_hours,
+                                                 o.mailbox->time_zone);
+    it = calendars
+             .emplace(
+                 o.mailbox->name,
+                 c ? std::optional<responder::BusinessCalendar>(std::move(*c))
+                   : std::nullopt)
+             .first;
+  }
+  if (!it->second) return out;
+  const core::TimePoint start =
+      o.msg.date.value_or(core::SystemClock::Default()->Now());
+  for (const config::Deadline& dl : responder::MilestonesFor(
+           cfg, d.cls.empty() ? "other" : d.cls, o.msg.from.addr)) {
+    nlohmann::json m = {{"name", dl.name},
+                        {"id", dl.id},
+                        {"clock", dl.clock},
+                        {"due", nullptr}};
+    if (!responder::StartsAtClose(dl)) {
+      auto t = responder::TimeMilestone(*it->second, cfg.deadlines, dl, start);
+      if (t) {
+        auto due =
+            responder::FormatRfc3339Local(t->due_at, o.mailbox->time_zone);
+        if (due) m["due"] = *due;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+nlohmann::json ToJson(const config::Config& cfg, const Outcome& o) {
   nlohmann::json j;
   if (o.decision) {
     j = classify::DecisionJson(*o.decision);
@@ -241,6 +290,7 @@ nlohmann::json ToJson(const Outcome& o) {
   if (o.quarantined) {
     j["reasons"].push_back("quarantined: " + core::SanitizeUtf8(o.error));
   }
+  j["milestones"] = MilestonesJson(cfg, o);
   return j;
 }
 
@@ -342,7 +392,7 @@ int RunReplay(const ReplayOptions& opt) {
       }
       ++count;
       if (opt.json) {
-        std::string line = ToJson(o).dump(
+        std::string line = ToJson(cfg, o).dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace);
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stdout);

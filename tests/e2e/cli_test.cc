@@ -211,6 +211,22 @@ TEST(CliTest, ReplayAppliesTheLoopGuardLikeALiveRun) {
   for (const auto& j : lines) {
     ASSERT_TRUE(j.contains("decision")) << j.dump();
     ASSERT_TRUE(j.contains("decision_rules")) << j.dump();
+    // Refused or not, a customer's ticket gets its milestones (issue 9):
+    // support mail on the example config: D1 two hours after its Date (the
+    // D7 follow-up starts at closing, so it has no due time yet).
+    ASSERT_TRUE(j["milestones"].is_array()) << j.dump();
+    bool d1 = false;
+    for (const auto& m : j["milestones"]) {
+      if (m["id"] == "D1") {
+        d1 = true;
+        EXPECT_TRUE(m["due"].get<std::string>().starts_with("2026-11-23T1"))
+            << m.dump();
+      }
+      if (m["id"] == "D7") {
+        EXPECT_TRUE(m["due"].is_null()) << m.dump();
+      }
+    }
+    EXPECT_TRUE(d1) << j.dump();
     if (j["decision"] == "ack") {
       ++acked;
       EXPECT_EQ(j["ack"], true);
