@@ -222,7 +222,7 @@ int RunTickets(const TicketOptions& opt) {
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.first < b.first;
   });
-  std::printf("%-10s %-8s %-9s %-8s %-26s %-26s %s\n", "TICKET", "MAILBOX",
+  std::printf("%-10s %-8s %-9s %-8s %-32s %-26s %s\n", "TICKET", "MAILBOX",
               "CLASS", "STATE", "CUSTOMER", "NEXT DUE", "MILESTONES");
   for (const auto& [key, j] : rows) {
     std::string next = "-";
@@ -235,7 +235,7 @@ int RunTickets(const TicketOptions& opt) {
       }
     }
     if (key.first == 0) next = "MISSED";
-    std::printf("%-10s %-8s %-9s %-8s %-26s %-26s %s\n",
+    std::printf("%-10s %-8s %-9s %-8s %-32s %-26s %s\n",
                 j["ticket"].get<std::string>().c_str(),
                 j["mailbox"].get<std::string>().c_str(),
                 j["class"].get<std::string>().c_str(),

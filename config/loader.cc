@@ -986,16 +986,24 @@ void Loader::ReadDeadlines(const Item& it, Deadlines* dl,
   fields.push_back({"delay_notice_before", [this, dl](const Item& f) {
                       Duration(f, &dl->delay_notice_before);
                     }});
+  // Lists of deadline ids or names. delay_notice_for is checked against
+  // the deadlines once everything is read; met_by_agent_reply may name
+  // deadlines a config switched off (its default names "receipt").
+  auto deadline_list = [this](std::vector<std::string>* list,
+                              std::vector<Ref>* refs) {
+    return [this, list, refs](const Item& f) {
+      if (!StrList(f, list, [](std::string_view v) {
+            return v.empty() ? std::string("must not be empty") : std::string();
+          })) {
+        return;
+      }
+      if (refs != nullptr) CollectRefs(f, refs);
+    };
+  };
   fields.push_back(
-      {"delay_notice_for", [this, dl, notice_for](const Item& f) {
-         if (!StrList(f, &dl->delay_notice_for, [](std::string_view v) {
-               return v.empty() ? std::string("must not be empty")
-                                : std::string();
-             })) {
-           return;
-         }
-         CollectRefs(f, notice_for);
-       }});
+      {"delay_notice_for", deadline_list(&dl->delay_notice_for, notice_for)});
+  fields.push_back(
+      {"met_by_agent_reply", deadline_list(&dl->met_by_agent_reply, nullptr)});
   fields.push_back({"delay_extension", [this, dl](const Item& f) {
                       Duration(f, &dl->delay_extension, false);
                     }});

@@ -223,6 +223,7 @@ escalate_every = "2h"
 csat_after = 0
 delay_extension = "2d"
 delay_notice_for = ["D6", "answer", "callback"]
+met_by_agent_reply = ["ack", "D6"]
 [deadlines.quote]
 callback = { within = "4h", start = "close" }
 [deadlines.support]
@@ -240,6 +241,7 @@ followup = { within = "1w", clock = "business" }
   EXPECT_EQ(dl.delay_extension, Seconds{2 * 86400});
   EXPECT_EQ(dl.delay_notice_for,
             (std::vector<std::string>{"D6", "answer", "callback"}));
+  EXPECT_EQ(dl.met_by_agent_reply, (std::vector<std::string>{"ack", "D6"}));
   const Deadline& callback = dl.by_class.at("quote")[2];
   EXPECT_EQ(callback.name, "callback");
   EXPECT_EQ(callback.start, "close");
@@ -611,6 +613,9 @@ TEST(ParseConfigTest, BadConfigs) {
        "[deadlines]\ndelay_notice_for = [\"answer\", \"resolv\"]\n",
        "t.toml:2:31: deadlines.delay_notice_for[1]: no deadline has the id "
        "or name \"resolv\"; did you mean 'resolve'?"},
+      {"met_by_agent_reply empty entry",
+       "[deadlines]\nmet_by_agent_reply = [\"\"]\n",
+       "t.toml:2:23: deadlines.met_by_agent_reply[0]: must not be empty"},
       {"delay_notice_for empty entry",
        "[deadlines]\ndelay_notice_for = [\"\"]\n",
        "t.toml:2:21: deadlines.delay_notice_for[0]: must not be empty"},

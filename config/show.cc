@@ -165,6 +165,7 @@ std::string ShowConfig(const Config& c) {
   w.Section("[deadlines]");
   w.Duration("delay_notice_before", c.deadlines.delay_notice_before);
   w.Strs("delay_notice_for", c.deadlines.delay_notice_for);
+  w.Strs("met_by_agent_reply", c.deadlines.met_by_agent_reply);
   w.Duration("delay_extension", c.deadlines.delay_extension);
   w.Str("warn_at", std::to_string(c.deadlines.warn_at_percent) + "%");
   w.Duration("escalate_every", c.deadlines.escalate_every);

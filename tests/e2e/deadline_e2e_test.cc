@@ -83,6 +83,7 @@ warn_at = "50%"
 delay_notice_before = "8s"
 delay_extension = "10s"
 escalate_every = "4s"
+csat_after = "2s"
 
 [deadlines.quote]
 ack = "2h"
@@ -191,9 +192,34 @@ escalate_to = ["manager@shop.example", "board@shop.example"]
   EXPECT_EQ(d2["Q-1001"]["met_by"]["folder"], "Sent");
   EXPECT_FALSE(d2["Q-1001"]["met_at"].is_null());
 
-  // The audit chain still verifies and holds the transitions.
-  ShellResult st = rig->Inboxd("status --json");
-  EXPECT_EQ(st.status, 0) << st.out;
+  // The agent marks Carl's message $Done in their mail client (a keyword on
+  // the message in the shared INBOX): the next run closes the ticket, and
+  // csat_after later Carl is asked whether he was satisfied (C4), once.
+  ShellResult flagged =
+      Shell(kSrc + "/scripts/rig doveadm " + rig->dir() +
+            " flags add -u sales '$Done' mailbox INBOX header Message-ID "
+            "q2@customer.example");
+  ASSERT_EQ(flagged.status, 0) << flagged.out;
+  ShellResult once = rig->Inboxd("once");
+  ASSERT_EQ(once.status, 0) << once.out;
+  EXPECT_NE(once.out.find("mail client: 1 ticket(s) closed"), std::string::npos)
+      << once.out;
+  ShellResult closed = rig->Inboxd("tickets --state closed --json");
+  ASSERT_EQ(closed.status, 0) << closed.out;
+  nlohmann::json cj = nlohmann::json::parse(closed.out, nullptr, false);
+  ASSERT_TRUE(cj.is_array() && cj.size() == 1) << closed.out;
+  EXPECT_EQ(cj[0]["ticket"], "Q-1001");
+  ::sleep(3);
+  ASSERT_EQ(rig->Inboxd("once").status, 0);
+  ASSERT_EQ(rig->Inboxd("once").status, 0);
+  int csat = 0;
+  for (const auto& m : rig->Messages("customer")) {
+    if (m.Header("To").find("carl@") != std::string::npos &&
+        m.DecodedBody().find("satisfied") != std::string::npos) {
+      ++csat;
+    }
+  }
+  EXPECT_EQ(csat, 1) << ReadFile(rig->dir() + "/deliveries.jsonl");
 }
 
 TEST(DeadlineE2eTest, DeadlinesCommandPrintsTheCalendar) {
