@@ -138,6 +138,11 @@ escalate_to = ["manager@shop.example", "board@shop.example"]
   bool escalated = WaitFor(
       [&] { return !WithSubject(rig->Messages("board"), "Q-1000").empty(); },
       seconds(90));
+  // Both commands only read the store: they work while `run` runs.
+  ShellResult live = rig->Inboxd("tickets --state all --json");
+  EXPECT_EQ(live.status, 0) << live.out;
+  EXPECT_TRUE(nlohmann::json::parse(live.out, nullptr, false).is_array())
+      << live.out;
   d.Stop(SIGTERM);
   const std::string log = ReadFile(rig->dir() + "/run.log");
   ASSERT_TRUE(escalated) << log;
