@@ -129,7 +129,11 @@ struct Agent {
 };
 
 struct Route {
-  std::string cls;        // request class
+  std::string cls;  // request class
+  // The mailbox this row is for ("" = every mailbox); a row for the
+  // ticket's mailbox wins over the class's row for every mailbox (R1: class
+  // x mailbox -> primary, secondary).
+  std::string mailbox;
   std::string primary;    // agent address or team name
   std::string secondary;  // fallback when primary is absent (R3)
   // The escalation chain (R5): level 1 at the breach, each next level
@@ -212,12 +216,24 @@ struct Rule {
   bool operator==(const Rule&) const = default;
 };
 
+// Who owns a ticket and what absence means (POLICY R1-R4).
+struct Routing {
+  // An owner absent longer than this at assignment time is skipped for the
+  // route's secondary (R2/R3: "absent more than 8 hours").
+  Seconds absence_threshold{8 * 3600};
+  // How long an agent's own out-of-office reply without a return date
+  // marks them absent.
+  Seconds detected_absence{24 * 3600};
+
+  bool operator==(const Routing&) const = default;
+};
+
 // A customer with a contract (POLICY D3, C3, C7).
 struct Account {
-  std::string name;                    // required, unique
-  std::vector<std::string> addresses;  // lower case, exact match
-  std::vector<std::string> domains;    // lower case; subdomains match too
-  std::string tier;                    // a key of Config::tiers ("" = none)
+  std::string name;                      // required, unique
+  std::vector<std::string> addresses;    // lower case, exact match
+  std::vector<std::string> domains;      // lower case; subdomains match too
+  std::string tier;                      // a key of Config::tiers ("" = none)
   std::string software_assurance_until;  // "YYYY-MM-DD" ("" = none)
   bool key_account = false;              // C7
   SourcePos pos;
@@ -257,6 +273,7 @@ struct Config {
   Deadlines deadlines;
   std::vector<Agent> agents;
   std::vector<Route> routes;
+  Routing routing;
   Classify classify;
   Responder responder;
   Templates templates;

@@ -521,7 +521,8 @@ class Loader {
                     std::vector<Ref>* tiers);
   void ReadAgents(const Item& it, std::vector<Agent>* out);
   void ReadRoutes(const Item& it, std::vector<Route>* out,
-                  std::vector<Ref>* targets);
+                  std::vector<Ref>* targets, std::vector<Ref>* route_mailboxes);
+  void ReadRouting(const Item& it, Routing* routing);
   void ReadTickets(const Item& it, TicketState* ts);
   void ReadClassify(const Item& it, Classify* c,
                     std::map<std::string, toml::source_position>* prefixes);
@@ -558,7 +559,7 @@ class Loader {
 void Loader::ReadConfig(const toml::table& root, Config* cfg) {
   // Names checked once the whole file is read (toml++ iterates keys sorted,
   // not in file order).
-  std::vector<Ref> route_targets, account_tiers, notice_for;
+  std::vector<Ref> route_targets, route_mailboxes, account_tiers, notice_for;
   std::map<std::string, toml::source_position> prefix_pos;
   Walk(root, "",
        {
@@ -582,8 +583,9 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
            {"agent", [&](const Item& it) { ReadAgents(it, &cfg->agents); }},
            {"route",
             [&](const Item& it) {
-              ReadRoutes(it, &cfg->routes, &route_targets);
+              ReadRoutes(it, &cfg->routes, &route_targets, &route_mailboxes);
             }},
+           {"routing", [&](const Item& it) { ReadRouting(it, &cfg->routing); }},
            {"tickets", [&](const Item& it) { ReadTickets(it, &cfg->tickets); }},
            {"classify",
             [&](const Item& it) {
@@ -644,6 +646,15 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
            Quote(ref.value) +
                " is neither an address nor the name or team of an [[agent]]" +
                (close.empty() ? "" : "; did you mean '" + close + "'?"));
+  }
+  // Route mailboxes: a [[mailbox]] name.
+  std::vector<std::string_view> route_mailbox_names;
+  for (const Mailbox& m : cfg->mailboxes) route_mailbox_names.push_back(m.name);
+  for (const Ref& ref : route_mailboxes) {
+    if (Contains(route_mailbox_names, ref.value)) continue;
+    Report(ref.where, ref.key,
+           "no [[mailbox]] is named " + Quote(ref.value) +
+               Suggest(ref.value, route_mailbox_names));
   }
   // Account tiers: a [tiers.<name>] table.
   std::vector<std::string_view> tier_names;
@@ -1345,7 +1356,8 @@ void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
 }
 
 void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
-                        std::vector<Ref>* targets) {
+                        std::vector<Ref>* targets,
+                        std::vector<Ref>* route_mailboxes) {
   const toml::array* arr = TableArray(it);
   if (arr == nullptr) return;
   std::map<std::string, size_t> seen;
@@ -1379,12 +1391,10 @@ void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
                                   : "; did you mean '" + close + "'?"));
                   return;
                 }
-                auto [pos, inserted] = seen.emplace(r.cls, i);
-                if (!inserted) {
-                  Report(f, "duplicate route for class " + Quote(r.cls) +
-                                " (also route[" + std::to_string(pos->second) +
-                                "])");
-                }
+              }},
+             {"mailbox",
+              [&](const Item& f) {
+                if (Str(f, &r.mailbox)) CollectRefs(f, route_mailboxes);
               }},
              {"primary", [&](const Item& f) { target(f, &r.primary); }},
              {"secondary", [&](const Item& f) { target(f, &r.secondary); }},
@@ -1416,8 +1426,35 @@ void Loader::ReadRoutes(const Item& it, std::vector<Route>* out,
         Report(t.source().begin, path + "." + key, "missing required key");
       }
     }
+    // One row per class and mailbox (keys are read in sorted order, so the
+    // pair is known only now).
+    for (auto&& [key, value] : t) {
+      if (key.str() != "class" || r.cls.empty()) continue;
+      auto [pos, inserted] = seen.emplace(r.cls + "\n" + r.mailbox, i);
+      if (!inserted) {
+        Report(key.source().begin, path + ".class",
+               "duplicate route for class " + Quote(r.cls) +
+                   (r.mailbox.empty() ? std::string()
+                                      : " and mailbox " + Quote(r.mailbox)) +
+                   " (also route[" + std::to_string(pos->second) + "])");
+      }
+    }
     out->push_back(std::move(r));
   }
+}
+
+void Loader::ReadRouting(const Item& it, Routing* routing) {
+  const toml::table* t = Table(it);
+  if (t == nullptr) return;
+  Walk(*t, it.path,
+       {
+           {"absence_threshold",
+            [&](const Item& f) { Duration(f, &routing->absence_threshold); }},
+           {"detected_absence",
+            [&](const Item& f) {
+              Duration(f, &routing->detected_absence, false);
+            }},
+       });
 }
 
 void Loader::ReadTickets(const Item& it, TicketState* ts) {

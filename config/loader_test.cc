@@ -301,6 +301,55 @@ board = "Anna"
   EXPECT_EQ(cfg->routes[2].board, "Anna");
 }
 
+TEST(ParseConfigTest, RouteMatrixPerMailboxAndRouting) {
+  const std::string text = std::string(kMailbox) + R"(
+[routing]
+absence_threshold = "4h"
+detected_absence = "2d"
+[[route]]
+class = "quote"
+primary = "sales@shop.example"
+[[route]]
+class = "quote"
+mailbox = "support"
+primary = "anna@shop.example"
+secondary = "bob@shop.example"
+)";
+  auto cfg = ParseConfig(text, "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->routes.size(), 2u);
+  EXPECT_EQ(cfg->routes[0].mailbox, "");
+  EXPECT_EQ(cfg->routes[1].mailbox, "support");
+  EXPECT_EQ(cfg->routing.absence_threshold, Seconds{4 * 3600});
+  EXPECT_EQ(cfg->routing.detected_absence, Seconds{2 * 86400});
+  config::Config defaults = config::Defaults();
+  EXPECT_EQ(defaults.routing.absence_threshold, Seconds{8 * 3600});
+  EXPECT_EQ(defaults.routing.detected_absence, Seconds{24 * 3600});
+
+  // The same class twice for the same mailbox, and an unknown mailbox.
+  auto dup = ParseConfig(text + R"([[route]]
+class = "quote"
+mailbox = "support"
+primary = "x@shop.example"
+[[route]]
+class = "support"
+mailbox = "suport"
+primary = "x@shop.example"
+)",
+                         "f.toml");
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_NE(dup.error().message.find(
+                "f.toml:25:1: route[2].class: duplicate route for class "
+                "\"quote\" and mailbox \"support\" (also route[1])"),
+            std::string::npos)
+      << dup.error().message;
+  EXPECT_NE(dup.error().message.find(
+                "route[3].mailbox: no [[mailbox]] is named \"suport\"; did "
+                "you mean 'support'?"),
+            std::string::npos)
+      << dup.error().message;
+}
+
 TEST(ParseConfigTest, RuleFlags) {
   auto cfg = ParseConfig(R"([[rule]]
 id = "defect.alone"

@@ -233,11 +233,16 @@ std::string ShowConfig(const Config& c) {
   for (const Route& r : c.routes) {
     w.Section("[[route]]");
     w.Str("class", r.cls);
+    w.StrIfSet("mailbox", r.mailbox);
     w.Str("primary", r.primary);
     w.StrIfSet("secondary", r.secondary);
     w.Strs("escalate_to", r.escalate_to);
     w.StrIfSet("board", r.board);
   }
+
+  w.Section("[routing]");
+  w.Duration("absence_threshold", c.routing.absence_threshold);
+  w.Duration("detected_absence", c.routing.detected_absence);
 
   w.Section("[tickets]");
   w.Strs("close_keywords", c.tickets.close_keywords);
