@@ -53,6 +53,10 @@ void LogStages(const StageReport& r) {
     spdlog::info("mail client: {} ticket(s) closed, {} set waiting",
                  r.client.closed, r.client.waiting);
   }
+  if (w.reassigned > 0) {
+    spdlog::info("routing: {} ticket(s) moved off absent agents (R3)",
+                 w.reassigned);
+  }
   if (w.warned + w.notified + w.notices_skipped + w.missed + w.escalated +
           w.board + w.csat >
       0) {

@@ -23,5 +23,6 @@ void RegisterConfigCommands(CLI::App& app, int* exit_code);
 void RegisterReplayCommands(CLI::App& app, int* exit_code);
 void RegisterSyncCommands(CLI::App& app, int* exit_code);
 void RegisterTicketCommands(CLI::App& app, int* exit_code);
+void RegisterAbsenceCommands(CLI::App& app, int* exit_code);
 
 }  // namespace inboxd::app

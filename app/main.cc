@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   inboxd::app::RegisterReplayCommands(app, &exit_code);
   inboxd::app::RegisterSyncCommands(app, &exit_code);
   inboxd::app::RegisterTicketCommands(app, &exit_code);
+  inboxd::app::RegisterAbsenceCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

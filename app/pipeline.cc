@@ -11,6 +11,7 @@
 #include "config/secret.h"
 #include "ingest/imap_credentials.h"
 #include "ingest/mime_adapter.h"
+#include "responder/routing.h"
 
 #ifndef INBOXD_TEMPLATES_DIR
 #define INBOXD_TEMPLATES_DIR "/usr/share/inboxd/templates"
@@ -161,6 +162,10 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
   auto stage_store = store::Store::Open(StorePath(cfg), clock);
   if (!stage_store) return core::Fail(stage_store.error().Wrap("open store"));
   p->stage_store_ = std::move(*stage_store);
+  // [[agent]] absent ranges are state like the others (audited once).
+  if (auto st = responder::SyncConfigAbsences(*p->stage_store_, cfg); !st) {
+    return core::Fail(st.error());
+  }
   p->store_sink_ =
       std::make_unique<ingest::StoreSyncSink>(p->ingest_store_.get());
   p->locked_sink_ =

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "classify/agent_reply.h"
+#include "classify/return_date.h"
 #include "classify/thread.h"
 #include "core/text.h"
 #include "ingest/mime_adapter.h"
@@ -174,6 +175,47 @@ store::TicketIn NewTicket(const config::Config& config,
   // Recorded with the ticket, in the same transaction.
   in.thread_index_base = ThreadIndexBaseOf(msg);
   return in;
+}
+
+// The configured agent whose address `addr` is; nullptr when none.
+const config::Agent* AgentByAddress(const config::Config& config,
+                                    std::string_view addr) {
+  for (const config::Agent& a : config.agents) {
+    if (SameAddress(a.address, addr)) return &a;
+  }
+  return nullptr;
+}
+
+// An agent's own out-of-office reply marks them absent (POLICY R2): until
+// the return date it states, else for [routing] detected_absence.
+core::Status NoteAgentAbsence(store::Store& store, const config::Config& config,
+                              const core::Message& msg, const Placement& place,
+                              const config::Mailbox* mailbox,
+                              std::vector<std::string>* reasons) {
+  const config::Agent* agent = AgentByAddress(config, msg.from.addr);
+  if (agent == nullptr) return core::Ok();
+  const std::string zone = mailbox != nullptr ? mailbox->time_zone : "UTC";
+  store::AbsenceIn in;
+  in.agent = agent->address;
+  in.from = place.arrived_at;
+  in.until = place.arrived_at + config.routing.detected_absence;
+  in.source = "detected";
+  in.detail = "out-of-office reply <" + core::Printable(msg.message_id) + ">";
+  auto found =
+      FindReturnDate(msg.subject + "\n" + msg.text, place.arrived_at, zone);
+  if (found) {
+    in.until = found->until;
+    in.detail += ": \"" + found->matched + "\"";
+  } else {
+    in.detail +=
+        ": no return date, " +
+        std::to_string(config.routing.detected_absence.count() / 3600) + " h";
+  }
+  auto id = store.AddAbsence(in);
+  if (!id) return Fail(id.error());
+  reasons->push_back("agent " + agent->name + " is away until " +
+                     core::FormatUtc(in.until) + " (" + in.detail + ")");
+  return core::Ok();
 }
 
 // The "no ack: ..." reason when the message arrived before the ack window
@@ -399,6 +441,15 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
         reasons.push_back(
             std::string(ours ? "outbox.bounced" : "ticket.reply_bounced") +
             (tag.empty() ? "" : " on " + tag));
+      }
+    }
+    if (d.kind == Kind::kAutoReply && !sent) {
+      // An agent's own out-of-office reply (POLICY R2): they are away until
+      // the date it states, else for [routing] detected_absence.
+      if (auto st =
+              NoteAgentAbsence(*store_, config_, msg, place, mailbox, &reasons);
+          !st) {
+        return st;
       }
     }
     out.reasons_json = ReasonsJson(reasons);

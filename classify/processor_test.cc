@@ -1013,3 +1013,58 @@ TEST_F(ProcessorTest, EveryWriteFailingOnceLosesNothingAndDuplicatesNothing) {
 
 }  // namespace
 }  // namespace inboxd::classify
+
+namespace inboxd::classify {
+namespace {
+
+// POLICY R2: an agent's own out-of-office reply that reaches a watched
+// mailbox marks the agent absent until the date it states (else for
+// [routing] detected_absence); it never gets an acknowledgement. A
+// customer's auto-reply marks nobody.
+TEST_F(ProcessorTest, AgentsOutOfOfficeReplyMarksThemAbsent) {
+  struct Case {
+    std::string name, from, body;
+    bool absent;
+    std::string until;  // UTC, "" = received + 24 h
+  } cases[] = {
+      {"with a return date", "Alice <alice@shop.example>",
+       "I am out of the office until Friday, 4 December 2026 and will reply "
+       "after my return.",
+       true, "2026-12-05T00:00:00Z"},
+      {"without a date", "Alice <alice@shop.example>",
+       "I am currently out of the office with limited access to e-mail.", true,
+       ""},
+      {"a customer's auto-reply", "Carol <carol@customer.example>",
+       "I am out of the office until 4 December 2026.", false, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Open(TestConfig());
+    FirstSync("support");
+    Mail m;
+    m.from = c.from;
+    m.subject = "Automatic reply: Printer does not start";
+    m.message_id = "ooo-" + std::to_string(&c - cases) + "@shop.example";
+    m.extra = {"Auto-Submitted: auto-replied", "X-Auto-Response-Suppress: All"};
+    m.body = c.body;
+    int64_t row = Put(m.Raw());
+    ProcessReport r = Process();
+    EXPECT_EQ(r.automatic, 1u);
+    EXPECT_EQ(r.acks_due, 0u);
+    EXPECT_FALSE(DecisionOf(row).ack);
+    auto absences = store_->ListAbsences(kT0 - std::chrono::hours(1)).value();
+    ASSERT_EQ(absences.size(), c.absent ? 1u : 0u);
+    if (!c.absent) continue;
+    EXPECT_EQ(absences[0].agent, "alice@shop.example");
+    EXPECT_EQ(absences[0].source, "detected");
+    if (c.until.empty()) {
+      EXPECT_EQ(absences[0].until - absences[0].from, std::chrono::hours(24));
+    } else {
+      EXPECT_EQ(core::FormatUtc(absences[0].until), c.until);
+    }
+    EXPECT_NE(absences[0].detail.find(m.message_id), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace inboxd::classify

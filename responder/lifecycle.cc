@@ -99,11 +99,14 @@ std::vector<config::Deadline> MilestonesFor(const config::Config& config,
 }
 
 const config::Route* RouteFor(const config::Config& config,
-                              std::string_view cls) {
+                              std::string_view cls, std::string_view mailbox) {
+  const config::Route* any = nullptr;
   for (const config::Route& r : config.routes) {
-    if (r.cls == cls) return &r;
+    if (r.cls != cls) continue;
+    if (!mailbox.empty() && r.mailbox == mailbox) return &r;
+    if (r.mailbox.empty()) any = &r;
   }
-  return nullptr;
+  return any;
 }
 
 std::vector<Target> ResolveTargets(const config::Config& config,
@@ -129,7 +132,7 @@ std::vector<Target> ResolveTargets(const config::Config& config,
 std::vector<Target> OwnerTargets(const config::Config& config,
                                  const store::Ticket& ticket) {
   if (!ticket.owner.empty()) return ResolveTargets(config, ticket.owner);
-  if (const config::Route* r = RouteFor(config, ticket.cls)) {
+  if (const config::Route* r = RouteFor(config, ticket.cls, ticket.mailbox)) {
     return ResolveTargets(config, r->primary);
   }
   return {};

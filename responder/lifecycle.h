@@ -74,9 +74,11 @@ struct Target {
   std::string name;  // the agent's name, else the address
 };
 
-// The route of a class (nullptr when none is configured).
+// The route of a class in a mailbox: the row for that mailbox, else the
+// class's row for every mailbox (nullptr when none is configured).
 const config::Route* RouteFor(const config::Config& config,
-                              std::string_view cls);
+                              std::string_view cls,
+                              std::string_view mailbox = "");
 // The people a route target names: an address (itself, with the agent's
 // name when it is an agent's), an agent's name, or a team (every agent of
 // the team, in config order). Empty for "" or an unknown name.

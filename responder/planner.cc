@@ -18,6 +18,7 @@
 #include "classify/ack_decision.h"
 #include "core/text.h"
 #include "responder/lifecycle.h"
+#include "responder/routing.h"
 #include "responder/store_history.h"
 
 namespace inboxd::responder {
@@ -292,7 +293,7 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
   // The ticket's clocks first: every customer message on a ticket, whatever
   // happens to its acknowledgement (issue 9 item 2).
   if (d.ticket_id > 0 && d.party == "customer") {
-    auto clocks = PlanClock(d, report);
+    auto clocks = PlanClock(d, now, report);
     if (!clocks) return Fail(clocks.error().Wrap(what));
   }
   // The acknowledgement and the mark "planned" commit together, so a crash
@@ -321,7 +322,24 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
   return (*batch)->Commit();
 }
 
-core::Status Planner::PlanClock(const store::Decision& d, PlanReport& report) {
+core::Status Planner::AssignNewTicket(const store::Ticket& ticket,
+                                      core::TimePoint now) {
+  auto absences = store_->ListAbsences(now);
+  if (!absences) return Fail(absences.error());
+  auto last = store_->FindLastOwner(ticket.customer, ticket.id);
+  if (!last) return Fail(last.error());
+  AssignInput in;
+  in.cls = ticket.cls.empty() ? "other" : ticket.cls;
+  in.mailbox = ticket.mailbox;
+  in.personal_agent = ticket.owner;  // the classifier's addressed agent
+  in.last_owner = *last;
+  in.at = now;
+  const Assignment a = AssignOwner(*config_, *absences, in);
+  return store_->SetTicketOwner(ticket.id, a.owner, a.reason, "inboxd");
+}
+
+core::Status Planner::PlanClock(const store::Decision& d, core::TimePoint now,
+                                PlanReport& report) {
   auto ticket = store_->GetTicket(d.ticket_id);
   if (!ticket) return Fail(ticket.error());
   auto mb = mailboxes_.find(ticket->mailbox);
@@ -334,6 +352,8 @@ core::Status Planner::PlanClock(const store::Decision& d, PlanReport& report) {
   auto milestones = store_->ListMilestones(ticket->id);
   if (!milestones) return Fail(milestones.error());
   if (milestones->empty()) {
+    // A new ticket: its owner (routing.h: R1-R4, absence), then its clocks.
+    if (auto st = AssignNewTicket(*ticket, now); !st) return st;
     auto added = EnsureMilestones(*store_, *config_, calendar, *ticket,
                                   ticket->opened_at);
     if (!added) return Fail(added.error());

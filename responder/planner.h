@@ -6,7 +6,9 @@
 // (Store::ListUnplannedDecisions), oldest first. For each:
 //  1. A customer's message on a ticket (decision party "customer"), whatever
 //     happens to its acknowledgement (refused, rate-limited, quarantined
-//     history): a ticket without milestones gets those of its class and
+//     history): a ticket without milestones gets its owner (routing.h:
+//     personal agent, R4 last owner, route primary/secondary, absence) and
+//     the milestones of its class and
 //     customer (lifecycle.h EnsureMilestones, from the ticket's opening in
 //     the mailbox's calendar); a ticket that has them hears of the message
 //     (lifecycle.h OnCustomerMessage: reopen, resume, restart D6).
@@ -164,8 +166,12 @@ class Planner {
   // (retry next run).
   core::Status PlanDecision(int64_t message_row, core::TimePoint now,
                             PlanReport& report);
-  // Step 1: the ticket's milestones for a customer's message.
-  core::Status PlanClock(const store::Decision& d, PlanReport& report);
+  // Step 1: the ticket's owner and milestones for a customer's message.
+  core::Status PlanClock(const store::Decision& d, core::TimePoint now,
+                         PlanReport& report);
+  // The owner of a new ticket (routing.h AssignOwner) at `now`.
+  core::Status AssignNewTicket(const store::Ticket& ticket,
+                               core::TimePoint now);
   // Step 2 (inside the caller's batch).
   core::Result<Outcome> PlanOne(const store::Decision& d, core::TimePoint now);
   // Writes "ack.refused"; returns kRefused.

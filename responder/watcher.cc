@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "responder/lifecycle.h"
+#include "responder/routing.h"
 #include "responder/store_history.h"
 
 namespace inboxd::responder {
@@ -112,6 +113,14 @@ Result<std::optional<core::TimePoint>> Watcher::NextWakeup() {
 
 Result<WatchReport> Watcher::WatchOnce(core::TimePoint now) {
   WatchReport report;
+  auto absences = store_->ListUnappliedAbsences(now);
+  if (!absences) return Fail(absences.error().Wrap("watch: list absences"));
+  for (const store::Absence& a : *absences) {
+    if (auto st = ApplyAbsence(a, now, report); !st) {
+      ++report.errors;
+      report.error_messages.push_back(st.error().ToString());
+    }
+  }
   std::set<std::pair<int64_t, std::string>> failed;
   // A step may leave more to do for the same milestone (a breach found
   // with its warning never sent): query again until nothing new is due.
@@ -287,10 +296,58 @@ core::Status Watcher::Step(const store::Milestone& m, core::TimePoint now,
   return (*batch)->Commit();
 }
 
+core::Status Watcher::ApplyAbsence(const store::Absence& absence,
+                                   core::TimePoint now, WatchReport& report) {
+  const std::string what = "absence " + std::to_string(absence.id);
+  if (absence.until - now <= config_->routing.absence_threshold) {
+    // Short (R2: "more than 8 hours"): tickets stay.
+    return store_->MarkAbsenceApplied(absence.id, now);
+  }
+  auto all = store_->ListAbsences(now);
+  if (!all) return Fail(all.error().Wrap(what));
+  auto tickets = store_->ListOpenTicketsOwnedBy(absence.agent);
+  if (!tickets) return Fail(tickets.error().Wrap(what));
+  const std::string away =
+      absence.agent + " is away until " + core::FormatUtc(absence.until);
+  for (int64_t id : *tickets) {
+    auto ticket = store_->GetTicket(id);
+    if (!ticket) return Fail(ticket.error().Wrap(what));
+    auto mb = mailboxes_.find(ticket->mailbox);
+    if (mb == mailboxes_.end()) continue;  // mailbox gone from the config
+    AssignInput in;
+    in.cls = ticket->cls.empty() ? "other" : ticket->cls;
+    in.mailbox = ticket->mailbox;
+    in.except = absence.agent;
+    in.at = now;
+    const Assignment next = AssignOwner(*config_, *all, in);
+    auto batch = store_->BeginBatch();
+    if (!batch) return Fail(batch.error().Wrap(what));
+    const std::string reason = "R3: " + away + "; " + next.reason;
+    if (auto st = store_->SetTicketOwner(id, next.owner, reason, "inboxd");
+        !st) {
+      return Fail(st.error().Wrap(what));
+    }
+    if (!next.owner.empty()) {
+      TemplateVars vars;
+      vars["reason"] = "ticket " + ticket->Tag() + " from " + ticket->customer +
+                       " is now yours: " + away;
+      vars["due_at"] = "";
+      auto sent = QueueNotice(*ticket, *mb->second, "agent_alert",
+                              "moved-" + std::to_string(absence.id),
+                              ResolveTargets(*config_, next.owner),
+                              std::move(vars), now);
+      if (!sent) return Fail(sent.error().Wrap(what));
+    }
+    if (auto st = (*batch)->Commit(); !st) return st;
+    ++report.reassigned;
+  }
+  return store_->MarkAbsenceApplied(absence.id, now);
+}
+
 std::vector<std::vector<Target>> Watcher::EscalationLevels(
     const store::Ticket& ticket) const {
   std::vector<std::vector<Target>> out;
-  if (const config::Route* r = RouteFor(*config_, ticket.cls)) {
+  if (const config::Route* r = RouteFor(*config_, ticket.cls, ticket.mailbox)) {
     for (const std::string& level : r->escalate_to) {
       auto targets = ResolveTargets(*config_, level);
       if (!targets.empty()) out.push_back(std::move(targets));
@@ -486,7 +543,8 @@ core::Status Watcher::TicketMail(int64_t ticket_id, core::TimePoint now,
   // R6: a material defect goes to the board at once.
   if (ticket->HasFlag(kMaterialDefectFlag) && !ticket->board_at) {
     std::vector<Target> board;
-    if (const config::Route* r = RouteFor(*config_, ticket->cls)) {
+    if (const config::Route* r =
+            RouteFor(*config_, ticket->cls, ticket->mailbox)) {
       board = ResolveTargets(
           *config_, !r->board.empty()
                         ? std::string_view(r->board)

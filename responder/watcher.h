@@ -21,6 +21,10 @@
 //             milestone and the time left.
 //   escalate  a missed milestone at next_escalation_at: level k+1 of the
 //             route's escalate_to chain, escalate_every after level k (R5).
+// Absences (R3): an agent's absence that begins (and lasts longer than
+// [routing] absence_threshold) moves their open tickets to the next owner
+// (routing.h AssignOwner without them), who gets an agent_alert naming the
+// ticket and why; each absence once (Store::MarkAbsenceApplied).
 // Tickets: a ticket flagged "material_defect" tells the route's board (else
 // the last escalation level) at once (R6); a closed ticket gets the
 // satisfaction mail (csat, C4) csat_after its closing.
@@ -70,10 +74,11 @@ struct WatchReport {
   int notified = 0;         // delay_notice queued
   int notices_skipped = 0;  // recorded without a notice (see file comment)
   int missed = 0;
-  int escalated = 0;  // escalation levels (the breach's level 1 included)
-  int board = 0;      // R6 notices
-  int csat = 0;       // satisfaction mail queued or recorded as refused
-  int errors = 0;     // transient, retried next run
+  int escalated = 0;   // escalation levels (the breach's level 1 included)
+  int board = 0;       // R6 notices
+  int csat = 0;        // satisfaction mail queued or recorded as refused
+  int reassigned = 0;  // tickets moved off an absent owner (R3)
+  int errors = 0;      // transient, retried next run
   std::vector<std::string> error_messages;
 };
 
@@ -105,6 +110,10 @@ class Watcher {
                     WatchReport& report);
   core::Status TicketMail(int64_t ticket_id, core::TimePoint now,
                           WatchReport& report);
+  // R3: an absence that now covers its agent (longer than the threshold)
+  // moves their open tickets to the next owner (routing.h), who is told.
+  core::Status ApplyAbsence(const store::Absence& absence, core::TimePoint now,
+                            WatchReport& report);
   // One escalation level (1-based) of `m`, queued, and the mark.
   core::Status Escalate(const store::Ticket& ticket, MailboxParts& parts,
                         const store::Milestone& m, int level, bool breach,

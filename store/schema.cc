@@ -314,6 +314,29 @@ CREATE TABLE client_marks (
 CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id);
 )sql";
 
+// v7 (issue 10): absences of agents from config, the `absence` command and
+// detected out-of-office replies; why a ticket has its owner; lookups of a
+// customer's last owner (R4) and an agent's open tickets (R3).
+constexpr char kV7[] = R"sql(
+CREATE TABLE absences (
+  id INTEGER PRIMARY KEY,
+  agent TEXT NOT NULL,
+  from_at INTEGER NOT NULL,
+  until_at INTEGER NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('config', 'command', 'detected')),
+  detail TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  cleared_at INTEGER,
+  applied_at INTEGER
+);
+CREATE INDEX absences_agent ON absences (agent, until_at);
+CREATE INDEX absences_unapplied ON absences (from_at)
+  WHERE applied_at IS NULL AND cleared_at IS NULL;
+ALTER TABLE tickets ADD COLUMN owner_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX tickets_owner ON tickets (owner, state);
+CREATE INDEX tickets_customer ON tickets (customer, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -324,6 +347,7 @@ const std::vector<Migration>& Migrations() {
       {4, "decision outcome, ticket owner", kV4},
       {5, "ticket lifecycle, milestones, planned decisions", kV5},
       {6, "marks from the mail client", kV6},
+      {7, "absences, owner reasons", kV7},
   };
   return kMigrations;
 }

@@ -219,6 +219,37 @@ class Store {
   // `limit` (page with the last id).
   core::Result<std::vector<Ticket>> ListTickets(
       std::optional<TicketState> state, int64_t after_id = 0, int limit = 1000);
+  // Sets a ticket's owner (an agent address or a team name, "" = the shared
+  // mailbox) and why. Event "ticket.assigned" {from, to, reason}; nothing
+  // happens when owner and reason are unchanged. kNotFound.
+  core::Status SetTicketOwner(int64_t ticket_id, const std::string& owner,
+                              const std::string& reason,
+                              const std::string& actor);
+  // The owner of the customer's latest ticket other than `except` that has
+  // one ("" when none): R4, the customer stays with who served them.
+  core::Result<std::string> FindLastOwner(const std::string& customer,
+                                          int64_t except);
+  // Tickets that are not closed owned by `owner`, by id.
+  core::Result<std::vector<int64_t>> ListOpenTicketsOwnedBy(
+      const std::string& owner);
+
+  // ------------------------------------------------------------ absences
+  // Records an absence; the same agent, times and source again returns the
+  // existing row (config ranges are recorded at every start). Event
+  // "absence.set" {agent, from, until, source, detail}, actor as given.
+  // kInvalidArgument for an empty agent, until <= from or an unknown source.
+  core::Result<int64_t> AddAbsence(const AbsenceIn& in);
+  // Ends every absence of `agent` that has not ended at `at` (until_at >
+  // at): cleared_at = at. Returns how many. Event "absence.cleared" per row.
+  core::Result<int> ClearAbsences(const std::string& agent, core::TimePoint at,
+                                  const std::string& actor);
+  // Absences not cleared that end after `t`, by agent and start.
+  core::Result<std::vector<Absence>> ListAbsences(core::TimePoint t);
+  // Absences that cover `now` and whose tickets were not moved yet (R3).
+  core::Result<std::vector<Absence>> ListUnappliedAbsences(core::TimePoint now);
+  // Records that an absence's open tickets were handled (once).
+  core::Status MarkAbsenceApplied(int64_t id, core::TimePoint at);
+
   // The IMAP places (uid > 0) in `mailbox` of the messages of every ticket
   // that is not closed, by ticket and folder.
   core::Result<std::vector<TicketLocation>> ListOpenTicketLocations(
@@ -290,10 +321,10 @@ class Store {
                              const MilestoneMark& mark);
   // Records the message that answered a milestone. Open and evidence.at <=
   // due_at (for a paused milestone: the pause's start <= due_at, its clock
-  // stopped there): met (met_at = evidence.at). Later, or missed already: it stays
-  // (or becomes) missed with this evidence, and escalation stops. The first
-  // evidence stays; later calls return the state and change nothing. Event
-  // "milestone.met" or "milestone.answered_late". kNotFound;
+  // stopped there): met (met_at = evidence.at). Later, or missed already: it
+  // stays (or becomes) missed with this evidence, and escalation stops. The
+  // first evidence stays; later calls return the state and change nothing.
+  // Event "milestone.met" or "milestone.answered_late". kNotFound;
   // kInvalidArgument when evidence.by is empty.
   core::Result<MilestoneState> MeetMilestone(int64_t ticket_id,
                                              const std::string& milestone_id,

@@ -77,7 +77,7 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
       "SELECT id, prefix, number, mailbox, customer, subject, "
       "normalized_subject, cls, language, state, opened_at, updated_at, "
       "owner, flags, customer_at, answered_at, waiting_since, closed_at, "
-      "board_at, csat_at FROM tickets WHERE id = ?");
+      "board_at, csat_at, owner_reason FROM tickets WHERE id = ?");
   st.bind(1, ticket_id);
   if (!st.executeStep()) {
     return core::Fail(core::Error::NotFound(
@@ -106,6 +106,7 @@ core::Result<Ticket> Store::LoadTicket(int64_t ticket_id) {
   t.closed_at = OptTime(st.getColumn(17));
   t.board_at = OptTime(st.getColumn(18));
   t.csat_at = OptTime(st.getColumn(19));
+  t.owner_reason = Bytes(st.getColumn(20));
   SQLite::Statement mb(*db_,
                        "SELECT mailbox FROM ticket_mailboxes WHERE ticket_id "
                        "= ? ORDER BY mailbox");

@@ -458,3 +458,57 @@ TEST_F(StoreTest, MilestoneMetPausedRetimed) {
 
 }  // namespace
 }  // namespace inboxd::store
+
+namespace inboxd::store {
+namespace {
+
+TEST_F(StoreTest, AbsencesAndOwners) {
+  AbsenceIn in{.agent = "Anna@Shop.example",
+               .from = T(100),
+               .until = T(200),
+               .source = "config",
+               .detail = "2026-08-03T00:00/2026-08-14T23:59"};
+  const int64_t id = store_->AddAbsence(in).value();
+  EXPECT_EQ(store_->AddAbsence(in).value(), id);  // recorded once
+  AbsenceIn bad = in;
+  bad.until = T(50);
+  EXPECT_EQ(store_->AddAbsence(bad).error().code,
+            core::Code::kInvalidArgument);
+  bad = in;
+  bad.source = "rumour";
+  EXPECT_EQ(store_->AddAbsence(bad).error().code,
+            core::Code::kInvalidArgument);
+  auto list = store_->ListAbsences(T(0)).value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].agent, "anna@shop.example");
+  EXPECT_TRUE(list[0].Covers(T(150)));
+  EXPECT_FALSE(list[0].Covers(T(200)));
+  EXPECT_TRUE(store_->ListUnappliedAbsences(T(99))->empty());
+  EXPECT_EQ(store_->ListUnappliedAbsences(T(150))->size(), 1u);
+  ASSERT_TRUE(store_->MarkAbsenceApplied(id, T(150)));
+  EXPECT_TRUE(store_->ListUnappliedAbsences(T(150))->empty());
+  EXPECT_EQ(store_->ClearAbsences("anna@shop.example", T(160), "root").value(),
+            1);
+  EXPECT_TRUE(store_->ListAbsences(T(0))->empty());
+  auto events = store_->ListEvents({.type = "absence.cleared"}).value();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].actor, "root");
+
+  // Owners: R4 finds the customer's last owner on another ticket.
+  TicketIn t = NewTicket("S");
+  auto first = store_->CreateTicket(t).value();
+  auto second = store_->CreateTicket(t).value();
+  EXPECT_EQ(store_->FindLastOwner(t.customer, second.id).value(), "");
+  ASSERT_TRUE(store_->SetTicketOwner(first.id, "Anna@Shop.example",
+                                     "R1: route primary", ""));
+  EXPECT_EQ(store_->GetTicket(first.id)->owner, "anna@shop.example");
+  EXPECT_EQ(store_->GetTicket(first.id)->owner_reason, "R1: route primary");
+  EXPECT_EQ(store_->FindLastOwner(t.customer, second.id).value(),
+            "anna@shop.example");
+  EXPECT_EQ(store_->ListOpenTicketsOwnedBy("anna@shop.example").value(),
+            std::vector<int64_t>{first.id});
+  EXPECT_EQ(store_->ListEvents({.type = "ticket.assigned"})->size(), 1u);
+}
+
+}  // namespace
+}  // namespace inboxd::store

@@ -178,6 +178,7 @@ struct Ticket {
   std::string language;
   TicketState state = TicketState::kOpen;
   std::string owner;               // agent address; "" = the shared mailbox
+  std::string owner_reason;        // why it has this owner (R1-R4)
   std::vector<std::string> flags;  // see TicketIn::flags
   core::TimePoint opened_at;
   core::TimePoint updated_at;  // last attach or state change
@@ -201,6 +202,35 @@ struct Ticket {
   // True when a person answered after the customer's latest message.
   bool AnsweredSinceCustomer() const {
     return answered_at && *answered_at >= customer_at;
+  }
+};
+
+// ---------------------------------------------------------------- absences
+
+// An agent's absence (POLICY R2/R3). `source`: "config" ([[agent]] absent),
+// "command" (inboxd absence set), "detected" (their own out-of-office
+// reply).
+struct AbsenceIn {
+  std::string agent;  // lower-case address
+  core::TimePoint from;
+  core::TimePoint until;
+  std::string source;
+  std::string detail;  // the config range, the command, the Message-ID
+  std::string actor = "inboxd";  // the Unix user for commands
+};
+
+struct Absence {
+  int64_t id = 0;
+  std::string agent;
+  core::TimePoint from;
+  core::TimePoint until;
+  std::string source;
+  std::string detail;
+  core::TimePoint created_at;
+  std::optional<core::TimePoint> cleared_at;
+  std::optional<core::TimePoint> applied_at;  // open tickets moved (R3)
+  bool Covers(core::TimePoint t) const {
+    return !cleared_at && from <= t && t < until;
   }
 };
 

@@ -1,0 +1,281 @@
+// routing_test.cc: owners from the route matrix, absence, R4 stickiness and
+// the absence threshold (routing.h), and R3 moves of an absent agent's open
+// tickets by the watcher.
+#include "responder/routing.h"
+
+#include <gtest/gtest.h>
+
+#include "responder/outbox_test_rig.h"
+#include "responder/watcher.h"
+
+namespace inboxd::responder {
+namespace {
+
+using std::chrono::hours;
+using testing::kT0;
+using testing::Rig;
+
+config::Config RoutingConfig() {
+  config::Config c = testing::RigConfig();
+  auto agent = [](std::string name, std::string address, std::string team) {
+    config::Agent a;
+    a.name = std::move(name);
+    a.address = std::move(address);
+    a.team = std::move(team);
+    return a;
+  };
+  c.agents = {agent("Anna", "anna@shop.example", "sales"),
+              agent("Bob", "bob@shop.example", "sales"),
+              agent("Carl", "carl@shop.example", "support")};
+  config::Route quote;
+  quote.cls = "quote";
+  quote.primary = "Anna";
+  quote.secondary = "bob@shop.example";
+  quote.escalate_to = {"manager@shop.example"};
+  config::Route quote_support;  // the same class in another mailbox
+  quote_support.cls = "quote";
+  quote_support.mailbox = "support";
+  quote_support.primary = "support";  // a team
+  config::Route support;
+  support.cls = "support";
+  support.primary = "support";
+  c.routes = {quote, quote_support, support};
+  return c;
+}
+
+store::Absence Away(std::string agent, core::TimePoint from,
+                    core::TimePoint until) {
+  store::Absence a;
+  a.agent = std::move(agent);
+  a.from = from;
+  a.until = until;
+  a.source = "command";
+  return a;
+}
+
+TEST(RoutingTest, AssignOwnerTable) {
+  const config::Config c = RoutingConfig();
+  const core::TimePoint at = kT0;
+  const auto anna_week =
+      Away("anna@shop.example", at - hours(1), at + hours(7 * 24));
+  const auto bob_week =
+      Away("bob@shop.example", at - hours(1), at + hours(7 * 24));
+  const auto manager_week =
+      Away("manager@shop.example", at - hours(1), at + hours(7 * 24));
+  struct Case {
+    std::string name;
+    std::string cls, mailbox, personal, last;
+    std::vector<store::Absence> absences;
+    std::string want_owner;
+    std::string reason_has;
+  } cases[] = {
+      {"primary by agent name",
+       "quote",
+       "sales",
+       "",
+       "",
+       {},
+       "anna@shop.example",
+       "R1: route primary for quote"},
+      {"mailbox row wins",
+       "quote",
+       "support",
+       "",
+       "",
+       {},
+       "support",
+       "R1: route primary"},
+      {"primary away: secondary",
+       "quote",
+       "sales",
+       "",
+       "",
+       {anna_week},
+       "bob@shop.example",
+       "anna@shop.example is away until"},
+      {"both away: escalation",
+       "quote",
+       "sales",
+       "",
+       "",
+       {anna_week, bob_week},
+       "manager@shop.example",
+       "both contacts away"},
+      {"everyone away: the shared mailbox",
+       "quote",
+       "sales",
+       "",
+       "",
+       {anna_week, bob_week, manager_week},
+       "",
+       "everyone on the route"},
+      {"R4: the last owner",
+       "quote",
+       "sales",
+       "",
+       "bob@shop.example",
+       {},
+       "bob@shop.example",
+       "R4: served this customer last"},
+      {"R4 owner away: the route",
+       "quote",
+       "sales",
+       "",
+       "bob@shop.example",
+       {bob_week},
+       "anna@shop.example",
+       "bob@shop.example is away"},
+      {"personal mail to its agent",
+       "personal",
+       "support",
+       "carl@shop.example",
+       "bob@shop.example",
+       {},
+       "carl@shop.example",
+       "D4: personal mail"},
+      {"no route", "complaint", "support", "", "", {}, "", "no route"},
+      // Threshold edges: away exactly 8 h counts as present; 8 h + 1 s not.
+      {"away exactly the threshold",
+       "quote",
+       "sales",
+       "",
+       "",
+       {Away("anna@shop.example", at - hours(1), at + hours(8))},
+       "anna@shop.example",
+       "R1"},
+      {"away a second longer",
+       "quote",
+       "sales",
+       "",
+       "",
+       {Away("anna@shop.example", at - hours(1),
+             at + hours(8) + std::chrono::seconds(1))},
+       "bob@shop.example",
+       "R3"},
+      {"absence not begun yet",
+       "quote",
+       "sales",
+       "",
+       "",
+       {Away("anna@shop.example", at + hours(1), at + hours(100))},
+       "anna@shop.example",
+       "R1"},
+      {"a team is away only when all are",
+       "support",
+       "support",
+       "",
+       "",
+       {Away("carl@shop.example", at - hours(1), at + hours(100))},
+       "",
+       "everyone on the route"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    AssignInput in;
+    in.cls = k.cls;
+    in.mailbox = k.mailbox;
+    in.personal_agent = k.personal;
+    in.last_owner = k.last;
+    in.at = at;
+    const Assignment a = AssignOwner(c, k.absences, in);
+    EXPECT_EQ(a.owner, k.want_owner) << a.reason;
+    EXPECT_NE(a.reason.find(k.reason_has), std::string::npos) << a.reason;
+  }
+}
+
+TEST(RoutingTest, LocalTimesAndConfigAbsences) {
+  auto t = ParseLocalOrRfc3339("2026-08-03T00:00", "Europe/Berlin");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(core::FormatUtc(*t), "2026-08-02T22:00:00Z");
+  EXPECT_EQ(
+      core::FormatUtc(*ParseLocalOrRfc3339("2026-01-05", "Europe/Berlin")),
+      "2026-01-04T23:00:00Z");
+  // In the spring DST gap: forward like a wall clock.
+  EXPECT_EQ(core::FormatUtc(
+                *ParseLocalOrRfc3339("2026-03-29T02:30", "Europe/Berlin")),
+            "2026-03-29T01:30:00Z");
+  EXPECT_TRUE(ParseLocalOrRfc3339("2026-08-03T10:00:00Z", "Europe/Berlin"));
+  EXPECT_FALSE(ParseLocalOrRfc3339("next monday", "Europe/Berlin"));
+  EXPECT_FALSE(ParseLocalOrRfc3339("2026-02-30", "Europe/Berlin"));
+
+  Rig rig;
+  rig.config = RoutingConfig();
+  rig.config.agents[0].absent = {"2026-08-03T00:00/2026-08-14T23:59"};
+  ASSERT_TRUE(SyncConfigAbsences(*rig.db, rig.config));
+  ASSERT_TRUE(SyncConfigAbsences(*rig.db, rig.config));  // once
+  auto list = rig.db->ListAbsences(kT0 - hours(24 * 365)).value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].agent, "anna@shop.example");
+  EXPECT_EQ(list[0].source, "config");
+  EXPECT_EQ(core::FormatUtc(list[0].until), "2026-08-14T22:00:00Z");
+  EXPECT_EQ(rig.Events("absence.set").size(), 1u);
+}
+
+// R3: when an agent's absence begins, their open tickets move to the next
+// owner, who is told; a short absence moves nothing; each absence once.
+TEST(RoutingTest, AbsentAgentsTicketsMoveToTheSecondaryWhoIsTold) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  testing::Incoming quote;
+  quote.cls = "quote";
+  quote.mailbox = "sales";
+  const testing::Recorded rec = rig.Receive(quote);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  EXPECT_EQ(rig.db->GetTicket(rec.ticket_id)->owner, "anna@shop.example");
+
+  auto watcher =
+      Watcher::Create(&rig.config, rig.db.get(), rig.templates.get(),
+                      "test-key", [](std::string_view raw) {
+                        return ingest::ParseMessage(raw, core::Limits{});
+                      });
+  ASSERT_TRUE(watcher.has_value());
+  // Away 4 hours: below the threshold, the ticket stays.
+  store::AbsenceIn shortly{.agent = "anna@shop.example",
+                           .from = kT0 + hours(1),
+                           .until = kT0 + hours(5),
+                           .source = "command",
+                           .detail = "",
+                           .actor = "test"};
+  ASSERT_TRUE(rig.db->AddAbsence(shortly));
+  rig.clock.Set(kT0 + hours(1));
+  auto r = (*watcher)->WatchOnce(rig.clock.Now());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->reassigned, 0);
+  // Away two weeks: moved to Bob, who gets an alert naming the ticket.
+  store::AbsenceIn long_away{.agent = "anna@shop.example",
+                             .from = kT0 + hours(6),
+                             .until = kT0 + hours(6 + 14 * 24),
+                             .source = "detected",
+                             .detail = "out-of-office reply",
+                             .actor = "inboxd"};
+  ASSERT_TRUE(rig.db->AddAbsence(long_away));
+  rig.clock.Set(kT0 + hours(6));
+  r = (*watcher)->WatchOnce(rig.clock.Now());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->reassigned, 1)
+      << (r->error_messages.empty() ? "" : r->error_messages.front());
+  const store::Ticket t = rig.db->GetTicket(rec.ticket_id).value();
+  EXPECT_EQ(t.owner, "bob@shop.example");
+  EXPECT_NE(t.owner_reason.find("R3: anna@shop.example is away until"),
+            std::string::npos)
+      << t.owner_reason;
+  int to_bob = 0;
+  for (const auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    if (row.kind == "agent_alert" &&
+        row.recipients == std::vector<std::string>{"bob@shop.example"}) {
+      ++to_bob;
+      EXPECT_NE(row.raw.find("Q-1000"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(to_bob, 1);
+  // Once: a second run and a new ticket of Anna's class go to Bob.
+  r = (*watcher)->WatchOnce(rig.clock.Now() + hours(1));
+  EXPECT_EQ(r->reassigned, 0);
+  testing::Incoming another = quote;
+  const testing::Recorded rec2 = rig.Receive(another);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(rig.clock.Now()).has_value());
+  EXPECT_EQ(rig.db->GetTicket(rec2.ticket_id)->owner, "bob@shop.example");
+}
+
+}  // namespace
+}  // namespace inboxd::responder
