@@ -271,3 +271,65 @@ TEST(CliTest, ReplayCorpusPrintsOneObjectPerMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+// inboxd absence set|list|clear: the JSON contract, the audit actor and the
+// refusal of an unknown agent.
+TEST(CliTest, AbsenceSetListClear) {
+  const fs::path dir = fs::path(::testing::TempDir()) /
+                       ("absence_cli_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path cfg = dir / "inboxd.toml";
+  std::ofstream(cfg) << "[state]\ndir = \"" << (dir / "state").string()
+                     << "\"\n"
+                     << R"toml(
+[[mailbox]]
+name = "sales"
+address = "sales@shop.example"
+imap_url = "imaps://127.0.0.1:1"
+smtp_url = "smtps://127.0.0.1:1"
+username = "sales"
+password_env = "NOPE"
+time_zone = "Europe/Berlin"
+
+[[agent]]
+name = "Anna Schmidt"
+address = "anna@shop.example"
+absent = ["2030-08-03T00:00/2030-08-14T23:59"]
+)toml";
+  const std::string c = " --config " + cfg.string();
+  RunResult set = RunInboxd("absence set 'Anna Schmidt'" + c +
+                            " --from 2030-09-01 --until 2030-09-05T18:00");
+  ASSERT_EQ(set.status, 0) << set.err;
+  RunResult list = RunInboxd("absence list --json" + c);
+  ASSERT_EQ(list.status, 0) << list.err;
+  auto j = nlohmann::json::parse(list.out, nullptr, false);
+  ASSERT_TRUE(j.is_array() && j.size() == 2u) << list.out;
+  EXPECT_EQ(j[0]["source"], "config");
+  EXPECT_EQ(j[0]["from"], "2030-08-03T00:00:00+02:00");
+  EXPECT_EQ(j[1]["source"], "command");
+  EXPECT_EQ(j[1]["until"], "2030-09-05T18:00:00+02:00");
+  for (const auto& a : j) {
+    for (const char* key :
+         {"agent", "from", "until", "source", "detail", "active"}) {
+      EXPECT_TRUE(a.contains(key)) << key;
+    }
+    EXPECT_EQ(a["agent"], "anna@shop.example");
+    EXPECT_EQ(a["active"], false);
+  }
+  EXPECT_EQ(RunInboxd("absence clear anna@shop.example" + c).status, 0);
+  list = RunInboxd("absence list --json" + c);
+  EXPECT_EQ(nlohmann::json::parse(list.out, nullptr, false).size(), 0u)
+      << list.out;
+  EXPECT_EQ(RunInboxd("absence set nobody" + c + " --until 2030-01-01").status,
+            2);
+  EXPECT_EQ(RunInboxd("absence set anna@shop.example" + c +
+                      " --from 2030-01-02 --until 2030-01-01")
+                .status,
+            2);
+  fs::remove_all(dir);
+}
+
+}  // namespace
