@@ -467,6 +467,17 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
       !recipient.name.empty() ? recipient.name : message->from.name);
   vars["original_subject"] = core::StripCrLf(message->subject);
   vars["due_at"] = *due_text;
+  if (!parts.calendar.IsBusinessTime(stored->arrived_at)) {
+    // Outside business hours or on a holiday: when the office opens again
+    // (issue 10 item 5), the first business second after arrival.
+    auto opens = parts.calendar.AddBusinessTime(stored->arrived_at,
+                                                std::chrono::seconds(1));
+    if (opens) {
+      auto text = FormatLocalTime(*opens - std::chrono::seconds(1),
+                                  mailbox.time_zone, lang);
+      if (text) vars["office_opens_at"] = *text;
+    }
+  }
   if (cls == "support") {
     // POLICY C3: say in writing whether Software Assurance covers it.
     if (const config::Account* account =

@@ -311,3 +311,39 @@ TEST(PlannerTest, HmacKeyIsGeneratedOnceWithMode0600OrReadFromFile) {
 
 }  // namespace
 }  // namespace inboxd::responder
+
+namespace inboxd::responder {
+namespace {
+
+// Issue 10 item 5: mail that arrives while the office is closed hears when it
+// opens again, next to the due time; mail during business hours does not.
+TEST(PlannerTest, ClosedOfficeSaysWhenItOpens) {
+  struct Case {
+    std::string name;
+    core::TimePoint at;
+    bool closed;
+  } cases[] = {
+      {"Tuesday 10:00 Berlin", testing::kT0, false},
+      // Saturday 28 November 2026, 15:00 Berlin: opens Monday 08:30.
+      {"Saturday afternoon", testing::kT0 + std::chrono::hours(4 * 24 + 5),
+       true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Rig rig;
+    rig.clock.Set(c.at);
+    rig.Receive({});
+    ASSERT_TRUE(rig.NewPlanner()->PlanPending(c.at).has_value());
+    auto queued = rig.Rows(store::OutboxState::kQueued);
+    ASSERT_EQ(queued.size(), 1u);
+    core::Message reply = Parse(queued[0].raw);
+    const bool says = reply.text.find(
+                          "Our office is closed right now; it opens "
+                          "again on Monday, 30 November 2026, "
+                          "08:30") != std::string::npos;
+    EXPECT_EQ(says, c.closed) << reply.text;
+  }
+}
+
+}  // namespace
+}  // namespace inboxd::responder

@@ -74,9 +74,12 @@ const std::vector<TemplateVariable>& Common() {
 // template uses must be given, so a caller that forgets one fails loudly.
 // These are the POLICY C3 entitlement facts, which only a caller that looked
 // up the customer's contract can know; a caller that did not (or a customer
-// without a contract) gets neither sentence.
+// without a contract) gets neither sentence. And when the office opens
+// again (issue 10 item 5), which only a caller that knows the arrival time
+// and the calendar can say.
 bool MayBeAbsent(std::string_view name) {
-  return name == "assurance_until" || name == "assurance_not_covered";
+  return name == "assurance_until" || name == "assurance_not_covered" ||
+         name == "office_opens_at";
 }
 
 std::vector<TemplateVariable> With(std::vector<TemplateVariable> extra) {
@@ -333,11 +336,15 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
           // (assurance_until: the formatted end date) or may cost extra
           // (assurance_not_covered: "yes" for a contract without a valid
           // one). Both optional; see MayBeAbsent.
+          // office_opens_at (optional): mail that arrived outside business
+          // hours or on a holiday hears when the office opens again.
           {"ack", With({{"due_at", true},
+                        {"office_opens_at", false},
                         {"assurance_until", false},
                         {"assurance_not_covered", false}})},
-          {"quote_ack", With({{"due_at", true}})},
-          {"complaint_receipt", With({{"due_at", true}})},
+          {"quote_ack", With({{"due_at", true}, {"office_opens_at", false}})},
+          {"complaint_receipt",
+           With({{"due_at", true}, {"office_opens_at", false}})},
           {"delay_notice", With({{"due_at", true}, {"previous_due_at", true}})},
           {"absence_fallback", With({{"agent_name", true},
                                      {"alternative_address", true},
