@@ -316,6 +316,11 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
         break;
     }
   }
+  if (d.ticket_id > 0 && d.party == "customer") {
+    auto told = TellAbsence(d, now);
+    if (!told) return Fail(told.error().Wrap(what));
+    if (*told) ++report.absence_notices;
+  }
   if (auto st = store_->MarkDecisionPlanned(message_row); !st) {
     return Fail(st.error().Wrap(what));
   }
@@ -384,6 +389,116 @@ Result<Planner::Outcome> Planner::Refuse(const store::Decision& d,
   auto id = store_->AppendEvent(in);
   if (!id) return Fail(id.error().Wrap("plan: audit ack.refused"));
   return Outcome::kRefused;
+}
+
+Result<bool> Planner::TellAbsence(const store::Decision& d,
+                                  core::TimePoint now) {
+  auto ticket = store_->GetTicket(d.ticket_id);
+  if (!ticket) return Fail(ticket.error());
+  auto mb = mailboxes_.find(ticket->mailbox);
+  if (mb == mailboxes_.end()) return false;
+  MailboxParts& parts = *mb->second;
+  auto stored = store_->GetMessage(d.message_row);
+  if (!stored) return Fail(stored.error());
+  auto message = parser_(stored->raw);
+  if (!message) return false;  // quarantined: no automatic mail
+  auto absences = store_->ListAbsences(now);
+  if (!absences) return Fail(absences.error());
+  // The absent agent the customer wrote to: To/Cc, or the owner of the
+  // ticket a follow-up continues (R2/R3).
+  const config::Agent* away = nullptr;
+  std::optional<core::TimePoint> until;
+  auto check = [&](std::string_view addr) {
+    if (away != nullptr) return;
+    for (const config::Agent& a : config_->agents) {
+      if (!core::IEquals(a.address, addr)) continue;
+      if (auto u = AbsentUntil(*absences, a.address, now,
+                               config_->routing.absence_threshold)) {
+        away = &a;
+        until = u;
+      }
+    }
+  };
+  for (const auto* list : {&message->to, &message->cc}) {
+    for (const core::Address& a : *list) check(a.addr);
+  }
+  if (d.thread != "new") check(ticket->owner);
+  if (away == nullptr) return false;
+  // Once per customer and absence.
+  int64_t absence_id = 0;
+  for (const store::Absence& a : *absences) {
+    if (core::IEquals(a.agent, away->address) && a.Covers(now)) {
+      absence_id = a.id;
+    }
+  }
+  const std::string reason = "absence " + std::to_string(absence_id) + " of " +
+                             core::AsciiLower(away->address);
+  auto sent =
+      store_->CountOutgoingTo(ticket->customer, "absence_fallback", reason);
+  if (!sent) return Fail(sent.error());
+  if (*sent > 0) return false;
+
+  StoreHistory history(store_);
+  LoopCheck check_in;
+  check_in.message_kind = d.kind;
+  check_in.ticket_id = std::to_string(ticket->id);
+  check_in.reply_kind = "absence-" + std::to_string(absence_id);
+  auto send =
+      CheckSend(*guard_, parts.composer, history, *message, check_in, now);
+  if (!send) return Fail(send.error());
+  if (send->facts.loop_guard_refusal || send->facts.recipient_refusal) {
+    return false;  // the ack path audits refusals; nothing more here
+  }
+  const config::Mailbox& mailbox = *parts.mailbox;
+  const std::string lang =
+      ReplyLanguage(*templates_, d.language, mailbox.language);
+  TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
+  vars["customer_address"] = send->recipient.addr;
+  vars["customer_name"] =
+      core::StripCrLf(!send->recipient.name.empty() ? send->recipient.name
+                                                    : message->from.name);
+  vars["original_subject"] = core::StripCrLf(message->subject);
+  vars["agent_name"] = away->name;
+  // Who handles it now: the ticket's owner when it is an agent, else the
+  // shared mailbox (never the reason for the absence).
+  vars["alternative_address"] =
+      ticket->owner.find('@') != std::string::npos &&
+              !core::IEquals(ticket->owner, away->address)
+          ? ticket->owner
+          : mailbox.address;
+  auto until_text = FormatLocalTime(*until, mailbox.time_zone, lang);
+  vars["absent_until"] = until_text ? *until_text : "";
+  auto rendered = templates_->Render("absence_fallback", lang, mailbox.language,
+                                     mailbox.name, ticket->cls, vars);
+  if (!rendered) return Fail(rendered.error());
+  ReplySpec spec;
+  spec.ticket_id = ticket->Tag();
+  spec.ticket_tag = vars["ticket_tag"];
+  spec.kind = "absence-" + std::to_string(absence_id);
+  auto mail = parts.composer.ComposeReply(*message, spec, *rendered, now);
+  if (!mail) {
+    if (mail.error().code == core::Code::kFailedPrecondition) return false;
+    return Fail(mail.error());
+  }
+  store::OutgoingIn out;
+  out.ticket_id = ticket->id;
+  out.kind = "absence_fallback";
+  out.mailbox = mailbox.name;
+  out.message_id = mail->message_id;
+  out.from = mailbox.address;
+  out.recipients = mail->recipients;
+  out.envelope_from = mail->envelope_from;
+  out.raw = std::move(mail->raw);
+  out.reason = reason;
+  auto id = store_->EnqueueOutgoing(out);
+  if (!id) {
+    if (id.error().code == core::Code::kFailedPrecondition &&
+        id.error().message.find("already queued") != std::string::npos) {
+      return false;
+    }
+    return Fail(id.error());
+  }
+  return true;
 }
 
 Result<core::TimePoint> Planner::PromisedDue(const store::Ticket& ticket,

@@ -25,6 +25,8 @@
 //     composes it (deterministic Message-ID per ticket + "ack" under the
 //     HMAC key) and queues it (Store::EnqueueOutgoing, with its
 //     "outbox.queued" event).
+//  2b. A customer who wrote to an absent agent gets an absence_fallback
+//     reply (TellAbsence, POLICY R2), once per customer and absence.
 //  3. Marks the decision planned, in the same transaction as step 2, so a
 //     crash never queues or refuses twice. The store's UNIQUE (ticket,
 //     "ack") index is the last line of defence (a lost race counts as done).
@@ -71,12 +73,13 @@ using MessageParser =
     std::function<core::Result<core::Message>(std::string_view raw)>;
 
 struct PlanReport {
-  int candidates = 0;    // ack decisions looked at in this run
-  int enqueued = 0;      // acknowledgements queued
-  int refused = 0;       // "ack.refused" events written
-  int already_done = 0;  // queued or refused by an earlier run
-  int clocks = 0;        // tickets whose milestones were set or moved
-  int errors = 0;        // transient failures, retried next run
+  int candidates = 0;       // ack decisions looked at in this run
+  int enqueued = 0;         // acknowledgements queued
+  int refused = 0;          // "ack.refused" events written
+  int already_done = 0;     // queued or refused by an earlier run
+  int clocks = 0;           // tickets whose milestones were set or moved
+  int absence_notices = 0;  // absence_fallback replies queued (R2)
+  int errors = 0;           // transient failures, retried next run
   std::vector<std::string> error_messages;
 };
 
@@ -178,6 +181,11 @@ class Planner {
   core::Result<Outcome> Refuse(const store::Decision& d,
                                const std::string& mailbox,
                                const std::string& reason);
+  // R2: a customer who wrote to an absent agent (To/Cc, or a follow-up on
+  // a ticket they own) gets one absence_fallback reply per absence: who is
+  // away until when (never why), who handles it now, the shared address.
+  // Within the loop guard; true when one was queued.
+  core::Result<bool> TellAbsence(const store::Decision& d, core::TimePoint now);
   // The due time an acknowledgement promises (D8): the latest open
   // milestone of the ticket; D1 (2 hours after arrival) when it has none.
   core::Result<core::TimePoint> PromisedDue(const store::Ticket& ticket,

@@ -277,5 +277,46 @@ TEST(RoutingTest, AbsentAgentsTicketsMoveToTheSecondaryWhoIsTold) {
   EXPECT_EQ(rig.db->GetTicket(rec2.ticket_id)->owner, "bob@shop.example");
 }
 
+// R2: a customer who writes to an absent agent hears who is away until when
+// and whom to write to, once per absence; a colleague who is present
+// changes nothing.
+TEST(RoutingTest, CustomerWritingToAnAbsentAgentIsToldOnce) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  store::AbsenceIn away{.agent = "anna@shop.example",
+                        .from = kT0 - hours(1),
+                        .until = kT0 + hours(14 * 24),
+                        .source = "command",
+                        .detail = "",
+                        .actor = "test"};
+  ASSERT_TRUE(rig.db->AddAbsence(away));
+  testing::Incoming to_anna;
+  to_anna.cls = "quote";
+  to_anna.mailbox = "sales";
+  to_anna.extra_headers = "Cc: Anna <anna@shop.example>\r\n";
+  rig.Receive(to_anna);
+  testing::Incoming to_bob = to_anna;
+  to_bob.extra_headers = "Cc: bob@shop.example\r\n";
+  rig.Receive(to_bob);
+  auto report = rig.NewPlanner()->PlanPending(kT0);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->absence_notices, 1);
+  std::vector<store::Outgoing> notices;
+  for (const auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    if (row.kind == "absence_fallback") notices.push_back(row);
+  }
+  ASSERT_EQ(notices.size(), 1u);
+  auto m = ingest::ParseMessage(notices[0].raw, core::Limits{}).value();
+  EXPECT_NE(m.text.find("Anna is out of the office until"), std::string::npos)
+      << m.text;
+  // Bob handles Anna's quotes now (R3), and the customer is told so.
+  EXPECT_NE(m.text.find("bob@shop.example"), std::string::npos) << m.text;
+  // The same customer writes to Anna again: no second notice.
+  rig.Receive(to_anna);
+  report = rig.NewPlanner()->PlanPending(kT0 + hours(1));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->absence_notices, 0);
+}
+
 }  // namespace
 }  // namespace inboxd::responder

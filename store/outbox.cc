@@ -358,4 +358,21 @@ core::Result<int64_t> Store::CountSentTo(const std::string& recipient,
   });
 }
 
+core::Result<int64_t> Store::CountOutgoingTo(const std::string& recipient,
+                                             const std::string& kind,
+                                             const std::string& reason) {
+  return Read("count outgoing", [&]() -> core::Result<int64_t> {
+    SQLite::Statement st(
+        *db_,
+        "SELECT COUNT(DISTINCT o.id) FROM outbox o JOIN outbox_recipients r "
+        "ON r.outbox_id = o.id WHERE r.address_lower = ? AND o.kind = ? AND "
+        "o.reason = ?");
+    st.bind(1, core::AsciiLower(recipient));
+    st.bind(2, kind);
+    st.bind(3, reason);
+    if (!st.executeStep()) return int64_t{0};
+    return st.getColumn(0).getInt64();
+  });
+}
+
 }  // namespace inboxd::store

@@ -388,6 +388,12 @@ class Store {
   // and not failed: queued ones count, so a burst cannot pass a rate limit.
   core::Result<int64_t> CountSentTo(const std::string& recipient,
                                     core::TimePoint since);
+  // Messages of `kind` with exactly this `reason` addressed to `recipient`
+  // (any case), in any state (e.g. one absence notice per customer and
+  // absence).
+  core::Result<int64_t> CountOutgoingTo(const std::string& recipient,
+                                        const std::string& kind,
+                                        const std::string& reason);
 
   // --------------------------------------------------------------- audit
   // Appends one event (at = clock now) to the chain; returns its id.
