@@ -372,24 +372,11 @@ core::Status OutboxDrain::Alert(const store::Outgoing& row,
     }
     return Fail(mail.error().Wrap("agent alert"));
   }
-  store::OutgoingIn out;
-  out.ticket_id = row.ticket_id;
-  out.kind = std::string(kAlertKind);
-  out.mailbox = row.mailbox;
-  out.message_id = mail->message_id;
-  out.from = mailbox->address;
-  out.recipients = mail->recipients;
-  out.envelope_from = mail->envelope_from;
-  out.raw = std::move(mail->raw);
-  out.reason = "outbox " + std::to_string(row.id) + " failed";
-  auto id = store_->EnqueueOutgoing(out);
-  if (!id) {
-    if (id.error().code == core::Code::kFailedPrecondition &&
-        id.error().message.find("already queued") != std::string::npos) {
-      return core::Ok();  // queued by an earlier attempt
-    }
-    return Fail(id.error().Wrap("agent alert"));
-  }
+  auto queued = EnqueueMail(*store_, row.ticket_id, *mailbox, kAlertKind,
+                            std::move(*mail),
+                            "outbox " + std::to_string(row.id) + " failed");
+  if (!queued) return Fail(queued.error().Wrap("agent alert"));
+  if (!*queued) return core::Ok();  // queued by an earlier attempt
   ++report.alerts_queued;
   return core::Ok();
 }

@@ -217,11 +217,42 @@ Result<SendCheck> CheckSend(const LoopGuard& guard, const Composer& composer,
 
 // ------------------------------------------------------------------ Planner
 
-struct Planner::MailboxParts {
-  const config::Mailbox* mailbox;
-  Composer composer;
-  BusinessCalendar calendar;
-};
+Result<MailboxPartsMap> MakeMailboxParts(const config::Config& config,
+                                         const std::string& hmac_key) {
+  MailboxPartsMap out;
+  for (const config::Mailbox& m : config.mailboxes) {
+    auto composer = MakeComposer(config, m, hmac_key);
+    if (!composer) return Fail(composer.error());
+    auto calendar =
+        BusinessCalendar::Create(config.business_hours, m.time_zone);
+    if (!calendar) return Fail(calendar.error().Wrap("mailbox " + m.name));
+    out.emplace(m.name, std::unique_ptr<MailboxParts>(new MailboxParts{
+                            &m, std::move(*composer), std::move(*calendar)}));
+  }
+  return out;
+}
+
+Result<bool> EnqueueMail(store::Store& store, int64_t ticket_id,
+                         const config::Mailbox& mailbox, std::string_view kind,
+                         OutgoingMail mail, std::string reason) {
+  store::OutgoingIn out;
+  out.ticket_id = ticket_id;
+  out.kind = std::string(kind);
+  out.mailbox = mailbox.name;
+  out.message_id = std::move(mail.message_id);
+  out.from = mailbox.address;
+  out.recipients = std::move(mail.recipients);
+  out.envelope_from = std::move(mail.envelope_from);
+  out.raw = std::move(mail.raw);
+  out.reason = std::move(reason);
+  auto id = store.EnqueueOutgoing(out);
+  if (id) return true;
+  if (id.error().code == core::Code::kFailedPrecondition &&
+      id.error().message.find("already queued") != std::string::npos) {
+    return false;
+  }
+  return Fail(id.error());
+}
 
 Planner::~Planner() = default;
 
@@ -244,16 +275,9 @@ Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
   p->templates_ = templates;
   p->hmac_key_ = std::move(hmac_key);
   p->parser_ = std::move(parser);
-  for (const config::Mailbox& m : config->mailboxes) {
-    auto composer = MakeComposer(*config, m, p->hmac_key_);
-    if (!composer) return Fail(composer.error());
-    auto calendar =
-        BusinessCalendar::Create(config->business_hours, m.time_zone);
-    if (!calendar) return Fail(calendar.error().Wrap("mailbox " + m.name));
-    p->mailboxes_.emplace(m.name,
-                          std::unique_ptr<MailboxParts>(new MailboxParts{
-                              &m, std::move(*composer), std::move(*calendar)}));
-  }
+  auto parts = MakeMailboxParts(*config, p->hmac_key_);
+  if (!parts) return Fail(parts.error());
+  p->mailboxes_ = std::move(*parts);
   auto guard = LoopGuard::Create(config->responder, config->mailboxes);
   if (!guard) return Fail(guard.error());
   p->guard_ = std::make_unique<LoopGuard>(std::move(*guard));
@@ -393,6 +417,10 @@ Result<Planner::Outcome> Planner::Refuse(const store::Decision& d,
 
 Result<bool> Planner::TellAbsence(const store::Decision& d,
                                   core::TimePoint now) {
+  // Nobody away (the usual case): no need to load or parse anything.
+  auto absences = store_->ListAbsences(now);
+  if (!absences) return Fail(absences.error());
+  if (absences->empty()) return false;
   auto ticket = store_->GetTicket(d.ticket_id);
   if (!ticket) return Fail(ticket.error());
   auto mb = mailboxes_.find(ticket->mailbox);
@@ -402,8 +430,6 @@ Result<bool> Planner::TellAbsence(const store::Decision& d,
   if (!stored) return Fail(stored.error());
   auto message = parser_(stored->raw);
   if (!message) return false;  // quarantined: no automatic mail
-  auto absences = store_->ListAbsences(now);
-  if (!absences) return Fail(absences.error());
   // The absent agent the customer wrote to: To/Cc, or the owner of the
   // ticket a follow-up continues (R2/R3).
   const config::Agent* away = nullptr;
@@ -480,25 +506,8 @@ Result<bool> Planner::TellAbsence(const store::Decision& d,
     if (mail.error().code == core::Code::kFailedPrecondition) return false;
     return Fail(mail.error());
   }
-  store::OutgoingIn out;
-  out.ticket_id = ticket->id;
-  out.kind = "absence_fallback";
-  out.mailbox = mailbox.name;
-  out.message_id = mail->message_id;
-  out.from = mailbox.address;
-  out.recipients = mail->recipients;
-  out.envelope_from = mail->envelope_from;
-  out.raw = std::move(mail->raw);
-  out.reason = reason;
-  auto id = store_->EnqueueOutgoing(out);
-  if (!id) {
-    if (id.error().code == core::Code::kFailedPrecondition &&
-        id.error().message.find("already queued") != std::string::npos) {
-      return false;
-    }
-    return Fail(id.error());
-  }
-  return true;
+  return EnqueueMail(*store_, ticket->id, mailbox, "absence_fallback",
+                     std::move(*mail), reason);
 }
 
 Result<core::TimePoint> Planner::PromisedDue(const store::Ticket& ticket,
@@ -623,25 +632,11 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
     return Fail(mail.error().Wrap(what));
   }
 
-  store::OutgoingIn out;
-  out.ticket_id = ticket->id;
-  out.kind = std::string(kAckKind);
-  out.mailbox = mailbox.name;
-  out.message_id = mail->message_id;
-  out.from = mailbox.address;
-  out.recipients = mail->recipients;
-  out.envelope_from = mail->envelope_from;
-  out.raw = std::move(mail->raw);
-  out.reason = AckReason(message_row);
-  auto id = store_->EnqueueOutgoing(out);
-  if (!id) {
-    if (id.error().code == core::Code::kFailedPrecondition &&
-        id.error().message.find("already queued") != std::string::npos) {
-      return Outcome::kAlreadyDone;  // a concurrent run won
-    }
-    return Fail(id.error().Wrap(what));
-  }
-  return Outcome::kEnqueued;
+  auto queued = EnqueueMail(*store_, ticket->id, mailbox, kAckKind,
+                            std::move(*mail), AckReason(message_row));
+  if (!queued) return Fail(queued.error().Wrap(what));
+  // false: a concurrent run won.
+  return *queued ? Outcome::kEnqueued : Outcome::kAlreadyDone;
 }
 
 }  // namespace inboxd::responder

@@ -141,6 +141,31 @@ core::Result<SendCheck> CheckSend(const LoopGuard& guard,
                                   const core::Message& original,
                                   LoopCheck check, core::TimePoint now);
 
+// The composer (From, Message-IDs) and business calendar of one mailbox,
+// built once per mailbox; the planner and the watcher share the builder.
+struct MailboxParts {
+  const config::Mailbox* mailbox;
+  Composer composer;
+  BusinessCalendar calendar;
+};
+using MailboxPartsMap =
+    std::map<std::string, std::unique_ptr<MailboxParts>, std::less<>>;
+
+// MailboxParts for every configured mailbox, by name. kInvalidArgument as
+// MakeComposer and BusinessCalendar::Create (naming the mailbox).
+core::Result<MailboxPartsMap> MakeMailboxParts(const config::Config& config,
+                                               const std::string& hmac_key);
+
+// Queues `mail`, composed about `ticket_id` from `mailbox`, as an outbox row
+// of `kind` with `reason` (Store::EnqueueOutgoing). Returns false when a row
+// with the same Message-ID (or a second ack of the ticket) was queued
+// before: the deterministic Message-IDs make a repeat harmless. Other
+// errors: the store's.
+core::Result<bool> EnqueueMail(store::Store& store, int64_t ticket_id,
+                               const config::Mailbox& mailbox,
+                               std::string_view kind, OutgoingMail mail,
+                               std::string reason);
+
 class Planner {
  public:
   // Builds one Composer and BusinessCalendar per mailbox and the LoopGuard.
@@ -162,7 +187,6 @@ class Planner {
 
  private:
   enum class Outcome { kEnqueued, kRefused, kAlreadyDone };
-  struct MailboxParts;
 
   Planner() = default;
   // Steps 1-3 of the file comment for one decision. Errors are transient
@@ -197,7 +221,7 @@ class Planner {
   const TemplateSet* templates_ = nullptr;
   std::string hmac_key_;
   MessageParser parser_;
-  std::map<std::string, std::unique_ptr<MailboxParts>, std::less<>> mailboxes_;
+  MailboxPartsMap mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
 };
 

@@ -42,11 +42,6 @@ std::string StepId(std::string_view prefix, const store::Milestone& m) {
   return out;
 }
 
-bool IsAlreadyQueued(const Error& e) {
-  return e.code == core::Code::kFailedPrecondition &&
-         e.message.find("already queued") != std::string::npos;
-}
-
 }  // namespace
 
 std::string FormatSpan(std::chrono::seconds span) {
@@ -63,12 +58,6 @@ std::string FormatSpan(std::chrono::seconds span) {
   }
   return out;
 }
-
-struct Watcher::MailboxParts {
-  const config::Mailbox* mailbox;
-  Composer composer;
-  BusinessCalendar calendar;
-};
 
 Watcher::~Watcher() = default;
 
@@ -91,16 +80,9 @@ Result<std::unique_ptr<Watcher>> Watcher::Create(const config::Config* config,
   w->templates_ = templates;
   w->hmac_key_ = std::move(hmac_key);
   w->parser_ = std::move(parser);
-  for (const config::Mailbox& m : config->mailboxes) {
-    auto composer = MakeComposer(*config, m, w->hmac_key_);
-    if (!composer) return Fail(composer.error());
-    auto calendar =
-        BusinessCalendar::Create(config->business_hours, m.time_zone);
-    if (!calendar) return Fail(calendar.error().Wrap("mailbox " + m.name));
-    w->mailboxes_.emplace(m.name,
-                          std::unique_ptr<MailboxParts>(new MailboxParts{
-                              &m, std::move(*composer), std::move(*calendar)}));
-  }
+  auto parts = MakeMailboxParts(*config, w->hmac_key_);
+  if (!parts) return Fail(parts.error());
+  w->mailboxes_ = std::move(*parts);
   auto guard = LoopGuard::Create(config->responder, config->mailboxes);
   if (!guard) return Fail(guard.error());
   w->guard_ = std::make_unique<LoopGuard>(std::move(*guard));
@@ -439,18 +421,9 @@ Result<std::vector<std::string>> Watcher::QueueNotice(
       }
       return Fail(mail.error());
     }
-    store::OutgoingIn out;
-    out.ticket_id = ticket.id;
-    out.kind = std::string(template_name);
-    out.mailbox = mailbox.name;
-    out.message_id = mail->message_id;
-    out.from = mailbox.address;
-    out.recipients = mail->recipients;
-    out.envelope_from = mail->envelope_from;
-    out.raw = std::move(mail->raw);
-    out.reason = step + " of " + ticket.Tag();
-    auto id = store_->EnqueueOutgoing(out);
-    if (!id && !IsAlreadyQueued(id.error())) return Fail(id.error());
+    auto queued = EnqueueMail(*store_, ticket.id, mailbox, template_name,
+                              std::move(*mail), step + " of " + ticket.Tag());
+    if (!queued) return Fail(queued.error());
     sent.push_back(t.address);
   }
   return sent;
@@ -511,18 +484,9 @@ Result<std::string> Watcher::QueueCustomerMail(const store::Ticket& ticket,
     }
     return Fail(mail.error());
   }
-  store::OutgoingIn out;
-  out.ticket_id = ticket.id;
-  out.kind = std::string(template_name);
-  out.mailbox = mailbox.name;
-  out.message_id = mail->message_id;
-  out.from = mailbox.address;
-  out.recipients = mail->recipients;
-  out.envelope_from = mail->envelope_from;
-  out.raw = std::move(mail->raw);
-  out.reason = kind + " of " + ticket.Tag();
-  auto id = store_->EnqueueOutgoing(out);
-  if (!id && !IsAlreadyQueued(id.error())) return Fail(id.error());
+  auto queued = EnqueueMail(*store_, ticket.id, mailbox, template_name,
+                            std::move(*mail), kind + " of " + ticket.Tag());
+  if (!queued) return Fail(queued.error());
   return std::string();
 }
 

@@ -103,7 +103,6 @@ class Watcher {
   core::Result<std::optional<core::TimePoint>> NextWakeup();
 
  private:
-  struct MailboxParts;
   Watcher() = default;
 
   core::Status Step(const store::Milestone& m, core::TimePoint now,
@@ -142,7 +141,7 @@ class Watcher {
   const TemplateSet* templates_ = nullptr;
   std::string hmac_key_;
   MessageParser parser_;
-  std::map<std::string, std::unique_ptr<MailboxParts>, std::less<>> mailboxes_;
+  MailboxPartsMap mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
 };
 
