@@ -30,20 +30,6 @@ using std::chrono::seconds;
 
 const std::string kSrc = INBOXD_SOURCE_DIR;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::string RfcDateNow() {
-  char buf[64];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
-
 // A plain customer mail (CRLF).
 std::string CustomerMail(const std::string& from, const std::string& to,
                          const std::string& subject, const std::string& msgid,

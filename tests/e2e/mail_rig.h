@@ -49,6 +49,11 @@ struct Mail {
   std::string DecodedBody() const;
 };
 
+// The whole file ("" when unreadable), for assertions and failure output.
+std::string ReadFile(const std::string& path);
+// The current time as an RFC 5322 Date value in UTC.
+std::string RfcDateNow();
+
 // Decodes RFC 2047 encoded words (B and Q; charset ignored: UTF-8 assumed).
 std::string DecodeWords(const std::string& value);
 std::string DecodeQuotedPrintable(const std::string& text);
