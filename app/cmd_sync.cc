@@ -57,6 +57,8 @@ void LogStages(const StageReport& r) {
     spdlog::info("routing: {} ticket(s) moved off absent agents (R3)",
                  w.reassigned);
   }
+  if (w.digests > 0)
+    spdlog::info("digest: {} daily digest(s) queued", w.digests);
   if (w.warned + w.notified + w.notices_skipped + w.missed + w.escalated +
           w.board + w.csat >
       0) {

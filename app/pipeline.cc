@@ -329,7 +329,7 @@ StageReport Pipeline::RunStages() {
 }
 
 std::optional<core::TimePoint> Pipeline::NextWatch() {
-  auto next = watcher_->NextWakeup();
+  auto next = watcher_->NextWakeup(clock_->Now());
   if (!next) return std::nullopt;
   return *next;
 }

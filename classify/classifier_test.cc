@@ -28,7 +28,7 @@ class ClassifierTest : public ::testing::Test {
     sales.address = "sales@shop.example";
     sales.default_class = "quote";
     config_.mailboxes = {support, sales};
-    config_.agents = {{"Anna", "anna@shop.example", "sales", {}, {}}};
+    config_.agents = {{"Anna", "anna@shop.example", "sales", {}, {}, ""}};
     auto c = Classifier::Create(config_);
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
     classifier_ = std::move(*c);

@@ -1832,7 +1832,8 @@ class EvidenceRule : public ::testing::TestWithParam<std::string> {
     support.default_class = "support";
     config_->mailboxes = {support};
     config_->classify.ticket_prefix = {{"support", "S"}};
-    config_->agents = {{"Nina Berger", "nina@shop.example", "support", {}, {}}};
+    config_->agents = {
+        {"Nina Berger", "nina@shop.example", "support", {}, {}, ""}};
     auto c = Classifier::Create(*config_);
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
     classifier_ = c->release();

@@ -124,6 +124,9 @@ struct Agent {
   // Other names customers greet the agent by ("Nina", "王经理", "خانم کریمی");
   // the first word of `name` and `name` itself always count (POLICY D4).
   std::vector<std::string> greeting_names;
+  // The language of the mail inboxd writes to this agent (assignment,
+  // alerts, digest); "" = the ticket's mailbox's language.
+  std::string language;
 
   bool operator==(const Agent&) const = default;
 };
@@ -224,6 +227,14 @@ struct Routing {
   // How long an agent's own out-of-office reply without a return date
   // marks them absent.
   Seconds detected_absence{24 * 3600};
+  // The owner of a new ticket (and the agent a ticket moves to, R3) gets an
+  // assignment mail carrying the customer's message, with Reply-To the
+  // customer and the shared mailbox (issue 10 item 1, POLICY C1).
+  bool assignment_mail = true;
+  // Local time of day (minutes after midnight, in the agents' zone) of the
+  // daily digest to each agent and the team view to the escalation
+  // addresses; -1 = no digest. TOML: digest_at = "08:00" ("" = off).
+  int digest_minute = -1;
 
   bool operator==(const Routing&) const = default;
 };

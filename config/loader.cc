@@ -317,6 +317,17 @@ class Loader {
     return true;
   }
 
+  // An ISO 639 code like "en" or "de" (2 or 3 lower-case letters).
+  void LanguageCode(const Item& it, const std::string& code) {
+    bool good = code.size() >= 2 && code.size() <= 3 &&
+                std::all_of(code.begin(), code.end(),
+                            [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!good) {
+      Report(it, "must be an ISO 639 code like \"en\" or \"de\", got " +
+                     Quote(code));
+    }
+  }
+
   bool Bool(const Item& it, bool* out) {
     if (!it.node.is_boolean()) {
       Report(it, "expected a boolean, got " + std::string(TypeName(it.node)));
@@ -867,17 +878,7 @@ void Loader::ReadMailbox(const toml::table& t, const std::string& path,
             }},
            {"language",
             [&](const Item& f) {
-              if (!Str(f, &mb->language)) return;
-              bool good =
-                  mb->language.size() >= 2 && mb->language.size() <= 3 &&
-                  std::all_of(mb->language.begin(), mb->language.end(),
-                              [](char c) { return c >= 'a' && c <= 'z'; });
-              if (!good) {
-                Report(f,
-                       "must be an ISO 639 code like \"en\" or \"de\", "
-                       "got " +
-                           Quote(mb->language));
-              }
+              if (Str(f, &mb->language)) LanguageCode(f, mb->language);
             }},
            {"default_class",
             [&](const Item& f) {
@@ -1319,6 +1320,10 @@ void Loader::ReadAgents(const Item& it, std::vector<Agent>* out) {
                 }
               }},
              {"team", [&](const Item& f) { Str(f, &a.team); }},
+             {"language",
+              [&](const Item& f) {
+                if (Str(f, &a.language)) LanguageCode(f, a.language);
+              }},
              {"greeting_names",
               [&](const Item& f) {
                 StrList(f, &a.greeting_names,
@@ -1453,6 +1458,23 @@ void Loader::ReadRouting(const Item& it, Routing* routing) {
            {"detected_absence",
             [&](const Item& f) {
               Duration(f, &routing->detected_absence, false);
+            }},
+           {"assignment_mail",
+            [&](const Item& f) { Bool(f, &routing->assignment_mail); }},
+           {"digest_at",
+            [&](const Item& f) {
+              std::string text;
+              if (!Str(f, &text)) return;
+              if (text.empty()) {
+                routing->digest_minute = -1;
+                return;
+              }
+              auto minute = ParseTimeOfDay(text);
+              if (!minute) {
+                Report(f, minute.error().message + ", got " + Quote(text));
+                return;
+              }
+              routing->digest_minute = *minute;
             }},
        });
 }

@@ -350,6 +350,50 @@ primary = "x@shop.example"
       << dup.error().message;
 }
 
+TEST(ParseConfigTest, AssignmentDigestAndAgentLanguage) {
+  auto cfg = ParseConfig(std::string(kMailbox) + R"(
+[routing]
+assignment_mail = false
+digest_at = "07:45"
+[[agent]]
+name = "Reza"
+address = "reza@shop.example"
+language = "fa"
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_FALSE(cfg->routing.assignment_mail);
+  EXPECT_EQ(cfg->routing.digest_minute, 7 * 60 + 45);
+  EXPECT_EQ(cfg->agents[0].language, "fa");
+  config::Config defaults = config::Defaults();
+  EXPECT_TRUE(defaults.routing.assignment_mail);
+  EXPECT_EQ(defaults.routing.digest_minute, -1);  // no digest unless asked
+
+  auto off = ParseConfig(
+      std::string(kMailbox) + "[routing]\ndigest_at = \"\"\n", "f.toml");
+  ASSERT_TRUE(off.has_value()) << off.error().message;
+  EXPECT_EQ(off->routing.digest_minute, -1);
+
+  auto bad = ParseConfig(std::string(kMailbox) + R"(
+[routing]
+digest_at = "8 am"
+[[agent]]
+name = "Reza"
+address = "reza@shop.example"
+language = "Persian"
+)",
+                         "f.toml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find(
+                "routing.digest_at: must be a time of day \"HH:MM\""),
+            std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(
+      bad.error().message.find("agent[0].language: must be an ISO 639 code"),
+      std::string::npos)
+      << bad.error().message;
+}
+
 TEST(ParseConfigTest, RuleFlags) {
   auto cfg = ParseConfig(R"([[rule]]
 id = "defect.alone"

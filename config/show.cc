@@ -228,6 +228,7 @@ std::string ShowConfig(const Config& c) {
     w.Str("team", a.team);
     w.Strs("absent", a.absent);
     w.Strs("greeting_names", a.greeting_names);
+    w.StrIfSet("language", a.language);
   }
 
   for (const Route& r : c.routes) {
@@ -243,6 +244,10 @@ std::string ShowConfig(const Config& c) {
   w.Section("[routing]");
   w.Duration("absence_threshold", c.routing.absence_threshold);
   w.Duration("detected_absence", c.routing.detected_absence);
+  w.Bool("assignment_mail", c.routing.assignment_mail);
+  w.Str("digest_at", c.routing.digest_minute < 0
+                         ? std::string()
+                         : FormatTimeOfDay(c.routing.digest_minute));
 
   w.Section("[tickets]");
   w.Strs("close_keywords", c.tickets.close_keywords);

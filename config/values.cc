@@ -208,6 +208,21 @@ std::string FormatInterval(const Interval& iv) {
   return buf;
 }
 
+core::Result<int> ParseTimeOfDay(std::string_view text) {
+  int minute = 0;
+  if (text.size() != 5 || !ParseHhMm(text, false, &minute)) {
+    return Fail(Error::InvalidArgument(
+        "must be a time of day \"HH:MM\" like \"08:00\""));
+  }
+  return minute;
+}
+
+std::string FormatTimeOfDay(int minute) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
+  return buf;
+}
+
 core::Status CheckDate(std::string_view text) {
   int y = 0, m = 0, d = 0;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||

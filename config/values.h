@@ -44,6 +44,10 @@ std::string FormatByteSize(int64_t n);
 // 00..59, start < end. Fails with kInvalidArgument otherwise.
 core::Result<Interval> ParseInterval(std::string_view text);
 std::string FormatInterval(const Interval& iv);
+// "08:00" -> 480 (hours 00..23, minutes 00..59). kInvalidArgument otherwise.
+core::Result<int> ParseTimeOfDay(std::string_view text);
+// 480 -> "08:00".
+std::string FormatTimeOfDay(int minute);
 
 // "2024-12-25": a real calendar date (leap years checked). Fails with
 // kInvalidArgument otherwise.

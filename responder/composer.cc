@@ -161,6 +161,34 @@ std::string EncodedPart(std::string_view type, std::string_view text) {
   return out;
 }
 
+// The original message as an attachment: message/rfc822 when it can go as
+// it is (7-bit, lines within the limit; RFC 2046 §5.2.1 allows no other
+// encoding for it), else its bytes in base64 as "original.eml".
+std::string AttachedMessage(std::string_view raw) {
+  std::string crlf = NormalizeCrlf(raw);
+  bool plain = true;
+  size_t line = 0;
+  for (char ch : crlf) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == 0 || c >= 0x80) plain = false;
+    line = c == '\n' ? 0 : line + 1;
+    if (line > kMaxLineOctets + 1) plain = false;
+  }
+  if (plain) {
+    return "Content-Type: message/rfc822\r\n"
+           "Content-Disposition: attachment; filename=\"original.eml\"\r\n"
+           "\r\n" +
+           crlf;
+  }
+  std::string out =
+      "Content-Type: application/octet-stream; name=\"original.eml\"\r\n"
+      "Content-Disposition: attachment; filename=\"original.eml\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      Base64Encode(raw);
+  if (!out.ends_with("\r\n")) out += "\r\n";
+  return out;
+}
+
 }  // namespace
 
 bool IsValidAddress(std::string_view addr) {
@@ -386,11 +414,36 @@ Result<OutgoingMail> Composer::ComposeNotice(std::string_view to,
   return Build(core::Address{"", addr}, nullptr, spec, body, now);
 }
 
+Result<OutgoingMail> Composer::ComposeAssignment(std::string_view to,
+                                                 const core::Message& original,
+                                                 std::string_view original_raw,
+                                                 const core::Address& customer,
+                                                 const ReplySpec& spec,
+                                                 const RenderedTemplate& body,
+                                                 core::TimePoint now) const {
+  std::string addr(core::Trim(to));
+  if (!IsValidAddress(addr)) {
+    return Fail(Error::FailedPrecondition("assignee '" + core::Printable(addr) +
+                                          "' is not an address"));
+  }
+  if (!IsValidAddress(customer.addr)) {
+    return Fail(Error::FailedPrecondition("customer '" +
+                                          core::Printable(customer.addr) +
+                                          "' is not a plain address"));
+  }
+  Assignment a;
+  a.reply_to = {customer,
+                core::Address{options_.display_name, options_.mailbox_address}};
+  a.original_raw = original_raw;
+  return Build(core::Address{"", addr}, &original, spec, body, now, &a);
+}
+
 Result<OutgoingMail> Composer::Build(const core::Address& to,
                                      const core::Message* original,
                                      const ReplySpec& spec,
                                      const RenderedTemplate& body,
-                                     core::TimePoint now) const {
+                                     core::TimePoint now,
+                                     const Assignment* assignment) const {
   auto message_id =
       MakeMessageId(options_.hmac_key, domain_, spec.ticket_id, spec.kind);
   if (!message_id) return Fail(message_id.error());
@@ -414,7 +467,9 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
       subject = CleanText(body.subject);
       topic = subject;
     } else {
-      subject = core::IStartsWith(orig, "re:") ? orig : "Re: " + orig;
+      subject = assignment != nullptr || core::IStartsWith(orig, "re:")
+                    ? orig
+                    : "Re: " + orig;
       if (!tag.empty() && subject.find(tag) == std::string::npos) {
         subject += " " + tag;
       }
@@ -430,6 +485,19 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
                     &err);
   h += AddressField("To", to.name, to.addr, &err);
   if (!err) return Fail(err.error());
+  if (assignment != nullptr && !assignment->reply_to.empty()) {
+    std::vector<std::string> tokens;
+    for (const core::Address& a : assignment->reply_to) {
+      if (!tokens.empty()) tokens.back() += ",";
+      for (std::string& t : DisplayNameTokens(CleanText(a.name))) {
+        tokens.push_back(std::move(t));
+      }
+      tokens.push_back("<" + a.addr + ">");
+    }
+    auto r = FoldHeader("Reply-To", tokens);
+    if (!r) return Fail(r.error());
+    h += *r;
+  }
   auto subj = UnstructuredHeader("Subject", subject);
   if (!subj) return Fail(subj.error());
   h += *subj;
@@ -469,7 +537,8 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
          ReplyThreadIndex(index ? CleanText(*index) : "",
                           original->date.value_or(now), now, seed) +
          "\r\n";
-    h += "Auto-Submitted: auto-replied\r\n";
+    h += assignment != nullptr ? "Auto-Submitted: auto-generated\r\n"
+                               : "Auto-Submitted: auto-replied\r\n";
   } else {
     h += "Auto-Submitted: auto-generated\r\n";
   }
@@ -480,19 +549,37 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
     h += "Content-Language: " + body.language + "\r\n";
   }
 
-  std::string raw = h;
+  // The text (and HTML alternative) as one entity.
+  std::string text_entity;
   if (options_.include_html && !body.html.empty()) {
     std::string boundary =
         "=_inboxd_" +
         core::Sha256Hex(mail.message_id + "|boundary").substr(0, 24);
-    raw += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary +
+    text_entity += "Content-Type: multipart/alternative;\r\n boundary=\"" +
+                   boundary + "\"\r\n\r\n";
+    text_entity += "This is a multi-part message in MIME format.\r\n";
+    text_entity +=
+        "--" + boundary + "\r\n" + EncodedPart("text/plain", body.text);
+    text_entity +=
+        "--" + boundary + "\r\n" + EncodedPart("text/html", body.html);
+    text_entity += "--" + boundary + "--\r\n";
+  } else {
+    text_entity = EncodedPart("text/plain", body.text);
+  }
+  std::string raw = h;
+  if (assignment != nullptr && !assignment->original_raw.empty() &&
+      assignment->original_raw.size() <= kMaxAttachedOriginal) {
+    std::string boundary =
+        "=_inboxd_mixed_" +
+        core::Sha256Hex(mail.message_id + "|mixed").substr(0, 24);
+    raw += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary +
            "\"\r\n\r\n";
     raw += "This is a multi-part message in MIME format.\r\n";
-    raw += "--" + boundary + "\r\n" + EncodedPart("text/plain", body.text);
-    raw += "--" + boundary + "\r\n" + EncodedPart("text/html", body.html);
+    raw += "--" + boundary + "\r\n" + text_entity;
+    raw += "--" + boundary + "\r\n" + AttachedMessage(assignment->original_raw);
     raw += "--" + boundary + "--\r\n";
   } else {
-    raw += EncodedPart("text/plain", body.text);
+    raw += text_entity;
   }
   if (auto s = CheckWireFormat(raw); !s) return Fail(s.error());
   mail.raw = std::move(raw);

@@ -56,6 +56,8 @@ inline constexpr size_t kMaxMessageIdLength = 250;
 inline constexpr size_t kMaxQuotedSubjectBytes = 200;
 // Hex digits of the HMAC in our Message-IDs (80 bits).
 inline constexpr size_t kMessageIdTokenHex = 20;
+// The largest original an assignment mail carries as an attachment.
+inline constexpr size_t kMaxAttachedOriginal = 10u << 20;
 
 struct ComposerOptions {
   std::string mailbox_address;    // From; "support@shop.example"
@@ -113,15 +115,41 @@ class Composer {
                                            const RenderedTemplate& body,
                                            core::TimePoint now) const;
 
+  // Builds the assignment of a ticket to an agent (issue 10 item 1): To
+  // `to`; Reply-To the customer and the shared mailbox, so that Reply in
+  // the agent's own client answers the customer and its copy reaches the
+  // shared mailbox (POLICY C1), where inboxd sees it; Subject the
+  // original's with the ticket tag (no "Re:", so the agent's answer reads
+  // "Re: <original> [#tag]" for the customer); References and In-Reply-To
+  // the original's, so that answer threads with the customer's message;
+  // Auto-Submitted: auto-generated. The body is `body` (the template quotes
+  // the customer's text) followed by the original message attached
+  // (message/rfc822 when it is 7-bit with short lines, else
+  // application/octet-stream "original.eml" in base64; left out above
+  // kMaxAttachedOriginal bytes). Fails with kFailedPrecondition when `to`
+  // or `customer` is not a plain address, kInvalidArgument on a bad spec.
+  core::Result<OutgoingMail> ComposeAssignment(std::string_view to,
+                                               const core::Message& original,
+                                               std::string_view original_raw,
+                                               const core::Address& customer,
+                                               const ReplySpec& spec,
+                                               const RenderedTemplate& body,
+                                               core::TimePoint now) const;
+
   const ComposerOptions& options() const { return options_; }
 
  private:
+  // What an assignment adds to Build.
+  struct Assignment {
+    std::vector<core::Address> reply_to;
+    std::string_view original_raw;
+  };
+
   Composer() = default;
-  core::Result<OutgoingMail> Build(const core::Address& to,
-                                   const core::Message* original,
-                                   const ReplySpec& spec,
-                                   const RenderedTemplate& body,
-                                   core::TimePoint now) const;
+  core::Result<OutgoingMail> Build(
+      const core::Address& to, const core::Message* original,
+      const ReplySpec& spec, const RenderedTemplate& body, core::TimePoint now,
+      const Assignment* assignment = nullptr) const;
   bool IsOwn(std::string_view addr) const;
 
   ComposerOptions options_;

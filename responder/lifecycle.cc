@@ -109,6 +109,12 @@ const config::Route* RouteFor(const config::Config& config,
   return any;
 }
 
+bool MetByOurMail(std::string_view kind, const store::Milestone& m) {
+  if (kind == "ack") return m.name == "ack" || m.name == "receipt";
+  if (kind == "csat") return m.name == "followup";
+  return false;
+}
+
 std::vector<Target> ResolveTargets(const config::Config& config,
                                    std::string_view target) {
   std::vector<Target> out;
@@ -116,15 +122,15 @@ std::vector<Target> ResolveTargets(const config::Config& config,
   if (t.empty()) return out;
   if (t.find('@') != std::string::npos) {
     for (const config::Agent& a : config.agents) {
-      if (core::IEquals(a.address, t)) return {{a.address, a.name}};
+      if (core::IEquals(a.address, t)) return {{a.address, a.name, a.language}};
     }
-    return {{t, t}};
+    return {{t, t, ""}};
   }
   for (const config::Agent& a : config.agents) {
-    if (a.name == t) return {{a.address, a.name}};
+    if (a.name == t) return {{a.address, a.name, a.language}};
   }
   for (const config::Agent& a : config.agents) {
-    if (a.team == t) out.push_back({a.address, a.name});
+    if (a.team == t) out.push_back({a.address, a.name, a.language});
   }
   return out;
 }

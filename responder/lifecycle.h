@@ -68,10 +68,18 @@ bool RestartsOnCustomerInfo(std::string_view id, std::string_view name);
 bool GetsDelayNotice(const config::Deadlines& deadlines, std::string_view id,
                      std::string_view name);
 
+// True when our own mail of `kind` meets milestone `m`: the acknowledgement
+// meets D1; a complaint's acknowledgement is the written receipt
+// (complaint_receipt), so it meets D5 too; the satisfaction mail ("csat") is
+// the follow-up contact of D7. The drain meets them; the assignment mail
+// leaves them out of what it asks of the agent.
+bool MetByOurMail(std::string_view kind, const store::Milestone& m);
+
 // Someone inboxd writes to about a ticket (owner, escalation level, board).
 struct Target {
   std::string address;
-  std::string name;  // the agent's name, else the address
+  std::string name;      // the agent's name, else the address
+  std::string language;  // the agent's [[agent]] language ("" = unset)
 };
 
 // The route of a class in a mailbox: the row for that mailbox, else the

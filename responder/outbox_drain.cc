@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "responder/lifecycle.h"
 #include "responder/planner.h"
 
 namespace inboxd::responder {
@@ -191,19 +192,6 @@ void OutboxDrain::RecordSent(const store::Outgoing& row, core::TimePoint now,
   AppendToSent(row, /*look_first=*/false, report);
   if (row.ticket_id > 0) MeetByOurMail(row, now, report);
 }
-
-namespace {
-
-bool MetByOurMail(std::string_view kind, const store::Milestone& m) {
-  // The acknowledgement meets D1; a complaint's acknowledgement is the
-  // written receipt (complaint_receipt), so it meets D5 too. The
-  // satisfaction mail is the follow-up contact of D7.
-  if (kind == "ack") return m.name == "ack" || m.name == "receipt";
-  if (kind == "csat") return m.name == "followup";
-  return false;
-}
-
-}  // namespace
 
 void OutboxDrain::MeetByOurMail(const store::Outgoing& row, core::TimePoint now,
                                 DrainReport& report) {

@@ -17,8 +17,8 @@
 
 #include "classify/ack_decision.h"
 #include "core/text.h"
+#include "responder/assignment.h"
 #include "responder/lifecycle.h"
-#include "responder/routing.h"
 #include "responder/store_history.h"
 
 namespace inboxd::responder {
@@ -351,8 +351,8 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
   return (*batch)->Commit();
 }
 
-core::Status Planner::AssignNewTicket(const store::Ticket& ticket,
-                                      core::TimePoint now) {
+Result<Assignment> Planner::AssignNewTicket(const store::Ticket& ticket,
+                                            core::TimePoint now) {
   auto absences = store_->ListAbsences(now);
   if (!absences) return Fail(absences.error());
   auto last = store_->FindLastOwner(ticket.customer, ticket.id);
@@ -363,8 +363,12 @@ core::Status Planner::AssignNewTicket(const store::Ticket& ticket,
   in.personal_agent = ticket.owner;  // the classifier's addressed agent
   in.last_owner = *last;
   in.at = now;
-  const Assignment a = AssignOwner(*config_, *absences, in);
-  return store_->SetTicketOwner(ticket.id, a.owner, a.reason, "inboxd");
+  Assignment a = AssignOwner(*config_, *absences, in);
+  if (auto st = store_->SetTicketOwner(ticket.id, a.owner, a.reason, "inboxd");
+      !st) {
+    return Fail(st.error());
+  }
+  return a;
 }
 
 core::Status Planner::PlanClock(const store::Decision& d, core::TimePoint now,
@@ -381,13 +385,31 @@ core::Status Planner::PlanClock(const store::Decision& d, core::TimePoint now,
   auto milestones = store_->ListMilestones(ticket->id);
   if (!milestones) return Fail(milestones.error());
   if (milestones->empty()) {
-    // A new ticket: its owner (routing.h: R1-R4, absence), then its clocks.
-    if (auto st = AssignNewTicket(*ticket, now); !st) return st;
+    // A new ticket: its owner (routing.h: R1-R4, absence), its clocks and
+    // the owner's assignment mail, together (a crash repeats all three).
+    auto batch = store_->BeginBatch();
+    if (!batch) return Fail(batch.error());
+    auto assigned = AssignNewTicket(*ticket, now);
+    if (!assigned) return Fail(assigned.error());
     auto added = EnsureMilestones(*store_, *config_, calendar, *ticket,
                                   ticket->opened_at);
     if (!added) return Fail(added.error());
     if (*added > 0) ++report.clocks;
-    return core::Ok();
+    if (!assigned->owner.empty()) {
+      auto owned = store_->GetTicket(ticket->id);
+      if (!owned) return Fail(owned.error());
+      AssignmentRequest req;
+      req.ticket = &*owned;
+      req.targets = ResolveTargets(*config_, assigned->owner);
+      req.step = "assign";
+      req.reason = assigned->reason;
+      AssignmentContext ctx{store_, config_, templates_, &parser_,
+                            guard_.get()};
+      auto sent = QueueAssignment(ctx, *mb->second, req, now);
+      if (!sent) return Fail(sent.error());
+      report.assignments += static_cast<int>(sent->size());
+    }
+    return (*batch)->Commit();
   }
   auto stored = store_->GetMessage(d.message_row);
   if (!stored) return Fail(stored.error());

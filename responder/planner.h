@@ -7,10 +7,11 @@
 //  1. A customer's message on a ticket (decision party "customer"), whatever
 //     happens to its acknowledgement (refused, rate-limited, quarantined
 //     history): a ticket without milestones gets its owner (routing.h:
-//     personal agent, R4 last owner, route primary/secondary, absence) and
-//     the milestones of its class and
-//     customer (lifecycle.h EnsureMilestones, from the ticket's opening in
-//     the mailbox's calendar); a ticket that has them hears of the message
+//     personal agent, R4 last owner, route primary/secondary, absence),
+//     the milestones of its class and customer (lifecycle.h
+//     EnsureMilestones, from the ticket's opening in the mailbox's
+//     calendar) and the owner's assignment mail with the customer's
+//     message (assignment.h); a ticket that has them hears of the message
 //     (lifecycle.h OnCustomerMessage: reopen, resume, restart D6).
 //  2. With ack = true: picks the template (quote -> quote_ack, complaint ->
 //     complaint_receipt, anything else -> ack; the decision's language when
@@ -34,7 +35,7 @@
 // leaves the decision pending for the next run.
 //
 // Not here: classifying (classify/), sending (outbox_drain.h), warnings,
-// delay notices and escalations (watcher.h), absence fallback.
+// delay notices, escalations, the R3 moves and the digest (watcher.h).
 #pragma once
 
 #include <chrono>
@@ -53,6 +54,7 @@
 #include "responder/business_calendar.h"
 #include "responder/composer.h"
 #include "responder/loop_guard.h"
+#include "responder/routing.h"
 #include "responder/templates.h"
 #include "store/store.h"
 
@@ -79,6 +81,7 @@ struct PlanReport {
   int already_done = 0;     // queued or refused by an earlier run
   int clocks = 0;           // tickets whose milestones were set or moved
   int absence_notices = 0;  // absence_fallback replies queued (R2)
+  int assignments = 0;      // assignment mails queued to new owners
   int errors = 0;           // transient failures, retried next run
   std::vector<std::string> error_messages;
 };
@@ -196,9 +199,9 @@ class Planner {
   // Step 1: the ticket's owner and milestones for a customer's message.
   core::Status PlanClock(const store::Decision& d, core::TimePoint now,
                          PlanReport& report);
-  // The owner of a new ticket (routing.h AssignOwner) at `now`.
-  core::Status AssignNewTicket(const store::Ticket& ticket,
-                               core::TimePoint now);
+  // Sets the owner of a new ticket (routing.h AssignOwner) at `now`.
+  core::Result<Assignment> AssignNewTicket(const store::Ticket& ticket,
+                                           core::TimePoint now);
   // Step 2 (inside the caller's batch).
   core::Result<Outcome> PlanOne(const store::Decision& d, core::TimePoint now);
   // Writes "ack.refused"; returns kRefused.

@@ -259,15 +259,24 @@ TEST(RoutingTest, AbsentAgentsTicketsMoveToTheSecondaryWhoIsTold) {
   EXPECT_NE(t.owner_reason.find("R3: anna@shop.example is away until"),
             std::string::npos)
       << t.owner_reason;
-  int to_bob = 0;
-  for (const auto& row : rig.Rows(store::OutboxState::kQueued)) {
-    if (row.kind == "agent_alert" &&
-        row.recipients == std::vector<std::string>{"bob@shop.example"}) {
-      ++to_bob;
-      EXPECT_NE(row.raw.find("Q-1000"), std::string::npos);
+  // Anna got the ticket when it was new; Bob gets it now, with the
+  // customer's message and why.
+  auto assignments_to = [&](const std::string& agent) {
+    std::vector<std::string> raws;
+    for (const auto& row : rig.Rows(store::OutboxState::kQueued)) {
+      if (row.kind == "assignment" &&
+          row.recipients == std::vector<std::string>{agent}) {
+        raws.push_back(row.raw);
+      }
     }
-  }
-  EXPECT_EQ(to_bob, 1);
+    return raws;
+  };
+  ASSERT_EQ(assignments_to("anna@shop.example").size(), 1u);
+  auto to_bob = assignments_to("bob@shop.example");
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_NE(to_bob[0].find("Q-1000"), std::string::npos);
+  EXPECT_NE(to_bob[0].find("away until"), std::string::npos);
+  EXPECT_NE(to_bob[0].find("Reply-To:"), std::string::npos);
   // Once: a second run and a new ticket of Anna's class go to Bob.
   r = (*watcher)->WatchOnce(rig.clock.Now() + hours(1));
   EXPECT_EQ(r->reassigned, 0);
@@ -275,6 +284,46 @@ TEST(RoutingTest, AbsentAgentsTicketsMoveToTheSecondaryWhoIsTold) {
   const testing::Recorded rec2 = rig.Receive(another);
   ASSERT_TRUE(rig.NewPlanner()->PlanPending(rig.clock.Now()).has_value());
   EXPECT_EQ(rig.db->GetTicket(rec2.ticket_id)->owner, "bob@shop.example");
+  EXPECT_EQ(assignments_to("bob@shop.example").size(), 2u);
+  EXPECT_EQ(assignments_to("anna@shop.example").size(), 1u);  // nothing new
+}
+
+// [routing] assignment_mail = false: the R3 move is an agent_alert, and a
+// new ticket's owner gets no mail.
+TEST(RoutingTest, WithoutAssignmentMailTheNewOwnerGetsAnAlert) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  rig.config.routing.assignment_mail = false;
+  testing::Incoming quote;
+  quote.cls = "quote";
+  quote.mailbox = "sales";
+  const testing::Recorded rec = rig.Receive(quote);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  auto watcher =
+      Watcher::Create(&rig.config, rig.db.get(), rig.templates.get(),
+                      "test-key", [](std::string_view raw) {
+                        return ingest::ParseMessage(raw, core::Limits{});
+                      });
+  ASSERT_TRUE(watcher.has_value());
+  ASSERT_TRUE(rig.db->AddAbsence({.agent = "anna@shop.example",
+                                  .from = kT0 + hours(1),
+                                  .until = kT0 + hours(100),
+                                  .source = "command",
+                                  .detail = "",
+                                  .actor = "test"}));
+  auto r = (*watcher)->WatchOnce(kT0 + hours(1));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->reassigned, 1);
+  EXPECT_EQ(rig.db->GetTicket(rec.ticket_id)->owner, "bob@shop.example");
+  int alerts = 0;
+  for (const auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    EXPECT_NE(row.kind, "assignment");
+    if (row.kind == "agent_alert" &&
+        row.recipients == std::vector<std::string>{"bob@shop.example"}) {
+      ++alerts;
+    }
+  }
+  EXPECT_EQ(alerts, 1);
 }
 
 // R2: a customer who writes to an absent agent hears who is away until when

@@ -356,6 +356,22 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
                                {"agent_name", false},
                                {"reason", true},
                                {"due_at", false}})},
+          // Issue 10 item 1: the owner's copy of the customer's message.
+          {"assignment", With({{"agent_name", true},
+                               {"reason", true},
+                               {"due_at", false},
+                               {"received_at", true},
+                               {"customer_text", false}})},
+          // Issue 10 item 6: no ticket of its own, so none of Common().
+          {"digest",
+           {{"recipient_name", true},
+            {"digest_date", true},
+            {"ticket_count", true},
+            {"team_view", false},
+            {"overdue_list", false},
+            {"at_risk_list", false},
+            {"other_list", false},
+            {"more_count", false}}},
       };
   static const std::vector<TemplateVariable> kNone;
   auto it = kVars.find(name);

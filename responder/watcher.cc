@@ -6,6 +6,8 @@
 #include <set>
 
 #include "core/text.h"
+#include "responder/assignment.h"
+#include "responder/digest.h"
 #include "responder/lifecycle.h"
 #include "responder/routing.h"
 #include "responder/store_history.h"
@@ -89,8 +91,19 @@ Result<std::unique_ptr<Watcher>> Watcher::Create(const config::Config* config,
   return w;
 }
 
-Result<std::optional<core::TimePoint>> Watcher::NextWakeup() {
-  return store_->NextMilestoneAction();
+Result<std::optional<core::TimePoint>> Watcher::NextWakeup(
+    core::TimePoint now) {
+  auto next = store_->NextMilestoneAction();
+  if (!next) return Fail(next.error());
+  // Today's digest when it is still to come, else tomorrow's.
+  std::optional<DigestSlot> slot = DigestDue(*config_, now);
+  if (slot && (slot->at <= now || digest_day_ == slot->day)) {
+    slot = DigestDue(*config_, now + std::chrono::hours(24));
+  }
+  if (slot && slot->at > now && (!*next || slot->at < **next)) {
+    *next = slot->at;
+  }
+  return next;
 }
 
 Result<WatchReport> Watcher::WatchOnce(core::TimePoint now) {
@@ -128,6 +141,20 @@ Result<WatchReport> Watcher::WatchOnce(core::TimePoint now) {
     if (auto st = TicketMail(id, now, report); !st) {
       ++report.errors;
       report.error_messages.push_back(st.error().ToString());
+    }
+  }
+  // The daily digest (issue 10 item 6), once its time has come today.
+  if (auto slot = DigestDue(*config_, now);
+      slot && now >= slot->at && digest_day_ != slot->day) {
+    auto digests =
+        QueueDigests(*store_, *config_, *templates_, mailboxes_, *slot, now);
+    if (digests) {
+      report.digests += digests->queued;
+      digest_day_ = slot->day;
+    } else {
+      ++report.errors;
+      report.error_messages.push_back(
+          digests.error().Wrap("watch: digest").ToString());
     }
   }
   return report;
@@ -243,17 +270,12 @@ core::Status Watcher::Step(const store::Milestone& m, core::TimePoint now,
     if (closed && !follow_up_clock) {
       why = "ticket is closed";
     } else {
-      const std::string lang = ReplyLanguage(
-          *templates_, parts.mailbox->language, parts.mailbox->language);
-      auto due_text = FormatLocalTime(m.due_at, parts.mailbox->time_zone, lang);
-      if (!due_text) return Fail(due_text.error().Wrap(what));
       TemplateVars vars;
       vars["reason"] = MilestoneLabel(m) + " for " + ticket->customer +
                        " is due in " + FormatSpan(m.due_at - now);
-      vars["due_at"] = *due_text;
-      auto r =
-          QueueNotice(*ticket, parts, "agent_alert", StepId("warn", m),
-                      OwnerTargets(*config_, *ticket), std::move(vars), now);
+      auto r = QueueNotice(*ticket, parts, "agent_alert", StepId("warn", m),
+                           OwnerTargets(*config_, *ticket), std::move(vars),
+                           now, m.due_at);
       if (!r) return Fail(r.error().Wrap(what));
       sent = *r;
       if (sent.empty()) {
@@ -309,7 +331,20 @@ core::Status Watcher::ApplyAbsence(const store::Absence& absence,
         !st) {
       return Fail(st.error().Wrap(what));
     }
-    if (!next.owner.empty()) {
+    if (!next.owner.empty() && config_->routing.assignment_mail) {
+      // The new owner gets the customer's message to answer (item 1).
+      auto moved = store_->GetTicket(id);
+      if (!moved) return Fail(moved.error().Wrap(what));
+      AssignmentRequest req;
+      req.ticket = &*moved;
+      req.targets = ResolveTargets(*config_, next.owner);
+      req.step = "moved-" + std::to_string(absence.id);
+      req.reason = reason;
+      AssignmentContext ctx{store_, config_, templates_, &parser_,
+                            guard_.get()};
+      auto sent = QueueAssignment(ctx, *mb->second, req, now);
+      if (!sent) return Fail(sent.error().Wrap(what));
+    } else if (!next.owner.empty()) {
       TemplateVars vars;
       vars["reason"] = "ticket " + ticket->Tag() + " from " + ticket->customer +
                        " is now yours: " + away;
@@ -350,21 +385,16 @@ core::Status Watcher::Escalate(const store::Ticket& ticket, MailboxParts& parts,
               ? "no escalate_to configured for class " + ticket.cls
               : "the escalation chain has no level " + std::to_string(level);
   } else {
-    const std::string lang = ReplyLanguage(*templates_, parts.mailbox->language,
-                                           parts.mailbox->language);
-    auto due_text = FormatLocalTime(m.due_at, parts.mailbox->time_zone, lang);
-    if (!due_text) return Fail(due_text.error());
     TemplateVars vars;
     vars["reason"] = MilestoneLabel(m) + " for " + ticket.customer +
                      " was due " + core::FormatUtc(m.due_at) +
                      " and is not met (escalation level " +
                      std::to_string(level) + ")";
-    vars["due_at"] = *due_text;
     std::vector<Target> owners = OwnerTargets(*config_, ticket);
     vars["agent_name"] = owners.empty() ? "" : owners.front().name;
     auto r = QueueNotice(ticket, parts, "escalation",
                          StepId("esc" + std::to_string(level), m),
-                         levels[level - 1], std::move(vars), now);
+                         levels[level - 1], std::move(vars), now, m.due_at);
     if (!r) return Fail(r.error());
     sent = *r;
   }
@@ -388,19 +418,25 @@ core::Status Watcher::Escalate(const store::Ticket& ticket, MailboxParts& parts,
 Result<std::vector<std::string>> Watcher::QueueNotice(
     const store::Ticket& ticket, MailboxParts& parts,
     std::string_view template_name, const std::string& step,
-    const std::vector<Target>& targets, TemplateVars vars,
-    core::TimePoint now) {
+    const std::vector<Target>& targets, TemplateVars vars, core::TimePoint now,
+    std::optional<core::TimePoint> due) {
   std::vector<std::string> sent;
   const config::Mailbox& mailbox = *parts.mailbox;
-  const std::string lang =
-      ReplyLanguage(*templates_, mailbox.language, mailbox.language);
   TemplateVars common = CommonTemplateVars(*config_, mailbox, ticket);
   for (auto& [k, v] : common) vars.emplace(k, v);
   int n = 0;
   for (const Target& t : targets) {
     ++n;
     if (guard_->IsOwnAddress(t.address)) continue;  // would loop back in
+    // An agent reads their own language ([[agent]] language).
+    const std::string lang =
+        ReplyLanguage(*templates_, t.language, mailbox.language);
     TemplateVars v = vars;
+    if (due) {
+      auto text = FormatLocalTime(*due, mailbox.time_zone, lang);
+      if (!text) return Fail(text.error());
+      v["due_at"] = *text;
+    }
     if (template_name == "agent_alert") {
       v["agent_name"] = t.name;
     } else {

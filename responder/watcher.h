@@ -23,8 +23,12 @@
 //             route's escalate_to chain, escalate_every after level k (R5).
 // Absences (R3): an agent's absence that begins (and lasts longer than
 // [routing] absence_threshold) moves their open tickets to the next owner
-// (routing.h AssignOwner without them), who gets an agent_alert naming the
-// ticket and why; each absence once (Store::MarkAbsenceApplied).
+// (routing.h AssignOwner without them), who gets the assignment mail with
+// the customer's message and why (assignment.h; an agent_alert when
+// [routing] assignment_mail is off); each absence once
+// (Store::MarkAbsenceApplied).
+// Digest: at [routing] digest_at on a working day, each agent's open
+// tickets and the team view (digest.h), once per day.
 // Tickets: a ticket flagged "material_defect" tells the route's board (else
 // the last escalation level) at once (R6); a closed ticket gets the
 // satisfaction mail (csat, C4) csat_after its closing.
@@ -78,6 +82,7 @@ struct WatchReport {
   int board = 0;       // R6 notices
   int csat = 0;        // satisfaction mail queued or recorded as refused
   int reassigned = 0;  // tickets moved off an absent owner (R3)
+  int digests = 0;     // daily digests queued
   int errors = 0;      // transient, retried next run
   std::vector<std::string> error_messages;
 };
@@ -98,9 +103,10 @@ class Watcher {
   // query fails.
   core::Result<WatchReport> WatchOnce(core::TimePoint now);
 
-  // The earliest time a milestone needs the watcher (nullopt: none), for
-  // the daemon's sleep. Ticket mail (csat) is checked on every run.
-  core::Result<std::optional<core::TimePoint>> NextWakeup();
+  // The earliest time after `now` a milestone or the daily digest needs
+  // the watcher (nullopt: none), for the daemon's sleep. Ticket mail
+  // (csat) is checked on every run.
+  core::Result<std::optional<core::TimePoint>> NextWakeup(core::TimePoint now);
 
  private:
   Watcher() = default;
@@ -117,13 +123,15 @@ class Watcher {
   core::Status Escalate(const store::Ticket& ticket, MailboxParts& parts,
                         const store::Milestone& m, int level, bool breach,
                         core::TimePoint now, WatchReport& report);
-  // Queues an internal notice (agent_alert or escalation) to each target;
-  // returns the addresses it went to (empty: none configured).
+  // Queues an internal notice (agent_alert or escalation) to each target,
+  // in the target's language (else the mailbox's), with `due` as due_at
+  // in that language; returns the addresses it went to (empty: none
+  // configured).
   core::Result<std::vector<std::string>> QueueNotice(
       const store::Ticket& ticket, MailboxParts& parts,
       std::string_view template_name, const std::string& step,
       const std::vector<Target>& targets, TemplateVars vars,
-      core::TimePoint now);
+      core::TimePoint now, std::optional<core::TimePoint> due = std::nullopt);
   // Queues a reply to the customer (delay_notice, csat) when the loop guard
   // and the composer allow it; returns the refusal ("" when queued).
   core::Result<std::string> QueueCustomerMail(const store::Ticket& ticket,
@@ -143,6 +151,7 @@ class Watcher {
   MessageParser parser_;
   MailboxPartsMap mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
+  std::string digest_day_;  // the local day whose digests are queued
 };
 
 // "3 h 20 min", "2 d 4 h", "45 min"; "0 min" for a negative span.

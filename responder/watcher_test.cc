@@ -298,7 +298,7 @@ TEST(WatcherTest, WarnsTheOwnerOnceAtSeventyFivePercent) {
   const store::Milestone d2 = MilestoneOf(rig, id, "D2");
   EXPECT_EQ(d2.warned_at, kT0 + hours(7) + minutes(30));
   EXPECT_EQ(d2.state, store::MilestoneState::kOpen);
-  auto next = watcher->NextWakeup();
+  auto next = watcher->NextWakeup(kT0);
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(*next, kT0 + hours(10));  // the breach is next
   ExpectUniqueMessageIds(rig);
@@ -528,7 +528,7 @@ TEST(WatcherTest, BreachEscalatesAlongTheChainThenStops) {
   EXPECT_EQ(d2.escalation_level, 2);
   EXPECT_EQ(d2.escalated_at, kT0 + hours(14));
   EXPECT_FALSE(d2.next_escalation_at.has_value());  // the chain ended
-  auto next = watcher->NextWakeup();
+  auto next = watcher->NextWakeup(kT0);
   ASSERT_TRUE(next.has_value());
   EXPECT_FALSE(next->has_value());
 
@@ -641,7 +641,7 @@ TEST(WatcherTest, PausedDoesNothingResumedActsOnTheMovedTimes) {
   EXPECT_EQ(WatcherRows(rig), 0u);
   EXPECT_EQ(MarkEvents(rig), 0u);
   EXPECT_EQ(MilestoneOf(rig, id, "D2").state, store::MilestoneState::kOpen);
-  auto next = watcher->NextWakeup();
+  auto next = watcher->NextWakeup(kT0);
   ASSERT_TRUE(next.has_value());
   EXPECT_FALSE(next->has_value());
 

@@ -133,9 +133,15 @@ escalate_to = ["manager@shop.example", "board@shop.example"]
   const std::string log = ReadFile(rig->dir() + "/run.log");
   ASSERT_TRUE(escalated) << log;
 
-  // The owner was warned about Q-1000 (and maybe Q-1001 before its reply).
-  auto alerts = WithSubject(rig->Messages("agent"), "Q-1000");
+  // The owner got each quote when it was new (issue 10 item 1) and was
+  // warned about Q-1000 (and maybe Q-1001 before its reply).
+  auto alerts =
+      WithSubject(WithSubject(rig->Messages("agent"), "[inboxd]"), "[#Q-1000]");
   ASSERT_EQ(alerts.size(), 1u) << log;
+  auto assigned = WithSubject(rig->Messages("agent"), "Quote for 40 chairs");
+  ASSERT_EQ(assigned.size(), 1u) << log;
+  EXPECT_NE(assigned[0].Header("Reply-To").find("bea@customer.example"),
+            std::string::npos);
   EXPECT_EQ(alerts[0].Header("Auto-Submitted"), "auto-generated");
   EXPECT_NE(alerts[0].DecodedBody().find("bea@customer.example"),
             std::string::npos);

@@ -202,7 +202,13 @@ std::string Mail::DecodedBody() const {
     size_t start = lf.find("\n\n", cte);
     if (start == std::string::npos) break;
     start += 2;
+    // The next boundary line ("--" and the boundary; a text line of dashes
+    // such as "----- Bea wrote -----" is not one).
     size_t end = lf.find("\n--", start);
+    while (end != std::string::npos && end + 3 < lf.size() &&
+           lf[end + 3] == '-') {
+      end = lf.find("\n--", end + 3);
+    }
     if (end == std::string::npos) end = lf.size();
     std::string part = lf.substr(start, end - start);
     if (kind.find("quoted-printable") != std::string::npos) {

@@ -225,7 +225,10 @@ def send(args):
     raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     try:
         with smtplib.SMTP("127.0.0.1", args.port, timeout=60) as smtp:
-            smtp.sendmail(args.mail_from, [args.to], raw)
+            # TO may list several recipients, comma-separated.
+            smtp.sendmail(args.mail_from,
+                          [t.strip() for t in args.to.split(",") if t.strip()],
+                          raw)
     except (smtplib.SMTPException, OSError) as e:
         print("send: %s" % e, file=sys.stderr)
         return 1
