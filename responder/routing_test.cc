@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "responder/outbox_test_rig.h"
 #include "responder/watcher.h"
 
@@ -286,6 +288,100 @@ TEST(RoutingTest, AbsentAgentsTicketsMoveToTheSecondaryWhoIsTold) {
   EXPECT_EQ(rig.db->GetTicket(rec2.ticket_id)->owner, "bob@shop.example");
   EXPECT_EQ(assignments_to("bob@shop.example").size(), 2u);
   EXPECT_EQ(assignments_to("anna@shop.example").size(), 1u);  // nothing new
+}
+
+// The assignment mail of new tickets (issue 10 item 1): each present agent
+// of a team owner, in their language; nobody who already has the message
+// (To/Cc) and no shared mailbox.
+std::vector<store::Outgoing> Assignments(Rig& rig) {
+  std::vector<store::Outgoing> out;
+  for (auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    if (row.kind == "assignment") out.push_back(std::move(row));
+  }
+  return out;
+}
+
+TEST(RoutingTest, AssignmentMailToEveryPresentAgentOfATeam) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  config::Agent dana;
+  dana.name = "Dana";
+  dana.address = "dana@shop.example";
+  dana.team = "support";
+  dana.language = "de";
+  config::Agent eve = dana;
+  eve.name = "Eve";
+  eve.address = "eve@shop.example";
+  eve.language = "";
+  rig.config.agents.push_back(dana);
+  rig.config.agents.push_back(eve);
+  // Eve is away for two hours: under the threshold, so the team is not
+  // skipped, but she gets no mail while she is away.
+  ASSERT_TRUE(rig.db->AddAbsence({.agent = "eve@shop.example",
+                                  .from = kT0 - hours(1),
+                                  .until = kT0 + hours(2),
+                                  .source = "command",
+                                  .detail = "",
+                                  .actor = "test"}));
+  testing::Incoming support;  // support mailbox, class support: team
+  const testing::Recorded rec = rig.Receive(support);
+  auto report = rig.NewPlanner()->PlanPending(kT0);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(rig.db->GetTicket(rec.ticket_id)->owner, "support");
+  EXPECT_EQ(report->assignments, 2);
+  auto rows = Assignments(rig);
+  ASSERT_EQ(rows.size(), 2u);
+  std::map<std::string, std::string> by_agent;
+  for (const auto& r : rows) {
+    ASSERT_EQ(r.recipients.size(), 1u);
+    by_agent[r.recipients[0]] = r.raw;
+  }
+  ASSERT_TRUE(by_agent.count("carl@shop.example"));
+  ASSERT_TRUE(by_agent.count("dana@shop.example"));
+  EXPECT_NE(by_agent["carl@shop.example"].find("Content-Language: en"),
+            std::string::npos);
+  EXPECT_NE(by_agent["dana@shop.example"].find("Content-Language: de"),
+            std::string::npos);
+  for (const auto& [agent, raw] : by_agent) {
+    EXPECT_NE(raw.find("Subject: Printer broken [#S-1000]"), std::string::npos)
+        << raw;
+    EXPECT_NE(raw.find("Reply-To: \"Anna Kunde\" <anna@customer.example>,"),
+              std::string::npos)
+        << raw;
+    EXPECT_NE(raw.find("Content-Type: message/rfc822"), std::string::npos);
+    EXPECT_NE(raw.find("Hello, please help."), std::string::npos);
+  }
+  // Planning again changes nothing.
+  auto again = rig.NewPlanner()->PlanPending(kT0 + hours(1));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(Assignments(rig).size(), 2u);
+}
+
+TEST(RoutingTest, NoAssignmentToWhoAlreadyHasTheMessageOrASharedMailbox) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  // Anna (the route's primary) is in Cc: she has the customer's message.
+  testing::Incoming quote;
+  quote.cls = "quote";
+  quote.mailbox = "sales";
+  quote.extra_headers = "Cc: Anna <ANNA@shop.example>\r\n";
+  const testing::Recorded rec = rig.Receive(quote);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  EXPECT_EQ(rig.db->GetTicket(rec.ticket_id)->owner, "anna@shop.example");
+  EXPECT_TRUE(Assignments(rig).empty());
+  // A route whose primary is the shared mailbox itself: the ticket is
+  // already there. (A new store: R4 would keep this customer with Anna.)
+  Rig shared;
+  shared.config = RoutingConfig();
+  for (config::Route& r : shared.config.routes) {
+    if (r.cls == "support") r.primary = "support@shop.example";
+  }
+  testing::Incoming support;
+  const testing::Recorded rec2 = shared.Receive(support);
+  ASSERT_TRUE(shared.NewPlanner()->PlanPending(kT0).has_value());
+  EXPECT_EQ(shared.db->GetTicket(rec2.ticket_id)->owner,
+            "support@shop.example");
+  EXPECT_TRUE(Assignments(shared).empty());
 }
 
 // [routing] assignment_mail = false: the R3 move is an agent_alert, and a
