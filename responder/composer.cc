@@ -537,12 +537,16 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
          ReplyThreadIndex(index ? CleanText(*index) : "",
                           original->date.value_or(now), now, seed) +
          "\r\n";
-    h += assignment != nullptr ? "Auto-Submitted: auto-generated\r\n"
-                               : "Auto-Submitted: auto-replied\r\n";
+    // An assignment is work handed to a person, like a colleague's
+    // forward: deliberately not marked automatic, so the agent's own
+    // out-of-office reply answers it and reaches the shared mailbox, where
+    // it marks them absent (issue 10 item 2). inboxd never answers that
+    // reply (it is an auto-reply), so no loop can start.
+    if (assignment == nullptr) h += "Auto-Submitted: auto-replied\r\n";
   } else {
     h += "Auto-Submitted: auto-generated\r\n";
   }
-  h += "X-Auto-Response-Suppress: All\r\n";
+  if (assignment == nullptr) h += "X-Auto-Response-Suppress: All\r\n";
   h += "X-Inboxd-Loop: " + options_.mailbox_address + "\r\n";
   h += "MIME-Version: 1.0\r\n";
   if (IsToken(body.language)) {

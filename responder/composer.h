@@ -121,8 +121,11 @@ class Composer {
   // shared mailbox (POLICY C1), where inboxd sees it; Subject the
   // original's with the ticket tag (no "Re:", so the agent's answer reads
   // "Re: <original> [#tag]" for the customer); References and In-Reply-To
-  // the original's, so that answer threads with the customer's message;
-  // Auto-Submitted: auto-generated. The body is `body` (the template quotes
+  // the original's, so that answer threads with the customer's message. No
+  // Auto-Submitted or X-Auto-Response-Suppress: the agent's out-of-office
+  // reply (Exchange, Sieve vacation) should answer it, which is how inboxd
+  // learns of the absence (it never answers an auto-reply). X-Inboxd-Loop
+  // is set as on every mail of ours. The body is `body` (the template quotes
   // the customer's text) followed by the original message attached
   // (message/rfc822 when it is 7-bit with short lines, else
   // application/octet-stream "original.eml" in base64; left out above

@@ -268,7 +268,8 @@ escalate_to = ["manager@shop.example"]
       << note;
   EXPECT_NE(note.find("agent@shop.example is away until"), std::string::npos)
       << note;
-  EXPECT_EQ(lamps[0].Header("Auto-Submitted"), "auto-generated");
+  // Not marked automatic: an out-of-office reply may answer it.
+  EXPECT_EQ(lamps[0].Header("Auto-Submitted"), "");
   EXPECT_NE(lamps[0].Header("References").find("lamps-1@customer.example"),
             std::string::npos);
   EXPECT_EQ(WithSubject(hugo, "Price for 5 standing desks").size(), 1u);
@@ -304,6 +305,108 @@ escalate_to = ["manager@shop.example"]
       << told_text;
   EXPECT_NE(told_text.find("sales@shop.example"), std::string::npos);
   EXPECT_EQ(told_text.find("e-mail"), std::string::npos);  // not her text
+}
+
+// Dovecot/Sieve: nobody set Anna absent and no server rule copies her
+// auto-replies. The first quote is hers; her Sieve vacation answers the
+// assignment mail to the shared mailbox (its envelope sender), inboxd reads
+// the return date from it, and her open quote and the next one go to Hugo.
+TEST(AbsenceE2eTest, SieveVacationAnsweringTheAssignmentMarksTheAgentAbsent) {
+  auto started = MailRig::Start();
+  if (!started) {
+    INBOXD_SKIP_OR_FAIL() << "the mail rig did not start: "
+                          << started.error().message;
+  }
+  std::unique_ptr<MailRig> rig = std::move(*started);
+  {
+    std::ofstream cfg(rig->config(), std::ios::app);
+    cfg << R"toml(
+[[agent]]
+name = "Anna Agent"
+address = "agent@shop.example"
+team = "sales"
+
+[[agent]]
+name = "Hugo Helpdesk"
+address = "helpdesk@shop.example"
+team = "sales"
+
+[[route]]
+class = "quote"
+primary = "agent@shop.example"
+secondary = "helpdesk@shop.example"
+)toml";
+  }
+  const std::string back = ReturnDate();
+  ASSERT_TRUE(rig->Vacation("agent", 3600,
+                            "I am out of the office until " + back +
+                                ". Your mail is not forwarded."));
+  Daemon d(rig->config(), rig->dir() + "/run.log", "--tick 1");
+  ASSERT_TRUE(d.Start());
+  auto log = [&] { return ReadFile(rig->dir() + "/run.log"); };
+
+  ASSERT_TRUE(rig->Deliver(
+      "sales", Compose("From: Bea Kunde <bea@customer.example>\r\n"
+                       "To: sales@shop.example\r\n"
+                       "Subject: Quote for 12 lamps\r\n"
+                       "Message-ID: <lamps-2@customer.example>\r\n",
+                       "Hello, please send us a quote for 12 desk lamps.")));
+  // Anna gets it; her vacation answers; inboxd moves it to Hugo.
+  bool moved = WaitFor(
+      [&] {
+        return !WithSubject(rig->Messages("helpdesk"), "Quote for 12 lamps")
+                    .empty();
+      },
+      seconds(90));
+  ASSERT_TRUE(moved) << log();
+  ShellResult list = rig->Inboxd("absence list --json");
+  nlohmann::json absences = nlohmann::json::parse(list.out, nullptr, false);
+  ASSERT_TRUE(absences.is_array()) << list.out;
+  ASSERT_EQ(absences.size(), 1u) << list.out;
+  EXPECT_EQ(absences[0]["agent"], "agent@shop.example");
+  EXPECT_EQ(absences[0]["source"], "detected");
+  // Until the day she names (the end of that day, local time).
+  std::time_t t = std::time(nullptr) + 11 * 86400;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char day_after[16];
+  std::strftime(day_after, sizeof day_after, "%Y-%m-%d", &tm);
+  EXPECT_EQ(absences[0]["until"].get<std::string>().substr(0, 10), day_after)
+      << list.out;
+
+  // The next quote goes straight to Hugo.
+  ASSERT_TRUE(rig->Deliver(
+      "sales", Compose("From: Carl Kunde <carl@customer.example>\r\n"
+                       "To: sales@shop.example\r\n"
+                       "Subject: Quote for 3 desks\r\n"
+                       "Message-ID: <desks-2@customer.example>\r\n",
+                       "Please send us a quote for 3 desks.")));
+  bool direct = WaitFor(
+      [&] {
+        return !WithSubject(rig->Messages("helpdesk"), "Quote for 3 desks")
+                    .empty();
+      },
+      seconds(60));
+  d.Stop(SIGTERM);
+  ASSERT_TRUE(direct) << log();
+
+  std::cout << "----- mails received -----\n";
+  for (const char* user : {"agent", "helpdesk", "customer", "sales"}) {
+    for (const Mail& m : rig->Messages(user)) {
+      std::cout << user << " <- " << m.Decoded("From") << " | "
+                << m.Decoded("Subject") << "\n";
+    }
+  }
+  std::cout << "---------------------------\n";
+  // Anna got only the first assignment (before anyone knew she was away).
+  auto anna = rig->Messages("agent");
+  ASSERT_EQ(anna.size(), 1u);
+  EXPECT_NE(anna[0].Decoded("Subject").find("Quote for 12 lamps"),
+            std::string::npos);
+  // Her vacation reply reached the shared mailbox and got no answer.
+  EXPECT_EQ(WithSubject(rig->Messages("sales"), "Out of office").size(), 1u);
+  EXPECT_TRUE(To(rig->Messages("customer"), "agent@").empty());
+  EXPECT_EQ(rig->Messages("helpdesk").size(), 2u);
 }
 
 }  // namespace

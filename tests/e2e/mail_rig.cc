@@ -288,9 +288,11 @@ core::Status MailRig::Send(const std::string& from, const std::string& to,
   return core::Ok();
 }
 
-core::Status MailRig::Vacation(const std::string& user, int seconds) {
+core::Status MailRig::Vacation(const std::string& user, int seconds,
+                               const std::string& text) {
   ShellResult r = Shell(kSrc + "/scripts/rig vacation " + Quote(dir_) + " " +
-                        Quote(user) + " " + std::to_string(seconds));
+                        Quote(user) + " " + std::to_string(seconds) +
+                        (text.empty() ? "" : " " + Quote(text)));
   if (r.status != 0) return Fail(Error::Unavailable("vacation: " + r.out));
   return core::Ok();
 }

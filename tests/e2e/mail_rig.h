@@ -75,7 +75,10 @@ class MailRig {
   // SMTP submission (envelope from -> to) through the rig's SMTP server.
   core::Status Send(const std::string& from, const std::string& to,
                     const std::string& raw);
-  core::Status Vacation(const std::string& user, int seconds);
+  // A Sieve vacation responder for `user` (answers each sender at most once
+  // per `seconds`) with `text` ("" = the rig's default text).
+  core::Status Vacation(const std::string& user, int seconds,
+                        const std::string& text = "");
 
   // Messages in `user`'s `folder` ("INBOX" or "Sent"), new/ and cur/.
   std::vector<Mail> Messages(const std::string& user,
