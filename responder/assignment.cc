@@ -65,7 +65,8 @@ Result<std::vector<std::string>> QueueAssignment(const AssignmentContext& ctx,
   message.subject = ticket.subject;
   std::string raw;
   core::TimePoint received = ticket.opened_at;
-  auto row = LatestCustomerMessage(*ctx.store, ticket.id);
+  auto row = req.message_row > 0 ? Result<int64_t>(req.message_row)
+                                 : LatestCustomerMessage(*ctx.store, ticket.id);
   if (!row) return Fail(row.error());
   if (*row > 0) {
     auto stored = ctx.store->GetMessage(*row);
@@ -105,6 +106,7 @@ Result<std::vector<std::string>> QueueAssignment(const AssignmentContext& ctx,
     TemplateVars vars = CommonTemplateVars(config, mailbox, ticket);
     vars["agent_name"] = t.name;
     vars["reason"] = core::StripCrLf(req.reason);
+    vars["followup"] = req.followup ? "yes" : "";
     vars["customer_address"] = customer.addr;
     vars["customer_name"] = core::StripCrLf(customer.name);
     vars["original_subject"] = core::StripCrLf(message.subject);

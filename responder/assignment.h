@@ -3,12 +3,13 @@
 //
 // The owner (each present agent of it: an agent's address, or every agent
 // of a team) gets one mail per ticket and step, in their [[agent]]
-// language, carrying the customer's latest message on the ticket: the note
-// (who, why, the next deadline), the customer's text and the original
-// attached. Reply-To is the customer and the shared mailbox, so Reply in
-// the agent's own client answers the customer and its copy reaches the
-// shared mailbox, where the classifier records it as the agent's answer
-// (classify/agent_reply.h). Composer::ComposeAssignment builds the mail.
+// language, carrying the customer's message (the latest on the ticket, or
+// the follow-up that just came in): the note (who, why, the next
+// deadline), the customer's text and the original attached. Reply-To is the
+// customer and the shared mailbox, so Reply in the agent's own client answers
+// the customer and its copy reaches the shared mailbox, where the classifier
+// records it as the agent's answer (classify/agent_reply.h).
+// Composer::ComposeAssignment builds the mail.
 //
 // Nobody is sent a copy of what they already have or cannot use: no mail
 // when [routing] assignment_mail is off, none to a shared mailbox's own
@@ -43,6 +44,10 @@ struct AssignmentRequest {
   std::vector<Target> targets;  // ResolveTargets(config, owner)
   std::string step;             // "assign", "moved-12": the Message-ID kind
   std::string reason;           // why them: "R1: route primary for quote"
+  // The message it carries (a messages row); 0 = the customer's latest.
+  int64_t message_row = 0;
+  // A follow-up: the customer wrote again on a ticket the owner has.
+  bool followup = false;
 };
 
 // Everything QueueAssignment reads besides the request; not owned.

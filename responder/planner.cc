@@ -417,6 +417,21 @@ core::Status Planner::PlanClock(const store::Decision& d, core::TimePoint now,
                                 stored->arrived_at, ticket->customer);
   if (!line) return Fail(line.error());
   if (!line->empty()) ++report.clocks;
+  // The owner hears of the follow-up with the message itself (a repeat
+  // after a crash is "already queued": one Message-ID per message).
+  if (!ticket->owner.empty()) {
+    AssignmentRequest req;
+    req.ticket = &*ticket;
+    req.targets = ResolveTargets(*config_, ticket->owner);
+    req.step = "msg-" + std::to_string(d.message_row);
+    req.reason = "the customer wrote again";
+    req.message_row = d.message_row;
+    req.followup = true;
+    AssignmentContext ctx{store_, config_, templates_, &parser_, guard_.get()};
+    auto sent = QueueAssignment(ctx, *mb->second, req, now);
+    if (!sent) return Fail(sent.error());
+    report.assignments += static_cast<int>(sent->size());
+  }
   return core::Ok();
 }
 

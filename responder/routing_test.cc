@@ -357,6 +357,40 @@ TEST(RoutingTest, AssignmentMailToEveryPresentAgentOfATeam) {
   EXPECT_EQ(Assignments(rig).size(), 2u);
 }
 
+// A follow-up reaches the owner with the new message (and only once).
+TEST(RoutingTest, FollowUpGoesToTheOwnerWithTheNewMessage) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  testing::Incoming quote;
+  quote.cls = "quote";
+  quote.mailbox = "sales";
+  const testing::Recorded rec = rig.Receive(quote);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  ASSERT_EQ(Assignments(rig).size(), 1u);
+  testing::Incoming again = quote;
+  again.existing_ticket = rec.ticket_id;
+  again.subject = "Re: Printer broken [#Q-1000]";
+  rig.clock.Set(kT0 + hours(3));
+  const testing::Recorded more = rig.Receive(again);
+  auto report = rig.NewPlanner()->PlanPending(rig.clock.Now());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->assignments, 1);
+  auto rows = Assignments(rig);
+  ASSERT_EQ(rows.size(), 2u);
+  const store::Outgoing& followup = rows.back();
+  EXPECT_EQ(followup.recipients, std::vector<std::string>{"anna@shop.example"});
+  EXPECT_NE(followup.message_id.find(".msg-" +
+                                     std::to_string(more.message_row) + "-1."),
+            std::string::npos)
+      << followup.message_id;
+  EXPECT_NE(followup.raw.find("Subject: Re: Printer broken [#Q-1000]"),
+            std::string::npos);
+  EXPECT_NE(followup.raw.find("wrote again"), std::string::npos);
+  // Planning again queues nothing new.
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(rig.clock.Now()).has_value());
+  EXPECT_EQ(Assignments(rig).size(), 2u);
+}
+
 TEST(RoutingTest, NoAssignmentToWhoAlreadyHasTheMessageOrASharedMailbox) {
   Rig rig;
   rig.config = RoutingConfig();

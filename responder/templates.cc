@@ -361,7 +361,8 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
                                {"reason", true},
                                {"due_at", false},
                                {"received_at", true},
-                               {"customer_text", false}})},
+                               {"customer_text", false},
+                               {"followup", false}})},
           // Issue 10 item 6: no ticket of its own, so none of Common().
           {"digest",
            {{"recipient_name", true},

@@ -66,6 +66,7 @@ TemplateVars FullVars() {
       {"office_opens_at", "Monday, 30 November 2026, 08:30 CET"},
       {"received_at", "Monday, 30 November 2026, 09:12 CET"},
       {"customer_text", "> Please send us a quote for 40 chairs."},
+      {"followup", ""},
       {"recipient_name", "Anna Agent"},
       {"digest_date", "Monday, 30 November 2026"},
       {"ticket_count", "3"},
