@@ -408,6 +408,345 @@ TEST(ComposerTest, CreateValidatesOptions) {
   EXPECT_TRUE(Composer::Create(Options()).has_value());
 }
 
+// ------------------------------------------------------------- assignment
+
+// The customer's original message as it arrived (7-bit).
+std::string OriginalRaw() {
+  return "From: Customer <zoe@customer.example>\r\n"
+         "To: support@shop.example\r\n"
+         "Subject: Printer does not print\r\n"
+         "Message-ID: <CAF1234@mail.customer.example>\r\n"
+         "\r\n"
+         "Hello, the printer is broken.\r\n";
+}
+
+core::Address Customer() { return {"Zoë Müller", "zoe@customer.example"}; }
+
+RenderedTemplate AssignmentBody(
+    std::string text = "Hello Nina,\nS-1042 is yours now.\n") {
+  RenderedTemplate r = Body(std::move(text));
+  r.name = "assignment";
+  r.subject = "[inboxd] New ticket [#S-1042]";
+  return r;
+}
+
+ReplySpec AssignmentSpec() { return {"S-1042", "[#S-1042]", "assignment"}; }
+
+// The top-level multipart/mixed boundary of `raw` ("" when not mixed).
+std::string MixedBoundary(const std::string& raw) {
+  const std::string ct = Header(raw, "Content-Type");
+  const std::string key = "boundary=\"";
+  if (!ct.starts_with("multipart/mixed;")) return "";
+  const size_t at = ct.find(key);
+  if (at == std::string::npos) return "";
+  const size_t end = ct.find('"', at + key.size());
+  return ct.substr(at + key.size(), end - at - key.size());
+}
+
+// The body parts (headers + body) between the boundaries of `boundary`.
+std::vector<std::string> Parts(const std::string& raw,
+                               const std::string& boundary) {
+  std::vector<std::string> parts;
+  const std::string delim = "\r\n--" + boundary;
+  size_t at = raw.find(delim);
+  while (at != std::string::npos) {
+    const size_t start = at + delim.size();
+    if (raw.compare(start, 2, "--") == 0) break;  // the close delimiter
+    const size_t next = raw.find(delim, start);
+    if (next == std::string::npos) break;
+    parts.push_back(raw.substr(start + 2, next - start - 2));
+    at = next;
+  }
+  return parts;
+}
+
+TEST(ComposerAssignmentTest, HeadersAddressTheAgentAndThreadWithTheCustomer) {
+  Composer c = Make();
+  core::Message original = Original();
+  original.subject = "Re: Printer does not print";
+  auto mail =
+      c.ComposeAssignment("nina@shop.example", original, OriginalRaw(),
+                          Customer(), AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  const std::string& raw = mail->raw;
+  ExpectWireSafe(raw);
+  EXPECT_EQ(mail->recipients, std::vector<std::string>{"nina@shop.example"});
+  EXPECT_EQ(mail->envelope_from, "support@shop.example");
+  EXPECT_EQ(Header(raw, "To"), "<nina@shop.example>");
+  EXPECT_EQ(Header(raw, "From"), "\"Shop Support\" <support@shop.example>");
+  // Reply-To: the customer (display name encoded) and the shared mailbox.
+  const std::string reply_to = Header(raw, "Reply-To");
+  EXPECT_TRUE(reply_to.starts_with("=?UTF-8?B?")) << reply_to;
+  EXPECT_EQ(DecodeWords(reply_to.substr(0, reply_to.find(" <"))), "Zoë Müller");
+  EXPECT_NE(reply_to.find(" <zoe@customer.example>, \"Shop Support\" "
+                          "<support@shop.example>"),
+            std::string::npos)
+      << reply_to;
+  EXPECT_TRUE(reply_to.ends_with("\"Shop Support\" <support@shop.example>"))
+      << reply_to;
+  // The original's subject kept as it is (no second "Re:") with the tag.
+  EXPECT_EQ(Header(raw, "Subject"), "Re: Printer does not print [#S-1042]");
+  EXPECT_EQ(Header(raw, "In-Reply-To"), "<CAF1234@mail.customer.example>");
+  EXPECT_EQ(Header(raw, "References"),
+            "<root@customer.example> <CAF1234@mail.customer.example>");
+  // Deliberately not marked automatic (composer.h, since 3748b90): the
+  // agent's out-of-office reply must answer it; only our loop header.
+  EXPECT_EQ(Header(raw, "Auto-Submitted"), "<absent>");
+  EXPECT_EQ(Header(raw, "X-Auto-Response-Suppress"), "<absent>");
+  EXPECT_EQ(Header(raw, "X-Inboxd-Loop"), "support@shop.example");
+  auto id = MakeMessageId(kKey, "shop.example", "S-1042", "assignment");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(mail->message_id, *id);
+  EXPECT_EQ(Header(raw, "Message-ID"), "<" + *id + ">");
+
+  // A subject without "Re:" does not get one.
+  auto plain =
+      c.ComposeAssignment("nina@shop.example", Original(), OriginalRaw(),
+                          Customer(), AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(Header(plain->raw, "Subject"), "Printer does not print [#S-1042]");
+  // A customer without a name is a bare address in Reply-To.
+  auto bare = c.ComposeAssignment("nina@shop.example", Original(),
+                                  OriginalRaw(), {"", "zoe@customer.example"},
+                                  AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(Header(bare->raw, "Reply-To"),
+            "<zoe@customer.example>, \"Shop Support\" <support@shop.example>");
+}
+
+TEST(ComposerAssignmentTest, SevenBitOriginalIsAttachedAsMessageRfc822) {
+  Composer c = Make();
+  auto mail =
+      c.ComposeAssignment("nina@shop.example", Original(), OriginalRaw(),
+                          Customer(), AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  const std::string& raw = mail->raw;
+  ExpectWireSafe(raw);
+  EXPECT_EQ(Header(raw, "MIME-Version"), "1.0");
+  const std::string boundary = MixedBoundary(raw);
+  ASSERT_FALSE(boundary.empty()) << Header(raw, "Content-Type");
+  EXPECT_NE(raw.find("\r\n--" + boundary + "--\r\n"), std::string::npos);
+  std::vector<std::string> parts = Parts(raw, boundary);
+  ASSERT_EQ(parts.size(), 2u);
+  // First the text (with its HTML alternative), then the original as is.
+  EXPECT_TRUE(parts[0].starts_with("Content-Type: multipart/alternative;"))
+      << parts[0];
+  EXPECT_NE(parts[0].find("Hello Nina,\r\nS-1042 is yours now.\r\n"),
+            std::string::npos)
+      << parts[0];
+  const std::string want_head =
+      "Content-Type: message/rfc822\r\n"
+      "Content-Disposition: attachment; filename=\"original.eml\"\r\n\r\n";
+  ASSERT_TRUE(parts[1].starts_with(want_head)) << parts[1];
+  EXPECT_EQ(parts[1].substr(want_head.size()) + "\r\n", OriginalRaw());
+  EXPECT_EQ(parts[1].find("Content-Transfer-Encoding"), std::string::npos);
+
+  // Text only (no HTML): the text part is text/plain itself.
+  ComposerOptions o = Options();
+  o.include_html = false;
+  auto text_only = Make(o).ComposeAssignment(
+      "nina@shop.example", Original(), OriginalRaw(), Customer(),
+      AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(text_only.has_value());
+  parts = Parts(text_only->raw, MixedBoundary(text_only->raw));
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_TRUE(parts[0].starts_with("Content-Type: text/plain; charset=utf-8"))
+      << parts[0];
+  EXPECT_TRUE(parts[1].starts_with("Content-Type: message/rfc822\r\n"));
+}
+
+TEST(ComposerAssignmentTest, EightBitOrLongLinedOriginalGoesAsBase64) {
+  Composer c = Make();
+  struct {
+    const char* label;
+    std::string raw;
+  } cases[] = {
+      {"8-bit body",
+       "From: zoe@customer.example\r\nSubject: Drucker\r\n"
+       "Content-Type: text/plain; charset=utf-8\r\n"
+       "Content-Transfer-Encoding: 8bit\r\n\r\nDer Drucker druckt "
+       "nicht, Grüße\r\n"},
+      {"a NUL byte",
+       std::string("From: zoe@customer.example\r\n\r\na\0b\r\n", 36)},
+      {"a line of 999 octets",
+       "From: zoe@customer.example\r\n\r\n" + std::string(999, 'x') + "\r\n"},
+      {"bare LF line ends, 8-bit",
+       "From: zoe@customer.example\n\nCaf\xc3\xa9\n"},
+  };
+  for (const auto& cs : cases) {
+    SCOPED_TRACE(cs.label);
+    auto mail =
+        c.ComposeAssignment("nina@shop.example", Original(), cs.raw, Customer(),
+                            AssignmentSpec(), AssignmentBody(), T0());
+    ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+    ExpectWireSafe(mail->raw);
+    for (unsigned char ch : mail->raw) {
+      ASSERT_LT(ch, 0x80) << "8-bit byte on the wire";
+      ASSERT_NE(ch, 0) << "NUL on the wire";
+    }
+    std::vector<std::string> parts = Parts(mail->raw, MixedBoundary(mail->raw));
+    ASSERT_EQ(parts.size(), 2u);
+    const std::string want_head =
+        "Content-Type: application/octet-stream; name=\"original.eml\"\r\n"
+        "Content-Disposition: attachment; filename=\"original.eml\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n";
+    ASSERT_TRUE(parts[1].starts_with(want_head)) << parts[1].substr(0, 300);
+    EXPECT_EQ(mail->raw.find("message/rfc822"), std::string::npos);
+    // The exact bytes come back.
+    auto decoded = Base64Decode(parts[1].substr(want_head.size()));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(*decoded, cs.raw);
+  }
+  // A line of exactly 998 octets is still fine as message/rfc822.
+  const std::string edge =
+      "From: zoe@customer.example\r\n\r\n" + std::string(998, 'x') + "\r\n";
+  auto mail =
+      c.ComposeAssignment("nina@shop.example", Original(), edge, Customer(),
+                          AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  ExpectWireSafe(mail->raw);
+  std::vector<std::string> parts = Parts(mail->raw, MixedBoundary(mail->raw));
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_TRUE(parts[1].starts_with("Content-Type: message/rfc822\r\n"));
+}
+
+TEST(ComposerAssignmentTest, NoAttachmentAboveTheLimitOrWhenEmpty) {
+  Composer c = Make();
+  struct {
+    const char* label;
+    size_t size;
+    bool want_attached;
+  } cases[] = {
+      {"at the limit", kMaxAttachedOriginal, true},
+      {"one byte over", kMaxAttachedOriginal + 1, false},
+      {"empty", 0, false},
+  };
+  for (const auto& cs : cases) {
+    SCOPED_TRACE(cs.label);
+    std::string raw;
+    if (cs.size > 0) {
+      raw = "From: zoe@customer.example\r\n\r\n";
+      std::string line(76, 'x');
+      line += "\r\n";
+      while (raw.size() + line.size() <= cs.size) raw += line;
+      raw += std::string(cs.size - raw.size(), 'y');
+      ASSERT_EQ(raw.size(), cs.size);
+    }
+    auto mail =
+        c.ComposeAssignment("nina@shop.example", Original(), raw, Customer(),
+                            AssignmentSpec(), AssignmentBody(), T0());
+    ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+    ExpectWireSafe(mail->raw);
+    EXPECT_EQ(!MixedBoundary(mail->raw).empty(), cs.want_attached);
+    EXPECT_EQ(mail->raw.find("original.eml") != std::string::npos,
+              cs.want_attached);
+    if (!cs.want_attached) {
+      // The text alone, still with the assignment's headers.
+      EXPECT_TRUE(Header(mail->raw, "Content-Type")
+                      .starts_with("multipart/alternative"));
+      EXPECT_NE(Header(mail->raw, "Reply-To"), "<absent>");
+      EXPECT_LT(mail->raw.size(), 10000u);
+    }
+  }
+}
+
+TEST(ComposerAssignmentTest, LongInputsStayWithin998OctetsWithCrlf) {
+  Composer c = Make();
+  core::Message m = Original();
+  m.subject = std::string(3000, 's');
+  for (int i = 0; i < 40; ++i) {
+    m.references.push_back("ref" + std::to_string(i) + "@customer.example");
+  }
+  core::Address customer{std::string(1500, 'N'), "zoe@customer.example"};
+  // A 7-bit original with bare LFs and a lone CR: sent with CRLF throughout.
+  std::string original = "From: zoe@customer.example\nSubject: x\n\n" +
+                         std::string(900, 'a') + "\rb\n";
+  std::string text = std::string(2500, 'z') + "\n";
+  auto mail = c.ComposeAssignment("nina@shop.example", m, original, customer,
+                                  AssignmentSpec(), AssignmentBody(text), T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  ExpectWireSafe(mail->raw);
+  for (size_t i = 0; i < mail->raw.size(); ++i) {
+    if (mail->raw[i] == '\r') {
+      ASSERT_LT(i + 1, mail->raw.size());
+      ASSERT_EQ(mail->raw[i + 1], '\n') << "bare CR at " << i;
+    }
+  }
+  const std::string refs = Header(mail->raw, "References");
+  EXPECT_EQ(std::count(refs.begin(), refs.end(), '<'), long(kMaxReferences));
+  EXPECT_NE(mail->raw.find("Content-Type: message/rfc822"), std::string::npos);
+}
+
+TEST(ComposerAssignmentTest, RefusesABadAgentOrCustomerAddress) {
+  Composer c = Make();
+  struct {
+    const char* label;
+    std::string to;
+    std::string customer;
+    core::Code want;
+  } cases[] = {
+      {"agent empty", "", "zoe@customer.example",
+       core::Code::kFailedPrecondition},
+      {"agent no @", "nina", "zoe@customer.example",
+       core::Code::kFailedPrecondition},
+      {"agent CRLF injection", "nina@shop.example\r\nBcc: v@x.example",
+       "zoe@customer.example", core::Code::kFailedPrecondition},
+      {"agent with a display name", "Nina <nina@shop.example>",
+       "zoe@customer.example", core::Code::kFailedPrecondition},
+      {"customer empty", "nina@shop.example", "",
+       core::Code::kFailedPrecondition},
+      {"customer two ats", "nina@shop.example", "a@b@customer.example",
+       core::Code::kFailedPrecondition},
+      {"customer angle brackets", "nina@shop.example",
+       "a@b.example>, <victim@x.example", core::Code::kFailedPrecondition},
+      {"customer CRLF", "nina@shop.example", "a@b.example\r\nBcc: v@x.example",
+       core::Code::kFailedPrecondition},
+  };
+  for (const auto& cs : cases) {
+    SCOPED_TRACE(cs.label);
+    auto got = c.ComposeAssignment(cs.to, Original(), OriginalRaw(),
+                                   {"Zoë", cs.customer}, AssignmentSpec(),
+                                   AssignmentBody(), T0());
+    ASSERT_FALSE(got.has_value());
+    EXPECT_EQ(got.error().code, cs.want) << got.error().ToString();
+  }
+  // A bad spec is an invalid argument, not a refused address.
+  ReplySpec bad = AssignmentSpec();
+  bad.kind = "assign ment";
+  auto got = c.ComposeAssignment("nina@shop.example", Original(), OriginalRaw(),
+                                 Customer(), bad, AssignmentBody(), T0());
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code, core::Code::kInvalidArgument);
+  // Surrounding spaces of the agent's address are trimmed, not refused.
+  auto trimmed =
+      c.ComposeAssignment("  nina@shop.example ", Original(), OriginalRaw(),
+                          Customer(), AssignmentSpec(), AssignmentBody(), T0());
+  ASSERT_TRUE(trimmed.has_value());
+  EXPECT_EQ(trimmed->recipients, std::vector<std::string>{"nina@shop.example"});
+}
+
+TEST(ComposerAssignmentTest, SameTicketAndKindSameMessageIdAndBytes) {
+  Composer c = Make();
+  auto compose = [&](const ReplySpec& spec, std::string_view to) {
+    auto m = c.ComposeAssignment(to, Original(), OriginalRaw(), Customer(),
+                                 spec, AssignmentBody(), T0());
+    EXPECT_TRUE(m.has_value());
+    return m.value_or(OutgoingMail{});
+  };
+  const OutgoingMail a = compose(AssignmentSpec(), "nina@shop.example");
+  const OutgoingMail again = compose(AssignmentSpec(), "nina@shop.example");
+  EXPECT_EQ(a.message_id, again.message_id);
+  EXPECT_EQ(a.raw, again.raw);
+  EXPECT_TRUE(IsOurMessageId(a.message_id, kKey, "shop.example"));
+  // Another kind (the R3 move to another agent) has another id.
+  ReplySpec moved = AssignmentSpec();
+  moved.kind = "assignment-bob";
+  EXPECT_NE(compose(moved, "bob@shop.example").message_id, a.message_id);
+  ReplySpec other = AssignmentSpec();
+  other.ticket_id = "S-1043";
+  EXPECT_NE(compose(other, "nina@shop.example").message_id, a.message_id);
+}
+
 TEST(MimeEncodingTest, QuotedPrintableAndBase64) {
   EXPECT_EQ(QuotedPrintableEncode("a=b \r\nc\t"), "a=3Db=20\r\nc=09");
   std::string qp = QuotedPrintableEncode(std::string(200, 'z'));

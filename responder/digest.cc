@@ -51,6 +51,8 @@ Row RowOf(const store::Ticket& t, const std::vector<store::Milestone>& ms,
   for (const store::Milestone& m : ms) {
     int group = 3;
     if (m.state == store::MilestoneState::kMissed) {
+      // Answered late: missed on the record, but nothing left to do.
+      if (!m.evidence.by.empty()) continue;
       group = 0;
     } else if (m.state == store::MilestoneState::kOpen && !m.paused_at) {
       group = m.due_at <= now ? 0 : (m.warn_at && *m.warn_at <= now ? 1 : 2);
@@ -106,6 +108,21 @@ std::optional<DigestSlot> DigestDue(const config::Config& config,
   slot.at = date::floor<std::chrono::seconds>(
       tz->to_sys(local, date::choose::earliest));
   return slot;
+}
+
+std::optional<DigestSlot> NextDigestSlot(const config::Config& config,
+                                         core::TimePoint now) {
+  std::optional<DigestSlot> today = DigestDue(config, now);
+  if (!today || today->at > now) return today;
+  // Tomorrow by the local calendar (a DST day has 23 or 25 hours): a time
+  // past the next local midnight.
+  const date::time_zone* tz = Zone(AgentZone(config));
+  if (tz == nullptr) return std::nullopt;
+  const auto tomorrow =
+      date::floor<date::days>(tz->to_local(now)) + date::days(1);
+  const core::TimePoint midnight = date::floor<std::chrono::seconds>(
+      tz->to_sys(tomorrow, date::choose::latest));
+  return DigestDue(config, midnight + std::chrono::hours(1));
 }
 
 Result<DigestReport> QueueDigests(store::Store& store,

@@ -5,7 +5,8 @@
 // present that day gets their open (and waiting) tickets: the ones they own
 // and the ones their team owns, in their [[agent]] language. Every address
 // of the route matrix's escalate_to chains gets the team view: every open
-// ticket with its owner. Order: overdue (a missed or past-due milestone)
+// ticket with its owner. Order: overdue (a missed milestone nobody has
+// answered yet, or a past-due one)
 // first, then at risk (past the warning time), then by next deadline;
 // at most kDigestLines lines, "and N more" for the rest. Nobody gets an
 // empty digest. Exactly once per recipient and day: the Message-ID is per
@@ -40,6 +41,11 @@ struct DigestSlot {
 // the zone is unknown).
 std::optional<DigestSlot> DigestDue(const config::Config& config,
                                     core::TimePoint now);
+
+// The first digest slot after `now`: today's when it is still to come,
+// else tomorrow's (the next local date, whatever the length of the day).
+std::optional<DigestSlot> NextDigestSlot(const config::Config& config,
+                                         core::TimePoint now);
 
 struct DigestReport {
   int queued = 0;  // digests queued now

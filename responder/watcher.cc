@@ -95,12 +95,9 @@ Result<std::optional<core::TimePoint>> Watcher::NextWakeup(
     core::TimePoint now) {
   auto next = store_->NextMilestoneAction();
   if (!next) return Fail(next.error());
-  // Today's digest when it is still to come, else tomorrow's.
-  std::optional<DigestSlot> slot = DigestDue(*config_, now);
-  if (slot && (slot->at <= now || digest_day_ == slot->day)) {
-    slot = DigestDue(*config_, now + std::chrono::hours(24));
-  }
-  if (slot && slot->at > now && (!*next || slot->at < **next)) {
+  // The next digest slot after now (today's is done or passed).
+  std::optional<DigestSlot> slot = NextDigestSlot(*config_, now);
+  if (slot && (!*next || slot->at < **next)) {
     *next = slot->at;
   }
   return next;
