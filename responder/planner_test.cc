@@ -135,8 +135,8 @@ TEST(PlannerTest, LoopGuardRefusalsAreAuditedOnceAndQueueNothing) {
     auto events = rig.Events("ack.refused");
     ASSERT_EQ(events.size(), 1u) << c.name;
     EXPECT_EQ(events[0].message_row, rec.message_row);
-    EXPECT_NE(events[0].data.find(c.want_reason), std::string::npos)
-        << c.name << ": " << events[0].data;
+    EXPECT_NE(events[0].FullData().find(c.want_reason), std::string::npos)
+        << c.name << ": " << events[0].FullData();
     EXPECT_TRUE(rig.Rows(store::OutboxState::kQueued).empty()) << c.name;
     // Re-runs (same and new planner) do not audit again.
     ASSERT_TRUE(planner->PlanPending(kT0).has_value());
@@ -158,8 +158,8 @@ TEST(PlannerTest, SixthAckToOneSenderWithinAnHourIsRefused) {
   EXPECT_EQ(r->refused, 1);
   auto events = rig.Events("ack.refused");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_NE(events[0].data.find("in the last hour"), std::string::npos)
-      << events[0].data;
+  EXPECT_NE(events[0].FullData().find("in the last hour"), std::string::npos)
+      << events[0].FullData();
   // An hour later the same sender may get one again.
   rig.clock.Advance(std::chrono::minutes(61));
   Incoming later;
@@ -185,7 +185,7 @@ TEST(PlannerTest, FollowupOnAnAcknowledgedTicketIsRefusedPerTicket) {
   EXPECT_EQ(r->refused, 1);
   auto events = rig.Events("ack.refused");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_NE(events[0].data.find("per ticket"), std::string::npos);
+  EXPECT_NE(events[0].FullData().find("per ticket"), std::string::npos);
 }
 
 TEST(PlannerTest, NoAckDecisionsQueueNothingAndStaleOnesAreRefusedAudibly) {
@@ -204,8 +204,8 @@ TEST(PlannerTest, NoAckDecisionsQueueNothingAndStaleOnesAreRefusedAudibly) {
   auto refused = rig.Events("ack.refused");
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].message_row, stale.message_row);
-  EXPECT_NE(refused[0].data.find("days old"), std::string::npos)
-      << refused[0].data;
+  EXPECT_NE(refused[0].FullData().find("days old"), std::string::npos)
+      << refused[0].FullData();
   // Its ticket still got its milestones.
   EXPECT_FALSE(rig.db->ListMilestones(stale.ticket_id)->empty());
 }

@@ -176,7 +176,7 @@ size_t WatcherRows(Rig& rig) {
 std::vector<nlohmann::json> EventData(Rig& rig, const std::string& type) {
   std::vector<nlohmann::json> out;
   for (const store::Event& e : rig.Events(type)) {
-    out.push_back(nlohmann::json::parse(e.data, nullptr, false));
+    out.push_back(nlohmann::json::parse(e.FullData(), nullptr, false));
   }
   return out;
 }
@@ -825,7 +825,7 @@ TEST(WatcherTest, FollowupOfAReopenedAndReclosedTicketStillEscalates) {
       << "the follow-up breach was recorded without mail: "
       << (rig.Events("milestone.missed").empty()
               ? std::string("no event")
-              : rig.Events("milestone.missed").back().data);
+              : rig.Events("milestone.missed").back().FullData());
 }
 
 // ------------------------------------------------------------------ R6 board

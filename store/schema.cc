@@ -337,6 +337,30 @@ CREATE INDEX tickets_owner ON tickets (owner, state);
 CREATE INDEX tickets_customer ON tickets (customer, id);
 )sql";
 
+// v8 (issue 11 item 5): personal data of an event lives outside the hashed
+// text. `personal` is a JSON object of the fields the store moved out of
+// `data` (addresses, names, subjects, reasons that quote the customer);
+// the chain hashes `personal_digest` (SHA-256 of `personal` as written), so
+// an erasure sets `personal` to NULL and the chain still verifies. Only
+// that one change is allowed: every other UPDATE, and every DELETE, is
+// refused. Events by message (AppendEventOnce, erasure).
+constexpr char kV8[] = R"sql(
+ALTER TABLE events ADD COLUMN personal TEXT;
+ALTER TABLE events ADD COLUMN personal_digest TEXT NOT NULL DEFAULT '';
+DROP TRIGGER events_no_update;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+WHEN NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at OR NEW.type IS NOT OLD.type
+  OR NEW.mailbox IS NOT OLD.mailbox OR NEW.ticket_id IS NOT OLD.ticket_id
+  OR NEW.message_row IS NOT OLD.message_row OR NEW.actor IS NOT OLD.actor
+  OR NEW.data IS NOT OLD.data OR NEW.prev_hash IS NOT OLD.prev_hash
+  OR NEW.hash IS NOT OLD.hash OR NEW.personal_digest IS NOT OLD.personal_digest
+  OR NEW.personal IS NOT NULL
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only (only their personal data can be erased)');
+END;
+CREATE INDEX events_message ON events (message_row);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -348,6 +372,7 @@ const std::vector<Migration>& Migrations() {
       {5, "ticket lifecycle, milestones, planned decisions", kV5},
       {6, "marks from the mail client", kV6},
       {7, "absences, owner reasons", kV7},
+      {8, "personal data of events outside the hash chain", kV8},
   };
   return kMigrations;
 }

@@ -36,10 +36,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -396,14 +398,24 @@ class Store {
                                         const std::string& reason);
 
   // --------------------------------------------------------------- audit
+  // Events read per transaction by ScanEvents.
+  static constexpr int kEventScanPage = 2000;
   // Appends one event (at = clock now) to the chain; returns its id.
   // kInvalidArgument for an empty type or data that is not a JSON object.
   core::Result<int64_t> AppendEvent(const EventIn& in);
   // Events matching `filter`, oldest first.
   core::Result<std::vector<Event>> ListEvents(const EventFilter& filter);
-  // Recomputes every hash. Returns the verified head, or kDataLoss naming
-  // the first event id whose prev_hash or hash does not match.
-  core::Result<ChainHead> VerifyAuditChain();
+  // Calls `fn` for every event matching `filter` (limit 0 = all), oldest
+  // first, reading kEventScanPage rows per read transaction, so memory is
+  // constant and the daemon's writes are not held up. `fn` returns false
+  // to stop. Errors: the store's.
+  core::Status ScanEvents(const EventFilter& filter,
+                          const std::function<bool(const Event&)>& fn);
+  // Recomputes every hash, streaming (constant memory). Returns the
+  // verified head (with head_id: the event whose hash is `head`, when
+  // given), or kDataLoss naming the first event id whose prev_hash, hash or
+  // personal digest does not match.
+  core::Result<ChainHead> VerifyAuditChain(std::string_view head = {});
 
   // Counts per state for `inboxd status`.
   core::Result<StoreStats> Stats();

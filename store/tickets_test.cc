@@ -472,12 +472,10 @@ TEST_F(StoreTest, AbsencesAndOwners) {
   EXPECT_EQ(store_->AddAbsence(in).value(), id);  // recorded once
   AbsenceIn bad = in;
   bad.until = T(50);
-  EXPECT_EQ(store_->AddAbsence(bad).error().code,
-            core::Code::kInvalidArgument);
+  EXPECT_EQ(store_->AddAbsence(bad).error().code, core::Code::kInvalidArgument);
   bad = in;
   bad.source = "rumour";
-  EXPECT_EQ(store_->AddAbsence(bad).error().code,
-            core::Code::kInvalidArgument);
+  EXPECT_EQ(store_->AddAbsence(bad).error().code, core::Code::kInvalidArgument);
   auto list = store_->ListAbsences(T(0)).value();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].agent, "anna@shop.example");

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -381,8 +382,10 @@ struct EventIn {
   std::string mailbox;           // "" when not about one mailbox
   int64_t ticket_id = 0;         // 0: none
   int64_t message_row = 0;       // messages row id; 0: none
-  std::string actor = "inboxd";  // "inboxd" or an agent address
-  std::string data = "{}";       // a JSON value (object), checked
+  std::string actor = "inboxd";  // "inboxd", an agent address, "unix:USER"
+  // A JSON object, checked. Its personal fields (SplitPersonal) are stored
+  // apart from the hashed text, so they can be erased (issue 11 item 5).
+  std::string data = "{}";
 };
 
 struct Event {
@@ -393,9 +396,18 @@ struct Event {
   int64_t ticket_id = 0;
   int64_t message_row = 0;
   std::string actor;
-  std::string data;
+  std::string data;             // without the personal fields
+  std::string personal;         // JSON object of them; "" when none or erased
+  std::string personal_digest;  // "" when the event had none
   std::string prev_hash;
   std::string hash;
+  // The event had personal fields and they were erased (forget, retention).
+  bool personal_erased() const {
+    return !personal_digest.empty() && personal.empty();
+  }
+  // data and personal merged back into one JSON object (what was appended,
+  // as far as it was not erased).
+  std::string FullData() const;
 };
 
 struct EventFilter {
@@ -404,8 +416,19 @@ struct EventFilter {
   int64_t ticket_id = 0;                 // 0: any
   int64_t message_row = 0;               // 0: any
   std::string type;                      // "": any
-  int limit = 1000;                      // newest events are cut
+  std::string mailbox;                   // "": any
+  int64_t after_id = 0;                  // id > after_id
+  int limit = 1000;                      // newest events are cut; 0: all
 };
+
+// Splits an event's data (a JSON object) into what is hashed and the
+// personal fields kept apart: every top-level key that names personal
+// data (subject, original_subject, customer, customer_name, name, text,
+// body, reasons: the classifier's reasons quote the customer's words,
+// detail) or whose value holds a string with an '@' anywhere (an address,
+// a Message-ID). Returns {data, personal} as JSON texts; personal
+// is "" when nothing was moved. `data` must be a JSON object.
+std::pair<std::string, std::string> SplitPersonal(std::string_view data);
 
 // The verified head of the audit chain. Publishing `last_hash` elsewhere
 // (a log line, a ticket) also makes truncation of the tail detectable.
@@ -413,6 +436,9 @@ struct ChainHead {
   int64_t count = 0;
   int64_t last_id = 0;
   std::string last_hash;
+  int64_t erased = 0;  // events whose personal data was erased
+  // VerifyAuditChain(head): the event whose hash is `head`, 0 when none.
+  int64_t head_id = 0;
 };
 
 // ------------------------------------------------------------------- stats
