@@ -1,7 +1,6 @@
 // cmd_absence.cc: `inboxd absence set|clear|list` (issue 10 item 2): an
 // operator records an agent's absence while the daemon runs; every change is
 // an audit event with the Unix user who ran the command.
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,18 +29,6 @@ struct AbsenceOptions {
   std::string until;
   bool json = false;
 };
-
-// The Unix user running the command (SUDO_USER first: the person behind
-// sudo), for the audit event's actor.
-std::string UnixUser() {
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) {
-    return std::string("unix:") + sudo;
-  }
-  if (const passwd* pw = ::getpwuid(::geteuid())) {
-    return std::string("unix:") + pw->pw_name;
-  }
-  return "unix:" + std::to_string(::geteuid());
-}
 
 // The configured agent named by address or name; nullptr (reported) when
 // none.
@@ -101,7 +88,7 @@ int RunSet(const AbsenceOptions& opt) {
   in.until = *until;
   in.source = "command";
   in.detail = "inboxd absence set";
-  in.actor = UnixUser();
+  in.actor = OperatorActor();
   auto id = store->AddAbsence(in);
   if (!id) {
     std::fprintf(stderr, "inboxd absence set: %s\n",
@@ -122,7 +109,7 @@ int RunClear(const AbsenceOptions& opt) {
   auto store = OpenStore(cfg);
   if (!store) return kExitFailure;
   auto n = store->ClearAbsences(
-      agent->address, core::SystemClock::Default()->Now(), UnixUser());
+      agent->address, core::SystemClock::Default()->Now(), OperatorActor());
   if (!n) {
     std::fprintf(stderr, "inboxd absence clear: %s\n",
                  n.error().message.c_str());

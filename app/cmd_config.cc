@@ -1,5 +1,9 @@
 // cmd_config.cc: `inboxd check-config FILE` and `inboxd config show FILE`.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -17,6 +21,16 @@ bool LoadConfigOrReport(const std::string& path, config::Config* out) {
   }
   *out = std::move(*cfg);
   return true;
+}
+
+std::string OperatorActor() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) {
+    return std::string("unix:") + sudo;
+  }
+  if (const passwd* pw = ::getpwuid(::geteuid())) {
+    return std::string("unix:") + pw->pw_name;
+  }
+  return "unix:" + std::to_string(::geteuid());
 }
 
 void RegisterConfigCommands(CLI::App& app, int* exit_code) {

@@ -24,5 +24,15 @@ void RegisterReplayCommands(CLI::App& app, int* exit_code);
 void RegisterSyncCommands(CLI::App& app, int* exit_code);
 void RegisterTicketCommands(CLI::App& app, int* exit_code);
 void RegisterAbsenceCommands(CLI::App& app, int* exit_code);
+// Issue 11: `audit verify`, `forget` (cmd_audit.cc); `export audit|tickets`
+// (cmd_export.cc); `report sla|accounts` (cmd_report.cc).
+void RegisterAuditCommands(CLI::App& app, int* exit_code);
+void RegisterExportCommands(CLI::App& app, int* exit_code);
+void RegisterReportCommands(CLI::App& app, int* exit_code);
+
+// The person running an operator command, for the actor of its audit
+// events: "unix:<SUDO_USER>" when run through sudo, else "unix:<user>"
+// (the uid when it has no name).
+std::string OperatorActor();
 
 }  // namespace inboxd::app

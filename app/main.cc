@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   inboxd::app::RegisterSyncCommands(app, &exit_code);
   inboxd::app::RegisterTicketCommands(app, &exit_code);
   inboxd::app::RegisterAbsenceCommands(app, &exit_code);
+  inboxd::app::RegisterAuditCommands(app, &exit_code);
+  inboxd::app::RegisterExportCommands(app, &exit_code);
+  inboxd::app::RegisterReportCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
