@@ -20,30 +20,13 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/forbidden_phrases.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "store/store.h"
 
 namespace inboxd::classify {
-
-// How much of a reply's text is scanned for forbidden phrases.
-inline constexpr size_t kAgentReplyScanBytes = 64u << 10;
-
-// The phrases agent replies are checked against: the responder's built-in
-// multilingual list (responder::BuiltinForbiddenPhrases) plus
-// config.templates.forbidden_phrases; trimmed, empty ones dropped, each once.
-std::vector<std::string> AgentReplyForbiddenPhrases(
-    const config::Config& config);
-
-// Returns the phrases of `phrases` found in `text` (each at most once, in list
-// order). Matching: only the part the sender wrote (classify::StripQuoted,
-// then StripSignature), at most kAgentReplyScanBytes; ASCII case-insensitive;
-// Persian letters folded (ي→ی, ك→ک) and ZWNJ removed on both sides; a phrase
-// that begins (ends) with an ASCII letter or digit must begin (end) at a word
-// boundary, so "whatever" does not match "somewhatever". Never fails.
-std::vector<std::string> FindForbiddenPhrases(
-    std::string_view text, const std::vector<std::string>& phrases);
 
 // Appends `event` unless an event of the same type already exists for
 // event.message_row (which must be > 0), so a re-run after a crash does not

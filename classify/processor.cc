@@ -527,6 +527,11 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
         reasons.push_back("agent.reply.flagged: forbidden phrase '" + p +
                           "' (POLICY C5)");
       }
+      // The planner tells the escalation address the same day (issue 11
+      // item 7); the ticket carries the flag.
+      if (!reply.flagged.empty() && *ticket_id != 0) {
+        out.flags = {std::string(kForbiddenPhraseFlag)};
+      }
       ++report->agent_replies;
     } else {
       reasons.push_back(

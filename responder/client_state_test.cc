@@ -99,9 +99,10 @@ TEST_F(ClientStateTest, DoneKeywordClosesOnceAndStartsTheFollowUp) {
   auto events = rig_.Events("ticket.state");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].actor, "mail client");
-  EXPECT_NE(events[0].FullData().find("keyword $Done on <m1@customer.example> in "
+  EXPECT_NE(
+      events[0].FullData().find("keyword $Done on <m1@customer.example> in "
                                 "support/INBOX"),
-            std::string::npos)
+      std::string::npos)
       << events[0].FullData();
   // CONDSTORE: the read that found $Done asked only for changes since the
   // HIGHESTMODSEQ of the first read (10); a closed ticket is not read.
@@ -195,7 +196,8 @@ TEST_F(ClientStateTest, MessageFiledInADoneFolderClosesTheTicket) {
   EXPECT_EQ(TicketOf(rec.ticket_id).state, store::TicketState::kClosed);
   auto events = rig_.Events("ticket.state");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_NE(events[0].FullData().find("filed in folder Erledigt"), std::string::npos)
+  EXPECT_NE(events[0].FullData().find("filed in folder Erledigt"),
+            std::string::npos)
       << events[0].FullData();
 }
 

@@ -135,6 +135,18 @@ std::vector<Target> ResolveTargets(const config::Config& config,
   return out;
 }
 
+std::vector<std::vector<Target>> EscalationLevels(const config::Config& config,
+                                                  const store::Ticket& ticket) {
+  std::vector<std::vector<Target>> out;
+  if (const config::Route* r = RouteFor(config, ticket.cls, ticket.mailbox)) {
+    for (const std::string& level : r->escalate_to) {
+      auto targets = ResolveTargets(config, level);
+      if (!targets.empty()) out.push_back(std::move(targets));
+    }
+  }
+  return out;
+}
+
 std::vector<Target> OwnerTargets(const config::Config& config,
                                  const store::Ticket& ticket) {
   if (!ticket.owner.empty()) return ResolveTargets(config, ticket.owner);

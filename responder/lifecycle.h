@@ -92,6 +92,10 @@ const config::Route* RouteFor(const config::Config& config,
 // the team, in config order). Empty for "" or an unknown name.
 std::vector<Target> ResolveTargets(const config::Config& config,
                                    std::string_view target);
+// The targets of each level of the ticket's route's escalate_to chain
+// (levels that name nobody left out).
+std::vector<std::vector<Target>> EscalationLevels(const config::Config& config,
+                                                  const store::Ticket& ticket);
 // Who owns a ticket: its owner (personal mail), else its class's route
 // primary. Empty when neither is configured.
 std::vector<Target> OwnerTargets(const config::Config& config,

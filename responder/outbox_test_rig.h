@@ -92,6 +92,8 @@ struct Incoming {
   std::string extra_headers;    // "Name: value\r\n" lines
   int64_t existing_ticket = 0;  // >0: a followup on that ticket
   std::string party = "customer";
+  std::string body = "Hello, please help.";
+  std::vector<std::string> flags;  // the decision's flags
 };
 
 struct Recorded {
@@ -140,7 +142,7 @@ class Rig {
               "@shop.example\r\nSubject: " + in.subject + "\r\nMessage-ID: <" +
               raw.message_id +
               ">\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n" +
-              in.extra_headers + "\r\nHello, please help.\r\n";
+              in.extra_headers + "\r\n" + in.body + "\r\n";
     raw.sha256 = core::Sha256Hex(raw.raw);
     raw.size = raw.raw.size();
     auto ref = db->PutRawMessage(raw);
@@ -152,6 +154,7 @@ class Rig {
     d.language = in.language;
     d.ack = in.ack;
     d.party = in.party;
+    d.flags = in.flags;
     d.decision = !in.decision.empty() ? in.decision
                  : in.ack             ? "ack"
                                       : "refused";

@@ -16,9 +16,11 @@
 #include <sstream>
 
 #include "classify/ack_decision.h"
+#include "classify/forbidden_phrases.h"
 #include "core/text.h"
 #include "responder/assignment.h"
 #include "responder/lifecycle.h"
+#include "responder/notice.h"
 #include "responder/store_history.h"
 
 namespace inboxd::responder {
@@ -345,6 +347,13 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
     if (!told) return Fail(told.error().Wrap(what));
     if (*told) ++report.absence_notices;
   }
+  if (d.ticket_id > 0 && d.party == "agent" &&
+      std::find(d.flags.begin(), d.flags.end(),
+                classify::kForbiddenPhraseFlag) != d.flags.end()) {
+      if (auto st = NoticeForbiddenPhrase(d, now); !st) {
+      return Fail(st.error().Wrap(what));
+    }
+  }
   if (auto st = store_->MarkDecisionPlanned(message_row); !st) {
     return Fail(st.error().Wrap(what));
   }
@@ -545,6 +554,52 @@ Result<bool> Planner::TellAbsence(const store::Decision& d,
   }
   return EnqueueMail(*store_, ticket->id, mailbox, "absence_fallback",
                      std::move(*mail), reason);
+}
+
+core::Status Planner::NoticeForbiddenPhrase(const store::Decision& d,
+                                            core::TimePoint now) {
+  auto ticket = store_->GetTicket(d.ticket_id);
+  if (!ticket) return Fail(ticket.error());
+  auto mb = mailboxes_.find(ticket->mailbox);
+  if (mb == mailboxes_.end()) return core::Ok();  // mailbox left the config
+  auto stored = store_->GetMessage(d.message_row);
+  if (!stored) return Fail(stored.error());
+  auto message = parser_(stored->raw);
+  if (!message) return core::Ok();
+  const std::vector<std::string> phrases = classify::FindForbiddenPhrases(
+      message->text, classify::AgentReplyForbiddenPhrases(*config_));
+  if (phrases.empty()) return core::Ok();  // the phrase list changed since
+  // The ticket's first escalation level, else the first of any route.
+  std::vector<Target> targets;
+  auto levels = EscalationLevels(*config_, *ticket);
+  if (!levels.empty()) {
+    targets = std::move(levels.front());
+  } else {
+    for (const config::Route& r : config_->routes) {
+      if (r.escalate_to.empty()) continue;
+      targets = ResolveTargets(*config_, r.escalate_to.front());
+      if (!targets.empty()) break;
+    }
+  }
+  std::string agent = core::AsciiLower(message->from.addr);
+  for (const config::Agent& a : config_->agents) {
+    if (core::IEquals(a.address, agent)) agent = a.name + " <" + agent + ">";
+  }
+  std::string quoted;
+  for (const std::string& p : phrases) {
+    quoted += (quoted.empty() ? "\"" : ", \"") + p + "\"";
+  }
+  TemplateVars vars;
+  vars["reason"] = "POLICY C5: " + agent + " wrote " + quoted +
+                   " in a reply to the customer";
+  vars["agent_name"] = "";
+  vars["due_at"] = "";
+  const NoticeContext ctx{store_, config_, templates_, guard_.get()};
+  auto sent = QueueNotice(ctx, *ticket, *mb->second, "escalation",
+                          "c5-" + std::to_string(d.message_row), targets,
+                          std::move(vars), now);
+  if (!sent) return Fail(sent.error());
+  return core::Ok();
 }
 
 Result<core::TimePoint> Planner::PromisedDue(const store::Ticket& ticket,

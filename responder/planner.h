@@ -28,6 +28,8 @@
 //     "outbox.queued" event).
 //  2b. A customer who wrote to an absent agent gets an absence_fallback
 //     reply (TellAbsence, POLICY R2), once per customer and absence.
+//  2c. An agent's reply flagged for a POLICY C5 phrase is told to the
+//     escalation address (NoticeForbiddenPhrase), once per reply.
 //  3. Marks the decision planned, in the same transaction as step 2, so a
 //     crash never queues or refuses twice. The store's UNIQUE (ticket,
 //     "ack") index is the last line of defence (a lost race counts as done).
@@ -213,6 +215,11 @@ class Planner {
   // away until when (never why), who handles it now, the shared address.
   // Within the loop guard; true when one was queued.
   core::Result<bool> TellAbsence(const store::Decision& d, core::TimePoint now);
+  // POLICY C5 (issue 11 item 7): an agent reply flagged for a forbidden
+  // phrase is told to the ticket's first escalation level (else the first
+  // of any route) the day it is seen, once per reply.
+  core::Status NoticeForbiddenPhrase(const store::Decision& d,
+                                     core::TimePoint now);
   // The due time an acknowledgement promises (D8): the latest open
   // milestone of the ticket; D1 (2 hours after arrival) when it has none.
   core::Result<core::TimePoint> PromisedDue(const store::Ticket& ticket,

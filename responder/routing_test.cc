@@ -418,6 +418,56 @@ TEST(RoutingTest, NoAssignmentToWhoAlreadyHasTheMessageOrASharedMailbox) {
   EXPECT_TRUE(Assignments(shared).empty());
 }
 
+// POLICY C5 (issue 11 item 7): an agent reply flagged for a forbidden
+// phrase is told to the escalation address once, the day it is seen.
+TEST(RoutingTest, ForbiddenPhraseIsToldToTheEscalationAddressOnce) {
+  Rig rig;
+  rig.config = RoutingConfig();
+  testing::Incoming quote;
+  quote.cls = "quote";
+  quote.mailbox = "sales";
+  const testing::Recorded rec = rig.Receive(quote);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0).has_value());
+  testing::Incoming reply;
+  reply.mailbox = "sales";
+  reply.cls = "";
+  reply.ack = false;
+  reply.party = "agent";
+  reply.existing_ticket = rec.ticket_id;
+  reply.from = "Anna <anna@shop.example>";
+  reply.body = "Sorry, that is not our problem.";
+  reply.flags = {"forbidden_phrase"};
+  const testing::Recorded flagged = rig.Receive(reply);
+  auto planned = rig.NewPlanner()->PlanPending(kT0 + hours(1));
+  ASSERT_TRUE(planned.has_value());
+  EXPECT_EQ(planned->errors, 0) << (planned->error_messages.empty()
+                                        ? ""
+                                        : planned->error_messages.front());
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0 + hours(2)).has_value());
+  std::vector<store::Outgoing> notices;
+  for (auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    if (row.kind == "escalation") notices.push_back(row);
+  }
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].recipients,
+            std::vector<std::string>{"manager@shop.example"});
+  EXPECT_NE(notices[0].message_id.find(
+                ".c5-" + std::to_string(flagged.message_row) + "-1."),
+            std::string::npos);
+  EXPECT_NE(notices[0].raw.find("POLICY C5"), std::string::npos);
+  EXPECT_NE(notices[0].raw.find("not our problem"), std::string::npos);
+  // A reply without the flag tells nobody.
+  reply.flags.clear();
+  reply.body = "The chairs cost 40 EUR each.";
+  rig.Receive(reply);
+  ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0 + hours(3)).has_value());
+  int escalations = 0;
+  for (auto& row : rig.Rows(store::OutboxState::kQueued)) {
+    escalations += row.kind == "escalation";
+  }
+  EXPECT_EQ(escalations, 1);
+}
+
 // [routing] assignment_mail = false: the R3 move is an agent_alert, and a
 // new ticket's owner gets no mail.
 TEST(RoutingTest, WithoutAssignmentMailTheNewOwnerGetsAnAlert) {

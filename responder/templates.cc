@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "classify/forbidden_phrases.h"
 #include "core/text.h"
 
 namespace inboxd::responder {
@@ -308,26 +309,6 @@ Result<std::string> RenderMustache(const std::string& source,
 
 }  // namespace
 
-const std::vector<std::string>& BuiltinForbiddenPhrases() {
-  static const std::vector<std::string> v = {
-      // zh: 003 §5 (verbatim).
-      "我们不管", "跟我们没关系", "没办法解决", "随便", "不清楚", "不知道",
-      // en equivalents.
-      "not our problem", "not our business", "nothing to do with us",
-      "cannot be solved", "can't be solved", "whatever", "i don't know",
-      "we don't know", "no idea",
-      // de equivalents.
-      "nicht unser problem", "nicht unsere sache", "nichts mit uns zu tun",
-      "nicht lösbar", "kann nicht gelöst werden", "keine ahnung",
-      "weiß ich nicht", "wissen wir nicht", "ist uns egal", "ist mir egal",
-      // fa equivalents (matched after ZWNJ removal and yeh/kaf folding).
-      "به ما مربوط نیست", "ربطی به ما ندارد", "قابل حل نیست",
-      "راهی برای حل وجود ندارد", "هر چی", "فرقی نمی‌کند",
-      "نمی‌دانم", "نمی‌دانیم", "اطلاعی ندارم",
-      "اطلاعی نداریم"};
-  return v;
-}
-
 const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
   static const std::map<std::string, std::vector<TemplateVariable>, std::less<>>
       kVars = {
@@ -513,7 +494,7 @@ std::string HtmlEscape(std::string_view s) {
 Result<TemplateSet> TemplateSet::Load(
     const std::string& shipped_dir, const std::string& override_dir,
     const std::vector<std::string>& forbidden_phrases) {
-  std::vector<std::string> phrases = BuiltinForbiddenPhrases();
+  std::vector<std::string> phrases = classify::BuiltinForbiddenPhrases();
   for (const std::string& p : forbidden_phrases) {
     if (!core::Trim(p).empty()) phrases.push_back(std::string(core::Trim(p)));
   }

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/forbidden_phrases.h"
 #include "core/error.h"
 
 namespace inboxd::responder {
@@ -52,9 +53,9 @@ inline constexpr std::array<std::string_view, 10> kTemplateNames = {
 inline constexpr std::array<std::string_view, 4> kShippedLanguages = {
     "en", "de", "zh", "fa"};
 
-// The POLICY C5 phrases that are always forbidden (zh from 003 §5, and our
-// equivalents in en, de and fa).
-const std::vector<std::string>& BuiltinForbiddenPhrases();
+// The POLICY C5 phrases that are always forbidden: see
+// classify/forbidden_phrases.h.
+using classify::BuiltinForbiddenPhrases;
 
 struct TemplateVariable {
   std::string_view name;

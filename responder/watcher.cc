@@ -9,6 +9,7 @@
 #include "responder/assignment.h"
 #include "responder/digest.h"
 #include "responder/lifecycle.h"
+#include "responder/notice.h"
 #include "responder/routing.h"
 #include "responder/store_history.h"
 
@@ -191,7 +192,7 @@ core::Status Watcher::Step(const store::Milestone& m, core::TimePoint now,
 
   // Breach.
   if (now >= m.due_at) {
-    const auto levels = EscalationLevels(*ticket);
+    const auto levels = EscalationLevels(*config_, *ticket);
     const bool mail = !closed || follow_up_clock;
     store::MilestoneMark mark;
     mark.action = store::MilestoneMark::Action::kMissed;
@@ -358,23 +359,11 @@ core::Status Watcher::ApplyAbsence(const store::Absence& absence,
   return store_->MarkAbsenceApplied(absence.id, now);
 }
 
-std::vector<std::vector<Target>> Watcher::EscalationLevels(
-    const store::Ticket& ticket) const {
-  std::vector<std::vector<Target>> out;
-  if (const config::Route* r = RouteFor(*config_, ticket.cls, ticket.mailbox)) {
-    for (const std::string& level : r->escalate_to) {
-      auto targets = ResolveTargets(*config_, level);
-      if (!targets.empty()) out.push_back(std::move(targets));
-    }
-  }
-  return out;
-}
-
 core::Status Watcher::Escalate(const store::Ticket& ticket, MailboxParts& parts,
                                const store::Milestone& m, int level,
                                bool breach, core::TimePoint now,
                                WatchReport& report) {
-  const auto levels = EscalationLevels(ticket);
+  const auto levels = EscalationLevels(*config_, ticket);
   std::vector<std::string> sent;
   std::string why;
   if (level > static_cast<int>(levels.size())) {
@@ -417,49 +406,9 @@ Result<std::vector<std::string>> Watcher::QueueNotice(
     std::string_view template_name, const std::string& step,
     const std::vector<Target>& targets, TemplateVars vars, core::TimePoint now,
     std::optional<core::TimePoint> due) {
-  std::vector<std::string> sent;
-  const config::Mailbox& mailbox = *parts.mailbox;
-  TemplateVars common = CommonTemplateVars(*config_, mailbox, ticket);
-  for (auto& [k, v] : common) vars.emplace(k, v);
-  int n = 0;
-  for (const Target& t : targets) {
-    ++n;
-    if (guard_->IsOwnAddress(t.address)) continue;  // would loop back in
-    // An agent reads their own language ([[agent]] language).
-    const std::string lang =
-        ReplyLanguage(*templates_, t.language, mailbox.language);
-    TemplateVars v = vars;
-    if (due) {
-      auto text = FormatLocalTime(*due, mailbox.time_zone, lang);
-      if (!text) return Fail(text.error());
-      v["due_at"] = *text;
-    }
-    if (template_name == "agent_alert") {
-      v["agent_name"] = t.name;
-    } else {
-      v["escalate_to_name"] = t.name;
-    }
-    auto rendered = templates_->Render(template_name, lang, mailbox.language,
-                                       mailbox.name, ticket.cls, v);
-    if (!rendered) return Fail(rendered.error());
-    ReplySpec spec;
-    spec.ticket_id = ticket.Tag();
-    spec.ticket_tag = v["ticket_tag"];
-    spec.kind = step + "-" + std::to_string(n);
-    auto mail = parts.composer.ComposeNotice(t.address, spec, *rendered, now);
-    if (!mail) {
-      if (mail.error().code == core::Code::kFailedPrecondition ||
-          mail.error().code == core::Code::kInvalidArgument) {
-        continue;  // an address the composer refuses: not sent, recorded
-      }
-      return Fail(mail.error());
-    }
-    auto queued = EnqueueMail(*store_, ticket.id, mailbox, template_name,
-                              std::move(*mail), step + " of " + ticket.Tag());
-    if (!queued) return Fail(queued.error());
-    sent.push_back(t.address);
-  }
-  return sent;
+  const NoticeContext ctx{store_, config_, templates_, guard_.get()};
+  return responder::QueueNotice(ctx, ticket, parts, template_name, step,
+                                targets, std::move(vars), now, due);
 }
 
 Result<std::string> Watcher::QueueCustomerMail(const store::Ticket& ticket,

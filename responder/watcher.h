@@ -140,9 +140,6 @@ class Watcher {
                                               const std::string& kind,
                                               TemplateVars vars,
                                               core::TimePoint now);
-  // The targets of each level of the ticket's route's escalate_to chain.
-  std::vector<std::vector<Target>> EscalationLevels(
-      const store::Ticket& ticket) const;
 
   const config::Config* config_ = nullptr;
   store::Store* store_ = nullptr;

@@ -456,7 +456,9 @@ core::Result<Decision> Store::GetDecision(int64_t message_row) {
     d.ticket_id = st.getColumn(6).isNull() ? 0 : st.getColumn(6).getInt64();
     d.decided_at = FromUnix(st.getColumn(7).getInt64());
     d.decision = Bytes(st.getColumn(8));
-    for (std::string_view f : core::Split(Bytes(st.getColumn(9)), ',')) {
+    // Split returns views: keep the text alive while they are read.
+    const std::string flags = Bytes(st.getColumn(9));
+    for (std::string_view f : core::Split(flags, ',')) {
       if (!f.empty()) d.flags.emplace_back(f);
     }
     d.party = Bytes(st.getColumn(10));
