@@ -55,6 +55,10 @@ struct Mailbox {
 
 struct State {
   std::string dir = "/var/lib/inboxd";
+  // How long raw messages are kept (POLICY A3): older ones of closed
+  // tickets (or of none) are blanked once a day, their events' personal
+  // data erased. 0 ("" in the file) = kept forever.
+  Seconds retention{0};
 
   bool operator==(const State&) const = default;
 };
@@ -275,6 +279,21 @@ struct TicketState {
   bool operator==(const TicketState&) const = default;
 };
 
+// Reports for managers (issue 11 items 4, 6): `inboxd report sla|accounts`.
+struct Report {
+  // C7: a key account ([[account]] key_account = true) with no contact
+  // (customer message or a person's answer) for this long is reported.
+  // Default "30d".
+  Seconds care_after{30 * 86400};
+  // The weekly SLA report to the escalation addresses: weekday 0 = Monday
+  // ... 6 = Sunday and minutes after midnight (first mailbox's zone);
+  // -1 = off. TOML: weekly = "monday 08:00" ("" = off, the default).
+  int weekly_day = -1;
+  int weekly_minute = -1;
+
+  bool operator==(const Report&) const = default;
+};
+
 struct Config {
   std::string path;  // file it was loaded from ("" = built-in defaults)
   State state;
@@ -292,6 +311,7 @@ struct Config {
   std::vector<Account> accounts;
   std::map<std::string, Tier> tiers;  // by name
   TicketState tickets;
+  Report report;
   std::string log_level = "info";
 
   bool operator==(const Config&) const = default;

@@ -534,6 +534,8 @@ class Loader {
   void ReadRoutes(const Item& it, std::vector<Route>* out,
                   std::vector<Ref>* targets, std::vector<Ref>* route_mailboxes);
   void ReadRouting(const Item& it, Routing* routing);
+  // (config::Report: the member function Report hides the type's name.)
+  void ReadReport(const Item& it, config::Report* report);
   void ReadTickets(const Item& it, TicketState* ts);
   void ReadClassify(const Item& it, Classify* c,
                     std::map<std::string, toml::source_position>* prefixes);
@@ -597,6 +599,7 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
               ReadRoutes(it, &cfg->routes, &route_targets, &route_mailboxes);
             }},
            {"routing", [&](const Item& it) { ReadRouting(it, &cfg->routing); }},
+           {"report", [&](const Item& it) { ReadReport(it, &cfg->report); }},
            {"tickets", [&](const Item& it) { ReadTickets(it, &cfg->tickets); }},
            {"classify",
             [&](const Item& it) {
@@ -703,7 +706,15 @@ void Loader::ReadState(const Item& it, State* state) {
   const toml::table* t = Table(it);
   if (t == nullptr) return;
   Walk(*t, it.path,
-       {{"dir", [&](const Item& f) { NonEmptyStr(f, &state->dir); }}});
+       {{"dir", [&](const Item& f) { NonEmptyStr(f, &state->dir); }},
+        {"retention", [&](const Item& f) {
+           // "" keeps messages forever (the default).
+           if (f.node.is_string() && f.node.as_string()->get().empty()) {
+             state->retention = Seconds{0};
+             return;
+           }
+           Duration(f, &state->retention, false);
+         }}});
 }
 
 void Loader::ReadLimits(const Item& it, core::Limits* limits) {
@@ -1475,6 +1486,33 @@ void Loader::ReadRouting(const Item& it, Routing* routing) {
                 return;
               }
               routing->digest_minute = *minute;
+            }},
+       });
+}
+
+void Loader::ReadReport(const Item& it, config::Report* report) {
+  const toml::table* t = Table(it);
+  if (t == nullptr) return;
+  Walk(*t, it.path,
+       {
+           {"care_after",
+            [&](const Item& f) { Duration(f, &report->care_after, false); }},
+           {"weekly",
+            [&](const Item& f) {
+              std::string text;
+              if (!Str(f, &text)) return;
+              if (text.empty()) {
+                report->weekly_day = -1;
+                report->weekly_minute = -1;
+                return;
+              }
+              auto slot = ParseWeekly(text);
+              if (!slot) {
+                Report(f, slot.error().message + ", got " + Quote(text));
+                return;
+              }
+              report->weekly_day = slot->weekday;
+              report->weekly_minute = slot->minute;
             }},
        });
 }

@@ -394,6 +394,78 @@ language = "Persian"
       << bad.error().message;
 }
 
+TEST(ParseConfigTest, ReportCareAfterAndWeekly) {
+  config::Config defaults = config::Defaults();
+  EXPECT_EQ(defaults.report.care_after, std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(defaults.report.weekly_day, -1);  // no weekly mail unless asked
+  EXPECT_EQ(defaults.report.weekly_minute, -1);
+
+  auto cfg = ParseConfig(std::string(kMailbox) + R"(
+[report]
+care_after = "6w"
+weekly = "Friday 17:30"
+)",
+                         "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->report.care_after, std::chrono::seconds(42 * 86400));
+  EXPECT_EQ(cfg->report.weekly_day, 4);
+  EXPECT_EQ(cfg->report.weekly_minute, 17 * 60 + 30);
+
+  const struct {
+    const char* text;
+    const char* want;
+  } bad[] = {
+      {"weekly = \"someday 08:00\"",
+       "f.toml:14:1: report.weekly: must be a weekday and a time \"DAY "
+       "HH:MM\" like \"monday 08:00\", got \"someday 08:00\""},
+      {"weekly = \"monday 25:00\"", "report.weekly: must be a weekday"},
+      {"weekly = \"monday\"", "report.weekly: must be a weekday"},
+      {"weekly = 8", "report.weekly: expected a string"},
+      {"care_after = \"0s\"", "report.care_after: must be longer than 0s"},
+      {"care_after = \"soon\"", "report.care_after:"},
+      {"care_afte = \"30d\"", "report.care_afte"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.text);
+    auto r = ParseConfig(
+        std::string(kMailbox) + "\n[report]\n" + c.text + "\n", "f.toml");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find(c.want), std::string::npos)
+        << r.error().message;
+  }
+}
+
+TEST(ParseConfigTest, StateRetention) {
+  EXPECT_EQ(config::Defaults().state.retention, Seconds{0});  // forever
+  const struct {
+    const char* text;
+    int64_t want_seconds;  // -1: refused
+    const char* want_error;
+  } cases[] = {
+      {"retention = \"365d\"", 365 * 86400, ""},
+      {"retention = \"52w\"", 52 * 7 * 86400, ""},
+      {"retention = \"\"", 0, ""},
+      {"retention = 86400", 86400, ""},
+      {"retention = \"0s\"", -1,
+       "f.toml:3:1: state.retention: must be longer than 0s"},
+      {"retention = \"a year\"", -1, "state.retention: must be a duration"},
+      {"retention = true", -1, "state.retention: expected a duration"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = ParseConfig(std::string("[state]\ndir = \"/x\"\n") + c.text + "\n",
+                         "f.toml");
+    if (c.want_seconds < 0) {
+      ASSERT_FALSE(r.has_value());
+      EXPECT_NE(r.error().message.find(c.want_error), std::string::npos)
+          << r.error().message;
+      continue;
+    }
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->state.retention, Seconds{c.want_seconds});
+  }
+}
+
 TEST(ParseConfigTest, RuleFlags) {
   auto cfg = ParseConfig(R"([[rule]]
 id = "defect.alone"
@@ -539,7 +611,7 @@ TEST(ParseConfigTest, BadConfigs) {
       {"unknown top-level section", "[limit]\n",
        "t.toml:1:2: limit: unknown key; did you mean 'limits'?"},
       {"unknown key without a close one", "[state]\nzzzzzz = 1\n",
-       "t.toml:2:1: state.zzzzzz: unknown key (known: dir)"},
+       "t.toml:2:1: state.zzzzzz: unknown key (known: dir, retention)"},
       {"wrong type", M("folders = [\"INBOX\"]", "folders = \"INBOX\""),
        "t.toml:9:1: mailbox[0].folders: expected an array of strings, got a "
        "string"},

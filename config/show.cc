@@ -118,6 +118,11 @@ std::string ShowConfig(const Config& c) {
 
   w.Section("[state]");
   w.Str("dir", c.state.dir);
+  if (c.state.retention.count() == 0) {
+    w.Str("retention", "");
+  } else {
+    w.Duration("retention", c.state.retention);
+  }
 
   w.Section("[limits]");
   w.Raw("max_message_bytes", TomlQuote(FormatByteSize(static_cast<int64_t>(
@@ -248,6 +253,10 @@ std::string ShowConfig(const Config& c) {
   w.Str("digest_at", c.routing.digest_minute < 0
                          ? std::string()
                          : FormatTimeOfDay(c.routing.digest_minute));
+
+  w.Section("[report]");
+  w.Duration("care_after", c.report.care_after);
+  w.Str("weekly", FormatWeekly(c.report.weekly_day, c.report.weekly_minute));
 
   w.Section("[tickets]");
   w.Strs("close_keywords", c.tickets.close_keywords);

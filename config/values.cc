@@ -371,4 +371,35 @@ std::string ClosestMatch(std::string_view word,
   return best;
 }
 
+namespace {
+constexpr std::string_view kWeekdays[7] = {"monday", "tuesday", "wednesday",
+                                           "thursday", "friday", "saturday",
+                                           "sunday"};
+}  // namespace
+
+core::Result<WeeklySlot> ParseWeekly(std::string_view text) {
+  const auto bad = [] {
+    return Fail(Error::InvalidArgument(
+        "must be a weekday and a time \"DAY HH:MM\" like \"monday 08:00\""));
+  };
+  const size_t space = text.find(' ');
+  if (space == std::string_view::npos) return bad();
+  const std::string day = core::AsciiLower(text.substr(0, space));
+  WeeklySlot slot;
+  slot.weekday = -1;
+  for (int i = 0; i < 7; ++i) {
+    if (kWeekdays[i] == day) slot.weekday = i;
+  }
+  if (slot.weekday < 0) return bad();
+  auto minute = ParseTimeOfDay(text.substr(space + 1));
+  if (!minute) return bad();
+  slot.minute = *minute;
+  return slot;
+}
+
+std::string FormatWeekly(int weekday, int minute) {
+  if (weekday < 0 || weekday > 6 || minute < 0) return "";
+  return std::string(kWeekdays[weekday]) + " " + FormatTimeOfDay(minute);
+}
+
 }  // namespace inboxd::config

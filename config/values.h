@@ -80,4 +80,15 @@ core::Status CheckAddress(std::string_view text);
 std::string ClosestMatch(std::string_view word,
                          const std::vector<std::string_view>& candidates);
 
+// A weekly slot: "monday 08:00" (an English weekday, any case, a space,
+// then HH:MM) -> {weekday 0 = Monday ... 6 = Sunday, minutes after
+// midnight}. kInvalidArgument otherwise.
+struct WeeklySlot {
+  int weekday = 0;
+  int minute = 0;
+};
+core::Result<WeeklySlot> ParseWeekly(std::string_view text);
+// {0, 480} -> "monday 08:00".
+std::string FormatWeekly(int weekday, int minute);
+
 }  // namespace inboxd::config
