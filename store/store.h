@@ -417,6 +417,15 @@ class Store {
   // personal digest does not match.
   core::Result<ChainHead> VerifyAuditChain(std::string_view head = {});
 
+  // ------------------------------------------------------------- reports
+  // (store/report_queries.cc, for store/report.h; read-only.)
+  // The sent time of the acknowledgement ("ack" outbox row, state sent) of
+  // every ticket with first_ticket_id <= id <= last_ticket_id, by ticket id;
+  // tickets whose ack was not sent (or none was queued) are left out.
+  // Errors: the store's.
+  core::Result<std::vector<std::pair<int64_t, core::TimePoint>>>
+  ListAckSentTimes(int64_t first_ticket_id, int64_t last_ticket_id);
+
   // Counts per state for `inboxd status`.
   core::Result<StoreStats> Stats();
 
