@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
 
 #include "config/secret.h"
+#include "core/hash.h"
 #include "ingest/imap_credentials.h"
 #include "ingest/mime_adapter.h"
 #include "responder/routing.h"
@@ -165,6 +169,22 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
   // [[agent]] absent ranges are state like the others (audited once).
   if (auto st = responder::SyncConfigAbsences(*p->stage_store_, cfg); !st) {
     return core::Fail(st.error());
+  }
+  // Issue 11 item 1: which config this run works by (the file's SHA-256).
+  if (!cfg.path.empty()) {
+    std::ifstream in(cfg.path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& mb : cfg.mailboxes) names.push_back(mb.name);
+    store::EventIn loaded;
+    loaded.type = "config.loaded";
+    loaded.data =
+        nlohmann::json({{"path", cfg.path},
+                        {"sha256", core::Sha256Hex(text)},
+                        {"mailboxes", names}})
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    auto ev = p->stage_store_->AppendEvent(loaded);
+    if (!ev) return core::Fail(ev.error().Wrap("audit config.loaded"));
   }
   p->store_sink_ =
       std::make_unique<ingest::StoreSyncSink>(p->ingest_store_.get());
@@ -324,6 +344,24 @@ StageReport Pipeline::RunStages() {
     for (const auto& e : r.drained.errors) r.errors.push_back(e);
   } else {
     r.errors.push_back(drained.error().Wrap("drain").message);
+  }
+  // [state] retention (POLICY A3): at most once per 24 h per process.
+  const core::TimePoint now = clock_->Now();
+  if (config_.state.retention.count() > 0 &&
+      (!retention_ran_at_ ||
+       now - *retention_ran_at_ >= std::chrono::hours(24))) {
+    retention_ran_at_ = now;
+    auto purged =
+        stage_store_->PurgeOlderThan(now - config_.state.retention, "inboxd");
+    if (!purged) {
+      r.errors.push_back(purged.error().Wrap("retention").message);
+    } else if (purged->tombstone_id > 0) {
+      spdlog::info(
+          "retention: erased {} message(s), {} outbox row(s), {} event(s) "
+          "older than {}",
+          purged->messages, purged->outbox, purged->events,
+          core::FormatUtc(now - config_.state.retention));
+    }
   }
   return r;
 }

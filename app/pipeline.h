@@ -108,6 +108,9 @@ class Pipeline {
   std::unique_ptr<responder::FlagSource> flag_source_;
   std::unique_ptr<responder::ClientStateWatcher> client_state_;
   std::unique_ptr<responder::OutboxDrain> drain_;
+  // When RunStages last ran the [state] retention purge (at most once per
+  // 24 h per process; nullopt: not yet).
+  std::optional<core::TimePoint> retention_ran_at_;
 };
 
 }  // namespace inboxd::app

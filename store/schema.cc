@@ -361,6 +361,19 @@ END;
 CREATE INDEX events_message ON events (message_row);
 )sql";
 
+// v9 (issue 11 item 5): erasure (`inboxd forget`, [state] retention). A
+// message or outbox row whose raw bytes were blanked keeps its row, ids and
+// sha256 (nothing references a missing row) and records when in erased_at;
+// a ticket whose customer and subject were replaced by a token records it
+// too. Messages by arrival for the retention purge.
+constexpr char kV9[] = R"sql(
+ALTER TABLE messages ADD COLUMN erased_at INTEGER;
+ALTER TABLE outbox ADD COLUMN erased_at INTEGER;
+ALTER TABLE tickets ADD COLUMN erased_at INTEGER;
+CREATE INDEX messages_arrived ON messages (arrived_at)
+  WHERE erased_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -373,6 +386,7 @@ const std::vector<Migration>& Migrations() {
       {6, "marks from the mail client", kV6},
       {7, "absences, owner reasons", kV7},
       {8, "personal data of events outside the hash chain", kV8},
+      {9, "erased messages, outbox rows and tickets", kV9},
   };
   return kMigrations;
 }

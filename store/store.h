@@ -417,6 +417,42 @@ class Store {
   // personal digest does not match.
   core::Result<ChainHead> VerifyAuditChain(std::string_view head = {});
 
+  // ------------------------------------------------------------- privacy
+  // (privacy.cc, issue 11 item 5, POLICY A3.)
+  // An erasure request: removes `address`'s personal data everywhere, in one
+  // transaction, while the audit chain still verifies. Its tickets
+  // (customer, any case) get a token ("erased:" + 12 hex of the SHA-256 of
+  // the lower-case address) as customer and subject; the raw bytes of every
+  // message on those tickets or holding the address (any case) are blanked
+  // (rows, sha256 and ids stay; erased_at is set; a message still waiting
+  // for a decision is quarantined as "erased"), with their decisions'
+  // reasons; outbox rows to the address or about those tickets lose their
+  // raw bytes and the address (unsent ones fail); milestone evidence from
+  // the address or those messages loses its actor and Message-ID; other
+  // text columns holding the address have it replaced by the token; the
+  // personal data of every event that mentions the address or is about
+  // those tickets or messages is erased. Appends the tombstone
+  // "privacy.forgotten" (actor `actor`) with the address's SHA-256 and the
+  // counts, never the address. `dry_run`: counts only, changes nothing.
+  // Events' hashed columns (actor, mailbox) are never changed. Afterwards
+  // the WAL is checkpointed (best effort) so old pages leave the WAL.
+  // Errors: kInvalidArgument for an address without '@' or an empty actor;
+  // the store's otherwise (nothing changed then).
+  core::Result<ErasureReport> ForgetAddress(const std::string& address,
+                                            const std::string& actor,
+                                            bool dry_run = false);
+  // Retention ([state] retention): blanks the raw bytes of messages that
+  // arrived before `cutoff` and are decided (not "stored"), unless a ticket
+  // that is not closed holds them (as a message or as milestone evidence);
+  // blanks sent or failed outbox rows created before `cutoff` unless their
+  // ticket is not closed; erases the personal data of their events. One
+  // tombstone "privacy.retention" {cutoff, messages, events, outbox} when
+  // anything changed (none otherwise). `dry_run`: counts only. Errors: the
+  // store's (nothing changed then).
+  core::Result<ErasureReport> PurgeOlderThan(core::TimePoint cutoff,
+                                             const std::string& actor,
+                                             bool dry_run = false);
+
   // ------------------------------------------------------------- reports
   // (store/report_queries.cc, for store/report.h; read-only.)
   // The sent time of the acknowledgement ("ack" outbox row, state sent) of
@@ -494,6 +530,9 @@ class Store {
   bool AddThreadIndexLocked(int64_t ticket_id, const std::string& base);
   // kNotFound, or the message's state.
   core::Result<MessageState> MessageStateLocked(int64_t message_row);
+  // PRAGMA wal_checkpoint(TRUNCATE) outside any batch, ignoring a busy WAL
+  // (privacy.cc: erased pages leave the WAL).
+  void CheckpointWalBestEffort();
 
   std::mutex mu_;
   std::unique_ptr<SQLite::Database> db_;

@@ -441,6 +441,29 @@ struct ChainHead {
   int64_t head_id = 0;
 };
 
+// ----------------------------------------------------------------- privacy
+
+// What an erasure (Store::ForgetAddress) or a retention purge
+// (Store::PurgeOlderThan) changed, or would change in a dry run.
+struct ErasureReport {
+  int64_t messages = 0;  // messages whose raw bytes were blanked
+  int64_t tickets = 0;   // tickets whose customer and subject were replaced
+  int64_t events = 0;    // events whose personal data was erased
+  int64_t outbox = 0;    // outbox rows blanked
+  // ForgetAddress: other text fields (any table but events) in which the
+  // address was replaced by the token.
+  int64_t fields = 0;
+  // ForgetAddress: events whose actor is the address. The actor is hashed,
+  // so it cannot be erased without breaking the chain: the caller warns.
+  int64_t actor_events = 0;
+  // ForgetAddress: SHA-256 hex of the lower-case address, and the token
+  // that replaced it ("erased:" + its first 12 hex digits).
+  std::string address_sha256;
+  std::string token;
+  int64_t tombstone_id = 0;  // the event recording it; 0 in a dry run
+  bool dry_run = false;
+};
+
 // ------------------------------------------------------------------- stats
 
 struct StoreStats {
