@@ -57,8 +57,12 @@ void LogStages(const StageReport& r) {
     spdlog::info("routing: {} ticket(s) moved off absent agents (R3)",
                  w.reassigned);
   }
-  if (w.digests > 0)
+  if (w.digests > 0) {
     spdlog::info("digest: {} daily digest(s) queued", w.digests);
+  }
+  if (w.weekly_reports > 0) {
+    spdlog::info("report: {} weekly SLA report(s) queued", w.weekly_reports);
+  }
   if (w.warned + w.notified + w.notices_skipped + w.missed + w.escalated +
           w.board + w.csat >
       0) {

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -438,6 +439,36 @@ Result<OutgoingMail> Composer::ComposeAssignment(std::string_view to,
   return Build(core::Address{"", addr}, &original, spec, body, now, &a);
 }
 
+Result<OutgoingMail> Composer::ComposeNoticeWithFile(
+    std::string_view to, const ReplySpec& spec, const RenderedTemplate& body,
+    std::string_view file_name, std::string_view content_type,
+    std::string_view bytes, core::TimePoint now) const {
+  const bool good_name =
+      !file_name.empty() && file_name.size() <= 100 &&
+      std::all_of(file_name.begin(), file_name.end(),
+                  [](char c) { return IsTokenChar(c) || c == '.'; });
+  const bool good_type =
+      !content_type.empty() && content_type.size() <= 100 &&
+      std::all_of(content_type.begin(), content_type.end(), [](char c) {
+        return c > ' ' && c < 127 && c != '"' ? true : c == ' ';
+      });
+  if (!good_name || !good_type) {
+    return Fail(Error::InvalidArgument("notice attachment: bad file name '" +
+                                       core::Printable(file_name) +
+                                       "' or type"));
+  }
+  std::string addr(core::Trim(to));
+  if (!IsValidAddress(addr)) {
+    return Fail(Error::FailedPrecondition(
+        "notice recipient '" + core::Printable(addr) + "' is not an address"));
+  }
+  Assignment extras;
+  extras.file_name = file_name;
+  extras.file_type = content_type;
+  extras.file_bytes = bytes;
+  return Build(core::Address{"", addr}, nullptr, spec, body, now, &extras);
+}
+
 Result<OutgoingMail> Composer::Build(const core::Address& to,
                                      const core::Message* original,
                                      const ReplySpec& spec,
@@ -546,7 +577,9 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
   } else {
     h += "Auto-Submitted: auto-generated\r\n";
   }
-  if (assignment == nullptr) h += "X-Auto-Response-Suppress: All\r\n";
+  if (assignment == nullptr || assignment->reply_to.empty()) {
+    h += "X-Auto-Response-Suppress: All\r\n";  // all but an assignment
+  }
   h += "X-Inboxd-Loop: " + options_.mailbox_address + "\r\n";
   h += "MIME-Version: 1.0\r\n";
   if (IsToken(body.language)) {
@@ -571,8 +604,20 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
     text_entity = EncodedPart("text/plain", body.text);
   }
   std::string raw = h;
-  if (assignment != nullptr && !assignment->original_raw.empty() &&
-      assignment->original_raw.size() <= kMaxAttachedOriginal) {
+  std::string attached;  // the second part of a multipart/mixed, if any
+  if (assignment != nullptr && !assignment->file_name.empty()) {
+    attached = "Content-Type: " + std::string(assignment->file_type) +
+               "; name=\"" + std::string(assignment->file_name) +
+               "\"\r\nContent-Disposition: attachment; filename=\"" +
+               std::string(assignment->file_name) +
+               "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+               Base64Encode(assignment->file_bytes);
+    if (!attached.ends_with("\r\n")) attached += "\r\n";
+  } else if (assignment != nullptr && !assignment->original_raw.empty() &&
+             assignment->original_raw.size() <= kMaxAttachedOriginal) {
+    attached = AttachedMessage(assignment->original_raw);
+  }
+  if (!attached.empty()) {
     std::string boundary =
         "=_inboxd_mixed_" +
         core::Sha256Hex(mail.message_id + "|mixed").substr(0, 24);
@@ -580,7 +625,7 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
            "\"\r\n\r\n";
     raw += "This is a multi-part message in MIME format.\r\n";
     raw += "--" + boundary + "\r\n" + text_entity;
-    raw += "--" + boundary + "\r\n" + AttachedMessage(assignment->original_raw);
+    raw += "--" + boundary + "\r\n" + attached;
     raw += "--" + boundary + "--\r\n";
   } else {
     raw += text_entity;

@@ -139,13 +139,26 @@ class Composer {
                                                const RenderedTemplate& body,
                                                core::TimePoint now) const;
 
+  // An internal notice as ComposeNotice, with one file attached in base64
+  // (the weekly SLA report): `file_name` ([A-Za-z0-9._-]+), `content_type`
+  // ("text/html; charset=utf-8"). Fails as ComposeNotice; kInvalidArgument
+  // for a bad file name or type.
+  core::Result<OutgoingMail> ComposeNoticeWithFile(
+      std::string_view to, const ReplySpec& spec, const RenderedTemplate& body,
+      std::string_view file_name, std::string_view content_type,
+      std::string_view bytes, core::TimePoint now) const;
+
   const ComposerOptions& options() const { return options_; }
 
  private:
-  // What an assignment adds to Build.
+  // What an assignment (reply_to, original_raw) or a notice with a file
+  // (file_*) adds to Build.
   struct Assignment {
     std::vector<core::Address> reply_to;
     std::string_view original_raw;
+    std::string_view file_name;
+    std::string_view file_type;
+    std::string_view file_bytes;
   };
 
   Composer() = default;

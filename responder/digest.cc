@@ -77,16 +77,6 @@ std::string OwnerLabel(const config::Config& config, const std::string& owner) {
   return owner;
 }
 
-bool IsSharedAddress(const config::Config& config, std::string_view addr) {
-  for (const config::Mailbox& m : config.mailboxes) {
-    if (core::IEquals(m.address, addr)) return true;
-    for (const std::string& a : m.aliases) {
-      if (core::IEquals(a, addr)) return true;
-    }
-  }
-  return false;
-}
-
 struct Recipient {
   Target target;
   bool team_view = false;
@@ -150,14 +140,9 @@ Result<DigestReport> QueueDigests(store::Store& store,
   // present today who is not one of them.
   std::vector<Recipient> recipients;
   std::set<std::string> seen;
-  for (const config::Route& r : config.routes) {
-    for (const std::string& level : r.escalate_to) {
-      for (Target& t : ResolveTargets(config, level)) {
-        if (IsSharedAddress(config, t.address)) continue;
-        if (!seen.insert(core::AsciiLower(t.address)).second) continue;
-        recipients.push_back({std::move(t), true, ""});
-      }
-    }
+  for (Target& t : AllEscalationTargets(config)) {
+    seen.insert(core::AsciiLower(t.address));
+    recipients.push_back({std::move(t), true, ""});
   }
   auto absences = store.ListAbsences(now);
   if (!absences) return Fail(absences.error());

@@ -3,6 +3,7 @@
 #include "responder/lifecycle.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/text.h"
 
@@ -142,6 +143,30 @@ std::vector<std::vector<Target>> EscalationLevels(const config::Config& config,
     for (const std::string& level : r->escalate_to) {
       auto targets = ResolveTargets(config, level);
       if (!targets.empty()) out.push_back(std::move(targets));
+    }
+  }
+  return out;
+}
+
+std::vector<Target> AllEscalationTargets(const config::Config& config) {
+  std::vector<Target> out;
+  std::set<std::string> seen;
+  auto shared = [&](std::string_view addr) {
+    for (const config::Mailbox& m : config.mailboxes) {
+      if (core::IEquals(m.address, addr)) return true;
+      for (const std::string& a : m.aliases) {
+        if (core::IEquals(a, addr)) return true;
+      }
+    }
+    return false;
+  };
+  for (const config::Route& r : config.routes) {
+    for (const std::string& level : r.escalate_to) {
+      for (Target& t : ResolveTargets(config, level)) {
+        if (shared(t.address)) continue;
+        if (!seen.insert(core::AsciiLower(t.address)).second) continue;
+        out.push_back(std::move(t));
+      }
     }
   }
   return out;

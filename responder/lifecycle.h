@@ -96,6 +96,11 @@ std::vector<Target> ResolveTargets(const config::Config& config,
 // (levels that name nobody left out).
 std::vector<std::vector<Target>> EscalationLevels(const config::Config& config,
                                                   const store::Ticket& ticket);
+// Every address of every route's escalate_to chain (agents' names and
+// teams resolved), each once, in config order, without the shared
+// mailboxes' own addresses: who gets the team view of the digest and the
+// weekly report.
+std::vector<Target> AllEscalationTargets(const config::Config& config);
 // Who owns a ticket: its owner (personal mail), else its class's route
 // primary. Empty when neither is configured.
 std::vector<Target> OwnerTargets(const config::Config& config,

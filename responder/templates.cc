@@ -354,6 +354,18 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
             {"at_risk_list", false},
             {"other_list", false},
             {"more_count", false}}},
+          // Issue 11 item 4: the weekly SLA report (attached as a file).
+          {"weekly_report",
+           {{"recipient_name", true},
+            {"period_from", true},
+            {"period_to", true},
+            {"volume", true},
+            {"ack_median", true},
+            {"ack_p95", true},
+            {"breach_count", true},
+            {"care_count", true},
+            {"flagged_count", true},
+            {"file_name", true}}},
       };
   static const std::vector<TemplateVariable> kNone;
   auto it = kVars.find(name);

@@ -45,11 +45,11 @@
 
 namespace inboxd::responder {
 
-inline constexpr std::array<std::string_view, 10> kTemplateNames = {
+inline constexpr std::array<std::string_view, 11> kTemplateNames = {
     "ack",          "quote_ack",        "complaint_receipt",
     "delay_notice", "absence_fallback", "csat",
     "agent_alert",  "escalation",       "assignment",
-    "digest"};
+    "digest",       "weekly_report"};
 inline constexpr std::array<std::string_view, 4> kShippedLanguages = {
     "en", "de", "zh", "fa"};
 

@@ -12,6 +12,7 @@
 #include "responder/notice.h"
 #include "responder/routing.h"
 #include "responder/store_history.h"
+#include "responder/weekly_report.h"
 
 namespace inboxd::responder {
 
@@ -96,10 +97,15 @@ Result<std::optional<core::TimePoint>> Watcher::NextWakeup(
     core::TimePoint now) {
   auto next = store_->NextMilestoneAction();
   if (!next) return Fail(next.error());
-  // The next digest slot after now (today's is done or passed).
+  // The next digest slot after now (today's is done or passed), and the
+  // next weekly report.
   std::optional<DigestSlot> slot = NextDigestSlot(*config_, now);
   if (slot && (!*next || slot->at < **next)) {
     *next = slot->at;
+  }
+  std::optional<WeeklySlot> weekly = NextWeeklySlot(*config_, now);
+  if (weekly && (!*next || weekly->at < **next)) {
+    *next = weekly->at;
   }
   return next;
 }
@@ -139,6 +145,20 @@ Result<WatchReport> Watcher::WatchOnce(core::TimePoint now) {
     if (auto st = TicketMail(id, now, report); !st) {
       ++report.errors;
       report.error_messages.push_back(st.error().ToString());
+    }
+  }
+  // The weekly SLA report (issue 11 item 4), once per slot.
+  if (auto slot = LatestWeeklySlot(*config_, now);
+      slot && weekly_day_ != slot->day) {
+    auto sent = QueueWeeklyReport(*store_, *config_, *templates_, mailboxes_,
+                                  *slot, now);
+    if (sent) {
+      report.weekly_reports += *sent;
+      weekly_day_ = slot->day;
+    } else {
+      ++report.errors;
+      report.error_messages.push_back(
+          sent.error().Wrap("watch: weekly report").ToString());
     }
   }
   // The daily digest (issue 10 item 6), once its time has come today.

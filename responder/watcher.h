@@ -28,7 +28,9 @@
 // [routing] assignment_mail is off); each absence once
 // (Store::MarkAbsenceApplied).
 // Digest: at [routing] digest_at on a working day, each agent's open
-// tickets and the team view (digest.h), once per day.
+// tickets and the team view (digest.h), once per day. Weekly report: at
+// [report] weekly, the SLA report of the week to the escalation addresses
+// (weekly_report.h), once per week.
 // Tickets: a ticket flagged "material_defect" tells the route's board (else
 // the last escalation level) at once (R6); a closed ticket gets the
 // satisfaction mail (csat, C4) csat_after its closing.
@@ -78,12 +80,13 @@ struct WatchReport {
   int notified = 0;         // delay_notice queued
   int notices_skipped = 0;  // recorded without a notice (see file comment)
   int missed = 0;
-  int escalated = 0;   // escalation levels (the breach's level 1 included)
-  int board = 0;       // R6 notices
-  int csat = 0;        // satisfaction mail queued or recorded as refused
-  int reassigned = 0;  // tickets moved off an absent owner (R3)
-  int digests = 0;     // daily digests queued
-  int errors = 0;      // transient, retried next run
+  int escalated = 0;       // escalation levels (the breach's level 1 included)
+  int board = 0;           // R6 notices
+  int csat = 0;            // satisfaction mail queued or recorded as refused
+  int reassigned = 0;      // tickets moved off an absent owner (R3)
+  int digests = 0;         // daily digests queued
+  int weekly_reports = 0;  // weekly SLA reports queued
+  int errors = 0;          // transient, retried next run
   std::vector<std::string> error_messages;
 };
 
@@ -149,6 +152,7 @@ class Watcher {
   MailboxPartsMap mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
   std::string digest_day_;  // the local day whose digests are queued
+  std::string weekly_day_;  // the weekly slot whose reports are queued
 };
 
 // "3 h 20 min", "2 d 4 h", "45 min"; "0 min" for a negative span.
