@@ -350,7 +350,7 @@ core::Status Planner::PlanDecision(int64_t message_row, core::TimePoint now,
   if (d.ticket_id > 0 && d.party == "agent" &&
       std::find(d.flags.begin(), d.flags.end(),
                 classify::kForbiddenPhraseFlag) != d.flags.end()) {
-      if (auto st = NoticeForbiddenPhrase(d, now); !st) {
+    if (auto st = NoticeForbiddenPhrase(d, now); !st) {
       return Fail(st.error().Wrap(what));
     }
   }

@@ -440,9 +440,9 @@ TEST(RoutingTest, ForbiddenPhraseIsToldToTheEscalationAddressOnce) {
   const testing::Recorded flagged = rig.Receive(reply);
   auto planned = rig.NewPlanner()->PlanPending(kT0 + hours(1));
   ASSERT_TRUE(planned.has_value());
-  EXPECT_EQ(planned->errors, 0) << (planned->error_messages.empty()
-                                        ? ""
-                                        : planned->error_messages.front());
+  EXPECT_EQ(planned->errors, 0)
+      << (planned->error_messages.empty() ? ""
+                                          : planned->error_messages.front());
   ASSERT_TRUE(rig.NewPlanner()->PlanPending(kT0 + hours(2)).has_value());
   std::vector<store::Outgoing> notices;
   for (auto& row : rig.Rows(store::OutboxState::kQueued)) {
