@@ -87,33 +87,6 @@ class FdOutBuf final : public std::streambuf {
   char buf_[1 << 16];
 };
 
-bool IsDateOnly(std::string_view s) {
-  s = core::Trim(s);
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
-
-// "YYYY-MM-DD" of the day after a valid date-only `s` ("" when invalid).
-std::string NextDay(std::string_view s) {
-  s = core::Trim(s);
-  const std::chrono::year_month_day ymd{
-      std::chrono::year{std::stoi(std::string(s.substr(0, 4)))},
-      std::chrono::month{
-          static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))))},
-      std::chrono::day{
-          static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))))}};
-  if (!ymd.ok()) return std::string(s);  // ParseLocalOrRfc3339 reports it
-  const std::chrono::year_month_day next{std::chrono::sys_days{ymd} +
-                                         std::chrono::days{1}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(next.year()),
-                unsigned(next.month()), unsigned(next.day()));
-  return buf;
-}
-
 int Usage(const char* cmd, const std::string& message) {
   std::fprintf(stderr, "inboxd export %s: %s\n", cmd, message.c_str());
   return kExitConfig;
@@ -144,7 +117,7 @@ int RunExport(const ExportCmdOptions& opt, bool tickets) {
   if (!opt.to.empty()) {
     // A date alone means through the end of that day.
     auto t = responder::ParseLocalOrRfc3339(
-        IsDateOnly(opt.to) ? NextDay(opt.to) : opt.to, zone);
+        IsDateOnly(opt.to) ? AddDays(opt.to, 1) : opt.to, zone);
     if (!t) return Usage(cmd, "--to: " + t.error().message);
     options.until = *t;
   }

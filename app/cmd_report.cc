@@ -52,33 +52,6 @@ int Failure(const char* cmd, const std::string& message) {
   return kExitFailure;
 }
 
-bool IsDateOnly(std::string_view s) {
-  s = core::Trim(s);
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
-
-// "YYYY-MM-DD" `days` later (negative: earlier); `s` must be IsDateOnly.
-std::string AddDays(std::string_view s, int days) {
-  s = core::Trim(s);
-  const std::chrono::year_month_day ymd{
-      std::chrono::year{std::stoi(std::string(s.substr(0, 4)))},
-      std::chrono::month{
-          static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))))},
-      std::chrono::day{
-          static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))))}};
-  if (!ymd.ok()) return std::string(s);  // ParseLocalOrRfc3339 reports it
-  const std::chrono::year_month_day out{std::chrono::sys_days{ymd} +
-                                        std::chrono::days{days}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(out.year()),
-                unsigned(out.month()), unsigned(out.day()));
-  return buf;
-}
-
 // The options every report needs from the config.
 store::ReportOptions BaseOptions(const config::Config& cfg,
                                  core::TimePoint now) {

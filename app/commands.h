@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 
@@ -34,5 +35,12 @@ void RegisterReportCommands(CLI::App& app, int* exit_code);
 // events: "unix:<SUDO_USER>" when run through sudo, else "unix:<user>"
 // (the uid when it has no name).
 std::string OperatorActor();
+
+// Date-only arguments of --from/--to (export, report): true for
+// "YYYY-MM-DD" (digits and dashes; the calendar is checked by the parser).
+bool IsDateOnly(std::string_view s);
+// "YYYY-MM-DD" `days` later (negative: earlier); `s` must be IsDateOnly
+// (an impossible date comes back unchanged, for the parser to report).
+std::string AddDays(std::string_view s, int days);
 
 }  // namespace inboxd::app

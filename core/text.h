@@ -32,5 +32,7 @@ std::string StripCrLf(std::string_view s);
 bool IsValidUtf8(std::string_view s);
 // Replaces invalid UTF-8 sequences by U+FFFD.
 std::string SanitizeUtf8(std::string_view s);
+// HTML-escapes & < > " ' (element content and attribute values).
+std::string HtmlEscape(std::string_view s);
 
 }  // namespace inboxd::core

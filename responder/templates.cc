@@ -476,33 +476,6 @@ core::Status CheckForbiddenPhrases(std::string_view source,
   return core::Ok();
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 Result<TemplateSet> TemplateSet::Load(
     const std::string& shipped_dir, const std::string& override_dir,
     const std::vector<std::string>& forbidden_phrases) {

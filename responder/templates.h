@@ -42,6 +42,7 @@
 
 #include "classify/forbidden_phrases.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace inboxd::responder {
 
@@ -140,7 +141,7 @@ core::Status CheckForbiddenPhrases(std::string_view source,
                                    std::string_view path, int first_line,
                                    const std::vector<std::string>& phrases);
 
-// HTML-escapes & < > " '.
-std::string HtmlEscape(std::string_view s);
+// HTML-escapes & < > " ' (core/text.h).
+using core::HtmlEscape;
 
 }  // namespace inboxd::responder

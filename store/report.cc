@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "store/export.h"
 
 namespace inboxd::store {
 
@@ -551,47 +552,11 @@ core::Result<std::string> RenderCareList(const std::vector<CareLine>& care,
 }
 
 std::string CsvField(std::string_view value) {
-  std::string v = core::SanitizeUtf8(value);
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-                     v[0] == '\t' || v[0] == '\r')) {
-    v.insert(v.begin(), '\'');
-  }
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return CsvWriter::Cell(core::SanitizeUtf8(value));
 }
 
 std::string HtmlEscape(std::string_view text) {
-  const std::string clean = core::SanitizeUtf8(text);
-  std::string out;
-  out.reserve(clean.size());
-  for (char c : clean) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return core::HtmlEscape(core::SanitizeUtf8(text));
 }
 
 std::string FormatLocalMinute(core::TimePoint t, std::string_view zone) {
