@@ -47,34 +47,6 @@ std::string ReturnDate() {
          std::to_string(1900 + tm.tm_year);
 }
 
-std::vector<Mail> WithSubject(const std::vector<Mail>& mails,
-                              const std::string& needle) {
-  std::vector<Mail> out;
-  for (const auto& m : mails) {
-    if (m.Decoded("Subject").find(needle) != std::string::npos) {
-      out.push_back(m);
-    }
-  }
-  return out;
-}
-
-std::vector<Mail> WithBody(const std::vector<Mail>& mails,
-                           const std::string& needle) {
-  std::vector<Mail> out;
-  for (const auto& m : mails) {
-    if (m.DecodedBody().find(needle) != std::string::npos) out.push_back(m);
-  }
-  return out;
-}
-
-std::vector<Mail> To(const std::vector<Mail>& mails, const std::string& who) {
-  std::vector<Mail> out;
-  for (const auto& m : mails) {
-    if (m.Header("To").find(who) != std::string::npos) out.push_back(m);
-  }
-  return out;
-}
-
 TEST(AbsenceE2eTest, OutOfOfficeReplyMovesWorkToTheSecondary) {
   auto started = MailRig::Start();
   if (!started) {

@@ -39,18 +39,6 @@ std::string Compose(const std::string& from, const std::string& to,
          body + "\r\n";
 }
 
-// Messages in `mails` whose decoded subject contains `needle`.
-std::vector<inboxd::e2e::Mail> WithSubject(
-    const std::vector<inboxd::e2e::Mail>& mails, const std::string& needle) {
-  std::vector<inboxd::e2e::Mail> out;
-  for (const auto& m : mails) {
-    if (m.Decoded("Subject").find(needle) != std::string::npos) {
-      out.push_back(m);
-    }
-  }
-  return out;
-}
-
 TEST(DeadlineE2eTest, QuoteBreachesWithWarningNoticeEscalationOtherIsMet) {
   auto started = MailRig::Start();
   if (!started) {

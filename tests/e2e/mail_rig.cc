@@ -177,6 +177,40 @@ std::vector<std::string> Mail::HeaderNames() const {
   return names;
 }
 
+namespace {
+
+template <typename Pred>
+std::vector<Mail> Filter(const std::vector<Mail>& mails, Pred keep) {
+  std::vector<Mail> out;
+  for (const Mail& m : mails) {
+    if (keep(m)) out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Mail> WithSubject(const std::vector<Mail>& mails,
+                              const std::string& needle) {
+  return Filter(mails, [&](const Mail& m) {
+    return m.Decoded("Subject").find(needle) != std::string::npos;
+  });
+}
+
+std::vector<Mail> WithBody(const std::vector<Mail>& mails,
+                           const std::string& needle) {
+  return Filter(mails, [&](const Mail& m) {
+    return m.DecodedBody().find(needle) != std::string::npos;
+  });
+}
+
+std::vector<Mail> To(const std::vector<Mail>& mails,
+                     const std::string& needle) {
+  return Filter(mails, [&](const Mail& m) {
+    return m.Header("To").find(needle) != std::string::npos;
+  });
+}
+
 std::string Mail::DecodedBody() const {
   // Decode each part by its Content-Transfer-Encoding; headers of parts
   // are kept (harmless for "contains" checks).

@@ -49,6 +49,14 @@ struct Mail {
   std::string DecodedBody() const;
 };
 
+// The messages of `mails` whose decoded Subject / decoded body / raw To
+// header contains `needle`, in order.
+std::vector<Mail> WithSubject(const std::vector<Mail>& mails,
+                              const std::string& needle);
+std::vector<Mail> WithBody(const std::vector<Mail>& mails,
+                           const std::string& needle);
+std::vector<Mail> To(const std::vector<Mail>& mails, const std::string& needle);
+
 // The whole file ("" when unreadable), for assertions and failure output.
 std::string ReadFile(const std::string& path);
 // The current time as an RFC 5322 Date value in UTC.
