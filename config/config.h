@@ -294,10 +294,23 @@ struct Report {
   bool operator==(const Report&) const = default;
 };
 
+// The monitoring endpoint (issue 12 item 4): GET /healthz and GET /metrics
+// over plain, unauthenticated HTTP (health/http_server.h).
+struct Http {
+  // "HOST:PORT" with a numeric IPv4 address or a bracketed IPv6 address
+  // ("127.0.0.1:9187", "[::1]:9187"); port 0 = any free port. "" = off (the
+  // default). A host other than loopback exposes the metrics (mailbox and
+  // folder names, counts) to that network; allowed, and `config show` says so.
+  std::string listen;
+
+  bool operator==(const Http&) const = default;
+};
+
 struct Config {
   std::string path;  // file it was loaded from ("" = built-in defaults)
   State state;
   core::Limits limits;
+  Http http;
   std::vector<Mailbox> mailboxes;
   BusinessHours business_hours;
   Deadlines deadlines;

@@ -519,6 +519,7 @@ class Loader {
  private:
   void ReadState(const Item& it, State* state);
   void ReadLimits(const Item& it, core::Limits* limits);
+  void ReadHttp(const Item& it, Http* http);
   void ReadMailboxes(const Item& it, std::vector<Mailbox>* out);
   void ReadMailbox(const toml::table& t, const std::string& path, Mailbox* mb);
   void ReadBusinessHours(const Item& it, BusinessHours* bh);
@@ -578,6 +579,7 @@ void Loader::ReadConfig(const toml::table& root, Config* cfg) {
        {
            {"state", [&](const Item& it) { ReadState(it, &cfg->state); }},
            {"limits", [&](const Item& it) { ReadLimits(it, &cfg->limits); }},
+           {"http", [&](const Item& it) { ReadHttp(it, &cfg->http); }},
            {"mailbox",
             [&](const Item& it) { ReadMailboxes(it, &cfg->mailboxes); }},
            {"business_hours",
@@ -735,6 +737,23 @@ void Loader::ReadLimits(const Item& it, core::Limits* limits) {
            {"scan_bytes",
             [&](const Item& f) { ByteSize(f, &limits->scan_bytes); }},
        });
+}
+
+void Loader::ReadHttp(const Item& it, Http* http) {
+  const toml::table* t = Table(it);
+  if (t == nullptr) return;
+  Walk(*t, it.path, {{"listen", [&](const Item& f) {
+                        std::string v;
+                        if (!Str(f, &v)) return;
+                        // "" = off (the default).
+                        if (!v.empty()) {
+                          if (auto hp = ParseHostPort(v); !hp) {
+                            Report(f, hp.error().message + ", got " + Quote(v));
+                            return;
+                          }
+                        }
+                        http->listen = v;
+                      }}});
 }
 
 void Loader::ReadMailboxes(const Item& it, std::vector<Mailbox>* out) {

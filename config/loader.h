@@ -2,14 +2,14 @@
 //
 // What it does: parses TOML with toml++ (its exceptions are caught here),
 // starts from Defaults() and overrides what the file sets, checks types,
-// values (URLs, time zones, durations, percentages, regexes, HH:MM intervals,
-// dates, addresses, domains, IMAP keywords, secret sources, tls) and cross
-// references (unique mailbox names, rule ids and account names; route targets
-// and escalation levels naming known agents or teams; rules naming known
-// mailboxes; accounts naming known [tiers]; delay_notice_for naming known
-// deadlines; an address or domain in one account only; no folder or keyword
-// both a close and a waiting one). It collects every problem, not just the
-// first. Each error is one line
+// values (URLs, listen addresses, time zones, durations, percentages, regexes,
+// HH:MM intervals, dates, addresses, domains, IMAP keywords, secret sources,
+// tls) and cross references (unique mailbox names, rule ids and account names;
+// route targets and escalation levels naming known agents or teams; rules
+// naming known mailboxes; accounts naming known [tiers]; delay_notice_for
+// naming known deadlines; an address or domain in one account only; no folder
+// or keyword both a close and a waiting one). It collects every problem, not
+// just the first. Each error is one line
 //   FILE:LINE:COL: KEY: message
 // e.g. "inboxd.toml:12:1: mailbox[1].imap_url: must start with imap:// or
 // imaps://". KEY is the full dotted path; array elements are counted from 0

@@ -427,12 +427,62 @@ weekly = "Friday 17:30"
   };
   for (const auto& c : bad) {
     SCOPED_TRACE(c.text);
-    auto r = ParseConfig(
-        std::string(kMailbox) + "\n[report]\n" + c.text + "\n", "f.toml");
+    auto r = ParseConfig(std::string(kMailbox) + "\n[report]\n" + c.text + "\n",
+                         "f.toml");
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find(c.want), std::string::npos)
         << r.error().message;
   }
+}
+
+TEST(ParseConfigTest, HttpListen) {
+  EXPECT_EQ(Defaults().http.listen, "");  // off unless asked
+  const struct {
+    const char* text;         // the [http] table's body
+    const char* want_listen;  // nullptr: refused
+    const char* want_error;   // the whole message
+  } cases[] = {
+      {"", "", ""},
+      {"listen = \"\"", "", ""},
+      {"listen = \"127.0.0.1:9187\"", "127.0.0.1:9187", ""},
+      {"listen = \"[::1]:9187\"", "[::1]:9187", ""},
+      {"listen = \"0.0.0.0:9187\"", "0.0.0.0:9187", ""},  // allowed
+      {"listen = \"127.0.0.1:0\"", "127.0.0.1:0", ""},
+      {"listen = \"localhost:9187\"", nullptr,
+       "t.toml:2:1: http.listen: expected HOST:PORT like \"127.0.0.1:9187\" "
+       "or \"[::1]:9187\" (HOST must be a numeric IPv4 address or a "
+       "bracketed IPv6 address like [::1]; names are not resolved), got "
+       "\"localhost:9187\""},
+      {"listen = \"127.0.0.1\"", nullptr,
+       "t.toml:2:1: http.listen: expected HOST:PORT like \"127.0.0.1:9187\" "
+       "or \"[::1]:9187\", got \"127.0.0.1\""},
+      {"listen = \"127.0.0.1:70000\"", nullptr,
+       "t.toml:2:1: http.listen: expected HOST:PORT like \"127.0.0.1:9187\" "
+       "or \"[::1]:9187\" (PORT must be 0..65535), got "
+       "\"127.0.0.1:70000\""},
+      {"listen = 9187", nullptr,
+       "t.toml:2:1: http.listen: expected a string, got an integer"},
+      {"listne = \"127.0.0.1:9187\"", nullptr,
+       "t.toml:2:1: http.listne: unknown key; did you mean 'listen'?"},
+      {"port = 9187", nullptr,
+       "t.toml:2:1: http.port: unknown key (known: listen)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = ParseConfig(std::string("[http]\n") + c.text + "\n", "t.toml");
+    if (c.want_listen == nullptr) {
+      ASSERT_FALSE(r.has_value()) << r->http.listen;
+      EXPECT_EQ(r.error().code, core::Code::kInvalidArgument);
+      EXPECT_EQ(r.error().message, c.want_error);
+      continue;
+    }
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->http.listen, c.want_listen);
+  }
+  auto not_table = ParseConfig("http = \"127.0.0.1:9187\"\n", "t.toml");
+  ASSERT_FALSE(not_table.has_value());
+  EXPECT_EQ(not_table.error().message,
+            "t.toml:1:1: http: expected a table ([http]), got a string");
 }
 
 TEST(ParseConfigTest, StateRetention) {
@@ -1081,6 +1131,7 @@ TEST(ParseConfigTest, ExampleFileParses) {
   EXPECT_EQ(cfg->accounts[0].software_assurance_until, "2027-03-31");
   EXPECT_FALSE(cfg->accounts[1].key_account);
   EXPECT_EQ(cfg->tickets.close_folders, std::vector<std::string>{"Done"});
+  EXPECT_EQ(cfg->http.listen, "127.0.0.1:9187");
   // The rest of [tickets] shows the defaults.
   TicketState tickets = cfg->tickets;
   tickets.close_folders.clear();

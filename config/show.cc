@@ -134,6 +134,18 @@ std::string ShowConfig(const Config& c) {
   w.Raw("scan_bytes",
         TomlQuote(FormatByteSize(static_cast<int64_t>(c.limits.scan_bytes))));
 
+  w.Section("[http]");
+  if (!c.http.listen.empty()) {
+    auto hp = ParseHostPort(c.http.listen);
+    if (hp && !IsLoopbackHost(hp->host)) {
+      w.Comment(
+          "not a loopback address: /healthz and /metrics (mailbox and "
+          "folder names, counts) are reachable from the network, "
+          "unauthenticated");
+    }
+  }
+  w.Str("listen", c.http.listen);
+
   for (const Mailbox& mb : c.mailboxes) {
     w.Section("[[mailbox]]");
     w.Str("name", mb.name);

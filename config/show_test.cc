@@ -167,6 +167,35 @@ TEST(ShowConfigTest, SecretSourcesShownNeverAPassword) {
   ExpectRoundTrip(c, "env secret");
 }
 
+TEST(ShowConfigTest, HttpListenShownAndMarkedWhenNotLoopback) {
+  const struct {
+    const char* listen;
+    bool want_warning;
+  } cases[] = {
+      {"", false},
+      {"127.0.0.1:9187", false},
+      {"[::1]:0", false},
+      {"0.0.0.0:9187", true},
+      {"192.168.1.5:9187", true},
+      {"[::]:9187", true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.listen);
+    Config cfg = Defaults();
+    cfg.http.listen = c.listen;
+    std::string shown = ShowConfig(cfg);
+    EXPECT_NE(shown.find("[http]\n"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("listen = \"" + std::string(c.listen) + "\"\n"),
+              std::string::npos)
+        << shown;
+    EXPECT_EQ(shown.find("# not a loopback address: /healthz and /metrics") !=
+                  std::string::npos,
+              c.want_warning)
+        << shown;
+    ExpectRoundTrip(cfg, c.listen);
+  }
+}
+
 TEST(TomlQuoteTest, Table) {
   const struct {
     const char* in;

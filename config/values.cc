@@ -1,6 +1,8 @@
 // values.cc: see values.h.
 #include "config/values.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -334,6 +336,56 @@ bool IsLoopbackHost(std::string_view host) {
   return true;
 }
 
+core::Result<HostPort> ParseHostPort(std::string_view text) {
+  static constexpr char kForm[] =
+      "expected HOST:PORT like \"127.0.0.1:9187\" or \"[::1]:9187\"";
+  static constexpr char kHost[] =
+      " (HOST must be a numeric IPv4 address or a bracketed IPv6 address like "
+      "[::1]; names are not resolved)";
+  HostPort hp;
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
+      return Fail(Error::InvalidArgument(kForm));
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    hp.ipv6 = true;
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return Fail(Error::InvalidArgument(kForm));
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  // inet_pton reads a C string and accepts only numeric forms (IPv4: exactly
+  // a dotted quad; IPv6: no zone id).
+  const std::string host_str(host);
+  unsigned char addr[16];
+  if (host.empty() || host.find('\0') != std::string_view::npos ||
+      inet_pton(hp.ipv6 ? AF_INET6 : AF_INET, host_str.c_str(), addr) != 1) {
+    return Fail(Error::InvalidArgument(std::string(kForm) + kHost));
+  }
+  int n = -1;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() ||
+      n < 0 || n > 65535) {
+    return Fail(Error::InvalidArgument(std::string(kForm) +
+                                       " (PORT must be 0..65535)"));
+  }
+  hp.host = host_str;
+  hp.port = n;
+  return hp;
+}
+
+std::string FormatHostPort(const HostPort& hp) {
+  return (hp.ipv6 ? "[" + hp.host + "]" : hp.host) + ":" +
+         std::to_string(hp.port);
+}
+
 core::Status CheckAddress(std::string_view text) {
   static constexpr char kForm[] = "must be an address like name@example.com";
   size_t at = text.find('@');
@@ -372,8 +424,8 @@ std::string ClosestMatch(std::string_view word,
 }
 
 namespace {
-constexpr std::string_view kWeekdays[7] = {"monday", "tuesday", "wednesday",
-                                           "thursday", "friday", "saturday",
+constexpr std::string_view kWeekdays[7] = {"monday",   "tuesday", "wednesday",
+                                           "thursday", "friday",  "saturday",
                                            "sunday"};
 }  // namespace
 

@@ -70,6 +70,20 @@ core::Result<Url> ParseUrl(std::string_view text,
 // True for "localhost", 127.0.0.0/8 and ::1 (the hosts tls = "none" allows).
 bool IsLoopbackHost(std::string_view host);
 
+// A listen address "127.0.0.1:9187" or "[::1]:9187" ([http] listen).
+struct HostPort {
+  std::string host;  // numeric, without brackets for IPv6 ("::1")
+  int port = 0;      // 0..65535; 0 = any free port
+  bool ipv6 = false;
+};
+// Parses "HOST:PORT" where HOST is a numeric IPv4 address or a numeric IPv6
+// address in brackets (host names are refused: nothing is resolved) and PORT
+// is a decimal 0..65535. Fails with kInvalidArgument naming the expected
+// form.
+core::Result<HostPort> ParseHostPort(std::string_view text);
+// {"::1", 9187, true} -> "[::1]:9187"; {"127.0.0.1", 80} -> "127.0.0.1:80".
+std::string FormatHostPort(const HostPort& hp);
+
 // A plain check, not RFC 5322: one '@', non-empty local part and domain, no
 // spaces, angle brackets or control characters, a domain with no empty label.
 // Fails with kInvalidArgument ("must be an address like name@example.com").

@@ -175,6 +175,64 @@ TEST(IsLoopbackHostTest, Table) {
   }
 }
 
+TEST(ParseHostPortTest, Table) {
+  const struct {
+    const char* text;
+    const char* want_host;  // nullptr = error
+    int want_port;
+    bool want_ipv6;
+    const char* want_error;  // a part of the message
+  } cases[] = {
+      {"127.0.0.1:9187", "127.0.0.1", 9187, false, ""},
+      {"0.0.0.0:80", "0.0.0.0", 80, false, ""},
+      {"127.0.0.1:0", "127.0.0.1", 0, false, ""},
+      {"10.1.2.3:65535", "10.1.2.3", 65535, false, ""},
+      {"[::1]:9187", "::1", 9187, true, ""},
+      {"[::]:9187", "::", 9187, true, ""},
+      {"[2001:db8::7]:1", "2001:db8::7", 1, true, ""},
+      {"", nullptr, 0, false, "expected HOST:PORT like \"127.0.0.1:9187\""},
+      {"9187", nullptr, 0, false, "expected HOST:PORT"},
+      {":9187", nullptr, 0, false, "HOST must be a numeric IPv4 address"},
+      {"127.0.0.1", nullptr, 0, false, "expected HOST:PORT"},
+      {"127.0.0.1:", nullptr, 0, false, "PORT must be 0..65535"},
+      {"127.0.0.1:65536", nullptr, 0, false, "PORT must be 0..65535"},
+      {"127.0.0.1:-1", nullptr, 0, false, "PORT must be 0..65535"},
+      {"127.0.0.1:+80", nullptr, 0, false, "PORT must be 0..65535"},
+      {"127.0.0.1:80x", nullptr, 0, false, "PORT must be 0..65535"},
+      {"127.0.0.1: 80", nullptr, 0, false, "PORT must be 0..65535"},
+      {"localhost:9187", nullptr, 0, false, "names are not resolved"},
+      {"metrics.shop.example:9187", nullptr, 0, false, "names are not"},
+      {"127.1:9187", nullptr, 0, false, "numeric IPv4"},
+      {"256.0.0.1:9187", nullptr, 0, false, "numeric IPv4"},
+      {"::1:9187", nullptr, 0, false, "bracketed IPv6 address like [::1]"},
+      {"[::1]9187", nullptr, 0, false, "expected HOST:PORT"},
+      {"[::1]", nullptr, 0, false, "expected HOST:PORT"},
+      {"[::1:9187", nullptr, 0, false, "expected HOST:PORT"},
+      {"[127.0.0.1]:9187", nullptr, 0, false, "bracketed IPv6"},
+      {"[fe80::1%eth0]:9187", nullptr, 0, false, "bracketed IPv6"},
+      {"[]:9187", nullptr, 0, false, "bracketed IPv6"},
+      {"http://127.0.0.1:9187", nullptr, 0, false, "HOST must be a numeric"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto got = ParseHostPort(c.text);
+    if (c.want_host == nullptr) {
+      ASSERT_FALSE(got.has_value()) << got->host << " " << got->port;
+      EXPECT_EQ(got.error().code, core::Code::kInvalidArgument);
+      EXPECT_NE(got.error().message.find(c.want_error), std::string::npos)
+          << got.error().message;
+      continue;
+    }
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    EXPECT_EQ(got->host, c.want_host);
+    EXPECT_EQ(got->port, c.want_port);
+    EXPECT_EQ(got->ipv6, c.want_ipv6);
+    EXPECT_EQ(FormatHostPort(*got), c.text);  // reads back unchanged
+  }
+  // A NUL inside the host is not cut off by inet_pton.
+  EXPECT_FALSE(ParseHostPort(std::string_view("127.0.0.1\0x:80", 14)));
+}
+
 TEST(CheckAddressTest, Table) {
   for (const char* yes : {"support@shop.example", "a+b@x.y", "x@localhost"}) {
     EXPECT_TRUE(CheckAddress(yes)) << yes;
