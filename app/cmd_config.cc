@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/logging.h"
 #include "config/loader.h"
 #include "config/show.h"
 #include "core/text.h"
@@ -23,6 +24,7 @@ bool LoadConfigOrReport(const std::string& path, config::Config* out) {
     return false;
   }
   *out = std::move(*cfg);
+  ConfigureLogging(out->log_level);
   return true;
 }
 

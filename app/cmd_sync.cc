@@ -5,14 +5,20 @@
 //         synced, 1 otherwise.
 // run:    the daemon: IDLE on every watched folder (SyncDaemon); after new
 //         mail, and at least every --tick seconds (retries, deadlines), the
-//         stages run. SIGINT/SIGTERM stop it cleanly. While running it keeps
-//         <state.dir>/daemon.json (pid + live folder state) for `status`.
+//         stages run. SIGINT/SIGTERM: the message under way is finished
+//         and committed, every network wait gives up (core/shutdown.h), exit
+//         0 within seconds. SIGHUP: the config is reloaded (validated
+//         first; on error the running one stays, logged and audited as
+//         config.reload_failed). One run per state dir (store/state_lock.h).
+//         While running it keeps <state.dir>/daemon.json (pid + live folder
+//         state) for `status`.
 // status: per mailbox and folder: uidvalidity, last_uid, messages, last_sync,
 //         connected (from daemon.json when that daemon is alive).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -23,11 +29,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "app/commands.h"
+#include "app/logging.h"
+#include "app/monitoring.h"
 #include "app/pipeline.h"
 #include "config/loader.h"
 #include "core/clock.h"
+#include "core/shutdown.h"
+#include "store/state_lock.h"
 
 namespace inboxd::app {
 
@@ -134,6 +145,11 @@ void WriteDaemonFile(const config::Config& cfg,
 int RunOnce(const SyncOptions& opt) {
   config::Config cfg;
   if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
+  auto lock = store::StateLock::Acquire(cfg.state.dir);
+  if (!lock) {
+    std::fprintf(stderr, "inboxd once: %s\n", lock.error().message.c_str());
+    return kExitFailure;
+  }
   PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
   auto pipeline = Pipeline::Open(cfg, popt, core::SystemClock::Default());
   if (!pipeline) {
@@ -183,86 +199,223 @@ int RunOnce(const SyncOptions& opt) {
   return once.errors.empty() ? kExitOk : kExitFailure;
 }
 
+// One configuration's worth of daemon: the pipeline and its IMAP threads.
+// A reload builds the next one before the current one stops, so a config
+// that cannot start leaves the running one alone.
+struct Generation {
+  config::Config cfg;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<ingest::SyncDaemon> daemon;
+  std::stop_source stop;
+  std::jthread ingest;
+
+  void Start() {
+    ingest = std::jthread([this] { daemon->Run(stop.get_token()); });
+  }
+  // Ends the IMAP threads (an IDLE ends within its stop check; a sync stops
+  // between two messages once core::RequestShutdown was called).
+  void Stop() {
+    stop.request_stop();
+    if (ingest.joinable()) ingest.join();
+  }
+};
+
+// What the signal thread tells the main loop.
+struct Wakeup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool work = true;  // run the stages once at start (restart recovery)
+  bool reload = false;
+  bool stop = false;
+};
+
+core::Result<std::unique_ptr<Generation>> OpenGeneration(
+    config::Config cfg, const SyncOptions& opt, Wakeup* wakeup,
+    Monitoring* monitoring) {
+  auto g = std::make_unique<Generation>();
+  g->cfg = std::move(cfg);
+  PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
+  auto pipeline = Pipeline::Open(g->cfg, popt, core::SystemClock::Default());
+  if (!pipeline) return core::Fail(pipeline.error());
+  g->pipeline = std::move(*pipeline);
+  ingest::DaemonOptions dopt;
+  dopt.poll_interval = std::chrono::seconds(opt.poll_seconds);
+  g->daemon = std::make_unique<ingest::SyncDaemon>(
+      g->pipeline->DaemonMailboxes(), g->pipeline->sink(),
+      core::SystemClock::Default(), g->cfg.limits, dopt);
+  g->daemon->on_synced = [wakeup, monitoring](const ingest::SyncReport& r) {
+    monitoring->OnSynced(r);
+    if (r.stored_new == 0 && r.duplicates == 0) return;
+    std::lock_guard<std::mutex> lock(wakeup->mu);
+    wakeup->work = true;
+    wakeup->cv.notify_one();
+  };
+  return g;
+}
+
+// Audits a reload that was refused (the running config stays).
+void AuditReloadFailure(Generation& g, const std::string& path,
+                        const std::string& error) {
+  spdlog::error("reload of {} refused, the running config stays: {}", path,
+                error);
+  store::EventIn ev;
+  ev.type = "config.reload_failed";
+  ev.data = nlohmann::json({{"path", path}, {"error", error}})
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (auto id = g.pipeline->store()->AppendEvent(ev); !id) {
+    spdlog::error("audit config.reload_failed: {}", id.error().ToString());
+  }
+}
+
+// SIGHUP: the config is read and validated and a new generation opened
+// before the running one stops; any failure keeps the running one.
+void Reload(std::unique_ptr<Generation>& gen, const SyncOptions& opt,
+            Wakeup* wakeup, Monitoring* monitoring) {
+  spdlog::info("SIGHUP: reloading {}", opt.config_path);
+  auto cfg = config::LoadConfig(opt.config_path);
+  if (!cfg) {
+    AuditReloadFailure(*gen, opt.config_path, cfg.error().message);
+    return;
+  }
+  if (cfg->state.dir != gen->cfg.state.dir) {
+    AuditReloadFailure(*gen, opt.config_path,
+                       "state.dir changed from " + gen->cfg.state.dir + " to " +
+                           cfg->state.dir +
+                           ": that needs a restart, not a reload");
+    return;
+  }
+  if (cfg->http.listen != gen->cfg.http.listen) {
+    spdlog::warn(
+        "reload: http.listen changed from \"{}\" to \"{}\"; the endpoint "
+        "moves at the next restart",
+        gen->cfg.http.listen, cfg->http.listen);
+  }
+  auto next = OpenGeneration(std::move(*cfg), opt, wakeup, monitoring);
+  if (!next) {
+    AuditReloadFailure(*gen, opt.config_path, next.error().ToString());
+    return;
+  }
+  gen->Stop();
+  gen = std::move(*next);
+  ConfigureLogging(gen->cfg.log_level);
+  gen->Start();
+  spdlog::info("reloaded {}: {} mailbox(es)", opt.config_path,
+               gen->cfg.mailboxes.size());
+}
+
 int RunDaemon(const SyncOptions& opt) {
   config::Config cfg;
   if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
-  // Signals are taken by one thread with sigwait, never by handlers.
+  // Signals are taken by one thread with sigwait, never by handlers; every
+  // thread started from here inherits the mask.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  PipelineOptions popt{opt.dry_run, opt.dry_run_maildir};
-  auto pipeline = Pipeline::Open(cfg, popt, core::SystemClock::Default());
-  if (!pipeline) {
-    std::fprintf(stderr, "inboxd: %s\n", pipeline.error().message.c_str());
-    return pipeline.error().code == core::Code::kInvalidArgument ? kExitConfig
-                                                                 : kExitFailure;
+  auto lock = store::StateLock::Acquire(cfg.state.dir);
+  if (!lock) {
+    std::fprintf(stderr, "inboxd run: %s\n", lock.error().message.c_str());
+    return kExitFailure;
   }
-  Pipeline& p = **pipeline;
+  Wakeup wakeup;
+  Monitoring monitoring(core::SystemClock::Default());
+  if (auto port = monitoring.Start(cfg.http.listen); !port) {
+    std::fprintf(stderr, "inboxd run: %s\n", port.error().message.c_str());
+    return port.error().code == core::Code::kInvalidArgument ? kExitConfig
+                                                             : kExitFailure;
+  } else if (*port > 0) {
+    spdlog::info("http: /healthz and /metrics on {} (port {})", cfg.http.listen,
+                 *port);
+  }
+  auto opened = OpenGeneration(cfg, opt, &wakeup, &monitoring);
+  if (!opened) {
+    std::fprintf(stderr, "inboxd: %s\n", opened.error().message.c_str());
+    return opened.error().code == core::Code::kInvalidArgument ? kExitConfig
+                                                               : kExitFailure;
+  }
+  std::unique_ptr<Generation> gen = std::move(*opened);
+  EventLog events;
+  if (auto st = events.Start(*gen->pipeline->store()); !st) {
+    spdlog::warn("event log: {}", st.error().ToString());
+  }
 
-  std::mutex mu;
-  std::condition_variable cv;
-  bool wake = true;  // run the stages once at start (restart recovery)
-  std::stop_source stop;
-
-  ingest::DaemonOptions dopt;
-  dopt.poll_interval = std::chrono::seconds(opt.poll_seconds);
-  ingest::SyncDaemon daemon(p.DaemonMailboxes(), p.sink(),
-                            core::SystemClock::Default(), cfg.limits, dopt);
-  daemon.on_synced = [&](const ingest::SyncReport& r) {
-    if (r.stored_new == 0 && r.duplicates == 0) return;
-    std::lock_guard<std::mutex> lock(mu);
-    wake = true;
-    cv.notify_one();
-  };
+  std::atomic<bool> signals_done{false};
   std::jthread signals([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    spdlog::info("signal {}: stopping", sig);
-    stop.request_stop();
-    std::lock_guard<std::mutex> lock(mu);
-    cv.notify_one();
+    while (true) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      std::lock_guard<std::mutex> guard(wakeup.mu);
+      if (sig == SIGHUP) {
+        wakeup.reload = true;
+        wakeup.cv.notify_one();
+        continue;
+      }
+      // Every network wait and stage loop sees this (core/shutdown.h).
+      core::RequestShutdown();
+      wakeup.stop = true;
+      wakeup.cv.notify_one();
+      break;
+    }
+    signals_done = true;
   });
-  std::jthread ingest([&] { daemon.Run(stop.get_token()); });
+  gen->Start();
   spdlog::info("inboxd {} running: {} mailbox(es), state in {}",
-               INBOXD_VERSION_STRING, cfg.mailboxes.size(), cfg.state.dir);
+               INBOXD_VERSION_STRING, gen->cfg.mailboxes.size(),
+               gen->cfg.state.dir);
 
   auto tick = std::chrono::seconds(opt.tick_seconds);
   auto next_tick = std::chrono::steady_clock::now();
-  while (!stop.stop_requested()) {
+  while (true) {
+    bool run_stages = false;
+    bool reload = false;
     {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait_until(lock,
-                    std::min(next_tick, std::chrono::steady_clock::now() +
-                                            std::chrono::seconds(2)),
-                    [&] { return wake || stop.stop_requested(); });
-      if (stop.stop_requested()) break;
+      std::unique_lock<std::mutex> guard(wakeup.mu);
+      wakeup.cv.wait_until(
+          guard,
+          std::min(next_tick,
+                   std::chrono::steady_clock::now() + std::chrono::seconds(2)),
+          [&] { return wakeup.work || wakeup.reload || wakeup.stop; });
+      if (wakeup.stop) break;
+      reload = std::exchange(wakeup.reload, false);
       // The stages run on their tick, and as soon as a milestone needs the
       // watcher (a warning, notice or breach due now).
-      const auto watch = p.NextWatch();
-      bool due = std::chrono::steady_clock::now() >= next_tick ||
-                 (watch && *watch <= core::SystemClock::Default()->Now());
-      if (!wake && !due) {
-        lock.unlock();
-        WriteDaemonFile(cfg, daemon.States());
-        continue;
-      }
-      wake = false;
+      const auto watch = gen->pipeline->NextWatch();
+      run_stages = wakeup.work ||
+                   std::chrono::steady_clock::now() >= next_tick ||
+                   (watch && *watch <= core::SystemClock::Default()->Now());
+      wakeup.work = false;
     }
-    LogStages(p.RunStages());
-    WriteDaemonFile(cfg, daemon.States());
-    next_tick = std::chrono::steady_clock::now() + tick;
+    if (reload) {
+      Reload(gen, opt, &wakeup, &monitoring);
+      run_stages = true;
+    }
+    if (run_stages) {
+      StageReport report = gen->pipeline->RunStages();
+      monitoring.OnStages(report);
+      LogStages(report);
+      next_tick = std::chrono::steady_clock::now() + tick;
+    }
+    if (auto st = events.LogNew(*gen->pipeline->store()); !st) {
+      spdlog::warn("event log: {}", st.error().ToString());
+    }
+    const auto states = gen->daemon->States();
+    monitoring.Refresh(states, *gen->pipeline->store(), gen->cfg.state.dir);
+    WriteDaemonFile(gen->cfg, states);
   }
-  ingest.join();
-  if (signals.joinable()) {
+  spdlog::info("stopping: finishing the current message");
+  monitoring.Stop();
+  gen->Stop();
+  (void)events.LogNew(*gen->pipeline->store());
+  if (!signals_done) {
     // The signal thread is blocked in sigwait; wake it so it can end.
     pthread_kill(signals.native_handle(), SIGTERM);
-    signals.join();
   }
+  signals.join();
   std::error_code ec;
-  fs::remove(DaemonFile(cfg), ec);
+  fs::remove(DaemonFile(gen->cfg), ec);
   spdlog::info("stopped");
   return kExitOk;
 }

@@ -1,7 +1,6 @@
 #include "app/pipeline.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,9 +12,11 @@
 
 #include "config/secret.h"
 #include "core/hash.h"
+#include "core/shutdown.h"
 #include "ingest/imap_credentials.h"
 #include "ingest/mime_adapter.h"
 #include "responder/routing.h"
+#include "store/state_lock.h"
 
 #ifndef INBOXD_TEMPLATES_DIR
 #define INBOXD_TEMPLATES_DIR "/usr/share/inboxd/templates"
@@ -159,7 +160,10 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
     return core::Fail(core::Error::Unavailable("state dir " + cfg.state.dir +
                                                ": " + ec.message()));
   }
-  ::chmod(cfg.state.dir.c_str(), 0700);
+  // 0700 and 0600 (issue 12 item 7), also for files an older version made.
+  if (auto st = store::SecureStateDir(cfg.state.dir); !st) {
+    return core::Fail(st.error());
+  }
   auto ingest_store = store::Store::Open(StorePath(cfg), clock);
   if (!ingest_store) return core::Fail(ingest_store.error().Wrap("open store"));
   p->ingest_store_ = std::move(*ingest_store);
@@ -215,6 +219,14 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
     spdlog::info("dry run: outgoing mail goes to the Maildir {}", dir);
   } else {
     for (const auto& mb : cfg.mailboxes) {
+      if (mb.tls == "none") {
+        // Allowed on loopback only (config/loader.cc), and still worth a
+        // line: the password crosses the connection in clear text.
+        spdlog::warn(
+            "mailbox {}: tls = \"none\": IMAP and SMTP without TLS (allowed "
+            "on loopback only)",
+            mb.name);
+      }
       responder::SmtpOptions so;
       so.url = mb.smtp_url;
       so.tls = mb.tls;
@@ -319,6 +331,8 @@ StageReport Pipeline::RunStages() {
     for (auto& e : p->errors) r.errors.push_back(std::move(e));
     if (p->processed < 1000 || !p->errors.empty()) break;
   }
+  // A shutdown (core/shutdown.h) ends the run between stages too.
+  if (core::ShutdownRequested()) return r;
   auto plan = planner_->PlanPending(clock_->Now());
   if (plan) {
     r.planned = std::move(*plan);
@@ -328,9 +342,11 @@ StageReport Pipeline::RunStages() {
   }
   // The mail client's keywords and folders before the watcher, so a ticket
   // closed in Outlook gets no warning.
+  if (core::ShutdownRequested()) return r;
   auto client = client_state_->Poll(clock_->Now());
   r.client = client;
   for (const auto& e : client.errors) r.errors.push_back(e);
+  if (core::ShutdownRequested()) return r;
   auto watched = watcher_->WatchOnce(clock_->Now());
   if (watched) {
     r.watched = std::move(*watched);
@@ -338,6 +354,7 @@ StageReport Pipeline::RunStages() {
   } else {
     r.errors.push_back(watched.error().Wrap("watch").message);
   }
+  if (core::ShutdownRequested()) return r;
   auto drained = drain_->DrainOnce(clock_->Now());
   if (drained) {
     r.drained = std::move(*drained);

@@ -8,6 +8,7 @@
 #include "classify/agent_reply.h"
 #include "classify/return_date.h"
 #include "classify/thread.h"
+#include "core/shutdown.h"
 #include "core/text.h"
 #include "ingest/mime_adapter.h"
 
@@ -272,6 +273,7 @@ core::Result<ProcessReport> Processor::ProcessPending(size_t max) {
       static_cast<int>(std::min<size_t>(max, static_cast<size_t>(INT_MAX))));
   if (!pending) return Fail(pending.error().Wrap("process pending"));
   for (const store::UnprocessedMessage& p : *pending) {
+    if (core::ShutdownRequested()) break;  // the rest on the next start
     auto st = ProcessOne(p, &report);
     if (st) continue;
     Error e = st.error().Wrap("process message " + std::to_string(p.id));

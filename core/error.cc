@@ -19,6 +19,8 @@ std::string_view CodeName(Code code) {
       return "invalid_argument";
     case Code::kPermissionDenied:
       return "permission_denied";
+    case Code::kAborted:
+      return "aborted";
     case Code::kInternal:
       return "internal";
   }

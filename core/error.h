@@ -2,13 +2,19 @@
 //
 // Anything that can fail returns Result<T> (std::expected<T, Error>). The code
 // tells the caller what to do next (see ../shared/STYLE.md "Errors"):
-//   kUnavailable        retry later with backoff (network, IMAP NO/BYE, SMTP
-//   4xx) kDataLoss           quarantine, keep the raw bytes (over a limit, bad
-//   MIME) kFailedPrecondition hand to a human or resync safely (SMTP 5xx,
-//   UIDVALIDITY) kNotFound           skip and log at info kInvalidArgument
-//   refuse to start (bad config, rule, template) kPermissionDenied   stop that
-//   mailbox and alert (login refused) kInternal           a bug or an
-//   unexpected library failure
+//   kUnavailable         retry later with backoff (network, IMAP NO/BYE,
+//                        SMTP 4xx)
+//   kDataLoss            quarantine, keep the raw bytes (over a limit, bad
+//                        MIME)
+//   kFailedPrecondition  hand to a human or resync safely (SMTP 5xx,
+//                        UIDVALIDITY)
+//   kNotFound            skip and log at info
+//   kInvalidArgument     refuse to start (bad config, rule, template)
+//   kPermissionDenied    stop that mailbox and alert (login refused)
+//   kInternal            a bug or an unexpected library failure
+//   kAborted             the outcome is unknown (a transfer cut by a
+//                        shutdown): leave the state as a crash would and let
+//                        the crash recovery decide on the next start
 // Messages are lower case with context first:
 //   "imap fetch support/INBOX uid 42: timeout after 30s".
 #pragma once
@@ -28,6 +34,7 @@ enum class Code {
   kInvalidArgument,
   kPermissionDenied,
   kInternal,
+  kAborted,
 };
 
 // Returns the lower-case name of `code` ("unavailable", "data_loss", ...).
@@ -58,6 +65,7 @@ struct Error {
   static Error Internal(std::string m) {
     return {Code::kInternal, std::move(m)};
   }
+  static Error Aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 
   // Returns a copy with `context + ": "` put in front of the message.
   Error Wrap(std::string_view context) const;

@@ -3,8 +3,10 @@
 #include <curl/curl.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <mutex>
 
+#include "core/shutdown.h"
 #include "core/text.h"
 
 namespace inboxd::ingest {
@@ -26,6 +28,12 @@ std::string HostOf(std::string_view url) {
   if (!rest.empty() && rest[0] == '[')
     return std::string(rest.substr(0, rest.find(']') + 1));
   return std::string(rest.substr(0, rest.find(':')));
+}
+
+// libcurl calls this at least once a second during connect, TLS and login;
+// a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+int AbortOnShutdown(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return core::ShutdownRequested() ? 1 : 0;
 }
 
 bool IsLoopback(std::string_view host) {
@@ -62,6 +70,8 @@ core::Result<std::unique_ptr<CurlImapTransport>> CurlImapTransport::Connect(
   curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortOnShutdown);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(ep.connect_timeout.count()));
   // Bounds the whole connect + TLS + login phase.
@@ -103,6 +113,9 @@ core::Result<std::unique_ptr<CurlImapTransport>> CurlImapTransport::Connect(
       case CURLE_URL_MALFORMAT:
       case CURLE_UNSUPPORTED_PROTOCOL:
         return Fail(Error::InvalidArgument(label + ": " + detail));
+      case CURLE_ABORTED_BY_CALLBACK:
+        return Fail(
+            Error::Unavailable(label + ": connect interrupted: shutting down"));
       default:
         return Fail(Error::Unavailable(label + ": connect failed: " + detail));
     }
@@ -122,13 +135,26 @@ core::Result<bool> CurlImapTransport::Wait(short events,
   if (rc != CURLE_OK || sock == CURL_SOCKET_BAD) {
     return Fail(Error::Unavailable(label_ + ": connection closed"));
   }
-  pollfd pfd{sock, events, 0};
-  int n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-  if (n < 0) {
-    if (errno == EINTR) return false;
-    return Fail(Error::Unavailable(label_ + ": poll failed"));
+  // In slices, so that a shutdown ends the wait (core/shutdown.h).
+  using Steady = std::chrono::steady_clock;
+  const auto deadline = Steady::now() + timeout;
+  while (true) {
+    if (core::ShutdownGraceOver()) {
+      return Fail(Error::Unavailable(label_ + ": interrupted: shutting down"));
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Steady::now());
+    pollfd pfd{sock, events, 0};
+    int n = ::poll(&pfd, 1,
+                   static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+                       left.count(), 0, core::kShutdownPoll.count())));
+    if (n < 0) {
+      if (errno == EINTR) return false;
+      return Fail(Error::Unavailable(label_ + ": poll failed"));
+    }
+    if (n > 0) return true;
+    if (left <= core::kShutdownPoll) return false;
   }
-  return n > 0;
 }
 
 core::Status CurlImapTransport::Send(std::string_view bytes) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/hash.h"
+#include "core/shutdown.h"
 #include "core/text.h"
 #include "ingest/header_block.h"
 
@@ -283,6 +284,12 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
       }
       size_t next_meta = 0;
       for (uint32_t uid : chunk) {
+        // A shutdown stops between two messages: what is stored commits
+        // with its checkpoint, the rest is fetched on the next start.
+        if (core::ShutdownRequested()) {
+          return fail(
+              core::Error::Unavailable(where + ": interrupted: shutting down"));
+        }
         if (auto st = open_batch(); !st) return fail(st.error());
         if (next_meta < metas->size() && (*metas)[next_meta].uid == uid) {
           auto st = StoreOne(target, state->uid_validity, (*metas)[next_meta++],

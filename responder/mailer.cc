@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/shutdown.h"
 #include "core/text.h"
 
 namespace inboxd::responder {
@@ -38,6 +39,13 @@ bool IsLoopbackHost(std::string_view url) {
   std::string_view rest = url.substr(start + 3);
   return rest.starts_with("127.") || rest.starts_with("localhost") ||
          rest.starts_with("[::1]");
+}
+
+// libcurl calls this at least once a second; a non-zero return aborts the
+// dialogue. The message under way gets core::kShutdownGrace to finish.
+int AbortAfterShutdownGrace(void*, curl_off_t, curl_off_t, curl_off_t,
+                            curl_off_t) {
+  return core::ShutdownGraceOver() ? 1 : 0;
 }
 
 // Calls curl_global_init once (thread-safe through a static).
@@ -97,6 +105,8 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
   }
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortAfterShutdownGrace);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
   if (options_.tls == "required") {
@@ -151,6 +161,18 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   if (rc == CURLE_OK) return core::Ok();
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    // Cut by a shutdown (core/shutdown.h). Before DATA nothing can have
+    // been delivered; during it the server may or may not keep the message.
+    const std::string where = "smtp " + core::Printable(options_.url) + ": ";
+    if (up.pos == 0) {
+      return Fail(Error::Unavailable(
+          where + "interrupted before the message was sent: shutting down"));
+    }
+    return Fail(Error::Aborted(where +
+                               "interrupted during DATA: shutting down; "
+                               "whether the server kept it is unknown"));
+  }
   std::string what =
       "smtp " + core::Printable(options_.url) + ": " +
       (errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc))) +

@@ -10,6 +10,11 @@
 //   SMTP 5xx                                -> kFailedPrecondition (failed:
 //                                              audit + agent alert)
 //   AUTH refused (535, CURLE_LOGIN_DENIED)  -> kPermissionDenied
+//   cut by a shutdown before DATA           -> kUnavailable (not sent)
+//   cut by a shutdown during DATA           -> kAborted (outcome unknown:
+//                                              the outbox's crash recovery)
+// A shutdown (core/shutdown.h) lets the dialogue under way run for
+// core::kShutdownGrace before it is cut.
 // The SMTP reply code is read with CURLINFO_RESPONSE_CODE, never guessed from
 // the curl return code (an RCPT 550 is CURLE_SEND_ERROR, like a 450).
 //

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/shutdown.h"
 #include "core/text.h"
 #include "responder/lifecycle.h"
 #include "responder/planner.h"
@@ -79,7 +80,9 @@ Result<DrainReport> OutboxDrain::DrainOnce(core::TimePoint now) {
   DrainReport report;
   FinishUnrecorded(report);
   Recover(now, report);
-  for (int i = 0; i < options_.max_per_run; ++i) {
+  // A shutdown stops between two messages: the one under way is finished
+  // (core::kShutdownGrace), the rest stays queued for the next start.
+  for (int i = 0; i < options_.max_per_run && !core::ShutdownRequested(); ++i) {
     auto row = store_->ClaimNextDue(now);
     if (!row) return Fail(row.error().Wrap("outbox drain: claim"));
     if (!row->has_value()) break;
@@ -91,6 +94,7 @@ Result<DrainReport> OutboxDrain::DrainOnce(core::TimePoint now) {
     report.errors.push_back(missing.error().ToString());
   } else {
     for (const store::Outgoing& row : *missing) {
+      if (core::ShutdownRequested()) break;
       AppendToSent(row, /*look_first=*/true, report);
     }
   }
@@ -117,6 +121,7 @@ void OutboxDrain::Recover(core::TimePoint now, DrainReport& report) {
     return;
   }
   for (const store::Outgoing& row : *rows) {
+    if (core::ShutdownRequested()) break;
     if (unrecorded_.contains(row.id)) continue;  // known sent; MarkSent owed
     auto found = sent_->ContainsMessageId(row.mailbox, row.message_id);
     if (!found) {
@@ -164,6 +169,21 @@ bool OutboxDrain::SendRow(const store::Outgoing& row, core::TimePoint now,
     case core::Code::kFailedPrecondition:  // 5xx: permanent
       FailRow(row, e.message, now, report);
       return true;
+    case core::Code::kAborted:
+      // Cut during DATA by a shutdown: left in "sending", as after a crash;
+      // the next start's Recover looks for it in Sent before resending.
+      report.errors.push_back(e.ToString());
+      return false;
+    case core::Code::kUnavailable:
+      if (core::ShutdownRequested()) {
+        // Cut before DATA by a shutdown: not sent, due again at once.
+        if (auto s = store_->MarkDeferred(row.id, now, e.message); !s) {
+          report.errors.push_back(s.error().ToString());
+        }
+        return false;
+      }
+      Defer(row, now, e, report);
+      return true;
     case core::Code::kPermissionDenied:  // AUTH refused: stop this run
       Defer(row, now, e, report);
       report.errors.push_back(
@@ -178,6 +198,12 @@ bool OutboxDrain::SendRow(const store::Outgoing& row, core::TimePoint now,
 void OutboxDrain::RecordSent(const store::Outgoing& row, core::TimePoint now,
                              DrainReport& report) {
   ++report.sent;
+  if (row.kind == "ack" && row.ticket_id > 0) {
+    if (auto t = store_->GetTicket(row.ticket_id); t) {
+      report.ack_latency_seconds.push_back(
+          std::chrono::duration<double>(now - t->opened_at).count());
+    }
+  }
   auto s = store_->MarkSent(row.id, now);
   if (!s) {
     // The server has it: never resend. Put the copy in Sent now, so even a

@@ -111,9 +111,12 @@ struct DrainReport {
   int sent = 0;                 // accepted by the server (incl. resends)
   int deferred = 0;
   int failed = 0;
-  int appended = 0;                 // copies APPENDed to Sent (or found there)
-  int alerts_queued = 0;            // agent_alert notices queued
-  int alerts_audited = 0;           // "agent.alert" events (no alert address)
+  int appended = 0;        // copies APPENDed to Sent (or found there)
+  int alerts_queued = 0;   // agent_alert notices queued
+  int alerts_audited = 0;  // "agent.alert" events (no alert address)
+  // For each acknowledgement accepted by the server: seconds from the
+  // customer message's arrival (its ticket's opened_at) to now (/metrics).
+  std::vector<double> ack_latency_seconds;
   std::vector<std::string> errors;  // transient problems, retried next run
 };
 

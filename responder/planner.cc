@@ -17,6 +17,7 @@
 
 #include "classify/ack_decision.h"
 #include "classify/forbidden_phrases.h"
+#include "core/shutdown.h"
 #include "core/text.h"
 #include "responder/assignment.h"
 #include "responder/lifecycle.h"
@@ -295,7 +296,9 @@ Result<PlanReport> Planner::PlanPending(core::TimePoint now) {
     auto rows = store_->ListUnplannedDecisions(kPlanBatch);
     if (!rows) return Fail(rows.error().Wrap("plan: list decisions"));
     int fresh = 0;
+    if (core::ShutdownRequested()) break;  // the rest on the next start
     for (int64_t row : *rows) {
+      if (core::ShutdownRequested()) break;
       if (failed.contains(row)) continue;
       ++fresh;
       auto st = PlanDecision(row, now, report);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/shutdown.h"
 #include "core/text.h"
 #include "responder/assignment.h"
 #include "responder/digest.h"
@@ -123,11 +124,12 @@ Result<WatchReport> Watcher::WatchOnce(core::TimePoint now) {
   std::set<std::pair<int64_t, std::string>> failed;
   // A step may leave more to do for the same milestone (a breach found
   // with its warning never sent): query again until nothing new is due.
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 8 && !core::ShutdownRequested(); ++round) {
     auto due = store_->ListMilestonesDue(now, kWatchBatch);
     if (!due) return Fail(due.error().Wrap("watch: list milestones"));
     int fresh = 0;
     for (const store::Milestone& m : *due) {
+      if (core::ShutdownRequested()) break;  // the rest on the next start
       if (failed.contains({m.ticket_id, m.milestone_id})) continue;
       ++fresh;
       if (auto st = Step(m, now, report); !st) {

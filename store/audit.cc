@@ -190,6 +190,20 @@ int64_t Store::AppendEventLocked(const EventIn& in) {
   return id;
 }
 
+core::Status Store::ProbeWrite() {
+  auto r = Write("probe write", [&]() -> core::Result<bool> { return true; });
+  if (!r) return core::Fail(r.error());
+  return core::Ok();
+}
+
+core::Result<int64_t> Store::LastEventId() {
+  return Read("last event id", [&]() -> core::Result<int64_t> {
+    SQLite::Statement q(*db_, "SELECT COALESCE(MAX(id), 0) FROM events");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
 core::Result<int64_t> Store::AppendEvent(const EventIn& in) {
   if (in.type.empty()) {
     return core::Fail(core::Error::InvalidArgument("audit event: empty type"));

@@ -467,4 +467,26 @@ core::Result<std::optional<core::TimePoint>> Store::NextMilestoneAction() {
               });
 }
 
+core::Result<DeadlineCounts> Store::CountMilestones(core::TimePoint now) {
+  return Read("count milestones", [&]() -> core::Result<DeadlineCounts> {
+    DeadlineCounts c;
+    SQLite::Statement q(*db_,
+                        "SELECT state, COUNT(*), SUM(state = 'open' AND "
+                        "warn_at IS NOT NULL AND warn_at <= ?) FROM "
+                        "milestones GROUP BY state");
+    q.bind(1, internal::ToUnix(now));
+    while (q.executeStep()) {
+      const std::string state = q.getColumn(0).getString();
+      const int64_t n = q.getColumn(1).getInt64();
+      if (state == "met") c.met = n;
+      if (state == "missed") c.missed = n;
+      if (state == "open") {
+        c.open = n;
+        c.at_risk = q.getColumn(2).getInt64();
+      }
+    }
+    return c;
+  });
+}
+
 }  // namespace inboxd::store

@@ -375,4 +375,14 @@ core::Result<int64_t> Store::CountOutgoingTo(const std::string& recipient,
   });
 }
 
+core::Result<int64_t> Store::CountPending() {
+  return Read("count outbox", [&]() -> core::Result<int64_t> {
+    SQLite::Statement q(*db_,
+                        "SELECT COUNT(*) FROM outbox WHERE state IN "
+                        "('queued', 'deferred', 'sending')");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
 }  // namespace inboxd::store

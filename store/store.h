@@ -339,6 +339,9 @@ class Store {
                                                          int limit = 1000);
   // The earliest next action of any milestone (nullopt: none).
   core::Result<std::optional<core::TimePoint>> NextMilestoneAction();
+  // Milestones by state for /metrics: met, missed, open, and at risk (open
+  // with its warning time passed, not yet missed) at `now`.
+  core::Result<DeadlineCounts> CountMilestones(core::TimePoint now);
 
   // --------------------------------------------------------- checkpoints
   // kNotFound when the folder has never been synced.
@@ -386,6 +389,8 @@ class Store {
   core::Result<std::vector<Outgoing>> ListInState(OutboxState state);
   // Sent rows not yet appended to the Sent folder, oldest first.
   core::Result<std::vector<Outgoing>> ListSentNotAppended();
+  // Rows still to send (queued, deferred, sending): the outbox depth.
+  core::Result<int64_t> CountPending();
   // Messages addressed to `recipient` (any case) created at or after `since`
   // and not failed: queued ones count, so a burst cannot pass a rate limit.
   core::Result<int64_t> CountSentTo(const std::string& recipient,
@@ -416,6 +421,13 @@ class Store {
   // given), or kDataLoss naming the first event id whose prev_hash, hash or
   // personal digest does not match.
   core::Result<ChainHead> VerifyAuditChain(std::string_view head = {});
+  // An empty write transaction (BEGIN IMMEDIATE, COMMIT): fails when the
+  // database is read-only, locked past the busy timeout or unreachable
+  // (/healthz). Errors: the store's.
+  core::Status ProbeWrite();
+  // The id of the newest event (0 when there is none): where a reader that
+  // follows the trail (the daemon's log, app/logging.h) starts.
+  core::Result<int64_t> LastEventId();
 
   // ------------------------------------------------------------- privacy
   // (privacy.cc, issue 11 item 5, POLICY A3.)

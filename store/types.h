@@ -129,6 +129,14 @@ enum class TicketState { kOpen, kWaiting, kClosed };
 // passed first).
 enum class MilestoneState { kOpen, kMet, kMissed };
 
+// How many milestones are in each state (Store::CountMilestones).
+struct DeadlineCounts {
+  int64_t met = 0;
+  int64_t missed = 0;
+  int64_t open = 0;
+  int64_t at_risk = 0;  // open, warning time passed
+};
+
 std::string_view ToString(TicketState state);
 std::string_view ToString(MilestoneState state);
 core::Result<TicketState> ParseTicketState(std::string_view s);

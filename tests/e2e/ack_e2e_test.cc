@@ -30,32 +30,6 @@ using std::chrono::seconds;
 
 const std::string kSrc = INBOXD_SOURCE_DIR;
 
-// A plain customer mail (CRLF).
-std::string CustomerMail(const std::string& from, const std::string& to,
-                         const std::string& subject, const std::string& msgid,
-                         const std::string& body =
-                             "Hello, my order does not "
-                             "arrive. Please help.") {
-  return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
-         "\r\nDate: " + RfcDateNow() + "\r\nMessage-ID: " + msgid +
-         "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8"
-         "\r\n\r\n" +
-         body + "\r\n";
-}
-
-// Our acknowledgements in `mails` (Auto-Submitted: auto-replied, from a
-// shared address).
-std::vector<Mail> Acks(const std::vector<Mail>& mails) {
-  std::vector<Mail> out;
-  for (const auto& m : mails) {
-    if (m.Header("Auto-Submitted") == "auto-replied" &&
-        m.Header("From").find("@shop.example") != std::string::npos) {
-      out.push_back(m);
-    }
-  }
-  return out;
-}
-
 std::map<std::string, int> CountByInReplyTo(const std::vector<Mail>& acks) {
   std::map<std::string, int> n;
   for (const auto& a : acks) ++n[a.Header("In-Reply-To")];

@@ -422,20 +422,44 @@ core::Status Daemon::Start() {
   return core::Ok();
 }
 
-void Daemon::Stop(int sig, std::chrono::seconds wait) {
-  if (pid_ <= 0) return;
+int Daemon::Stop(int sig, std::chrono::seconds wait) {
+  if (pid_ <= 0) return -1;
   ::kill(pid_, sig);
   auto until = std::chrono::steady_clock::now() + wait;
   int st = 0;
+  bool killed = false;
   while (::waitpid(pid_, &st, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() >= until) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &st, 0);
+      killed = true;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   pid_ = -1;
+  return !killed && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string CustomerMail(const std::string& from, const std::string& to,
+                         const std::string& subject, const std::string& msgid,
+                         const std::string& body) {
+  return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+         "\r\nDate: " + RfcDateNow() + "\r\nMessage-ID: " + msgid +
+         "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8"
+         "\r\n\r\n" +
+         body + "\r\n";
+}
+
+std::vector<Mail> Acks(const std::vector<Mail>& mails) {
+  std::vector<Mail> out;
+  for (const auto& m : mails) {
+    if (m.Header("Auto-Submitted") == "auto-replied" &&
+        m.Header("From").find("@shop.example") != std::string::npos) {
+      out.push_back(m);
+    }
+  }
+  return out;
 }
 
 std::string ReadFile(const std::string& path) {

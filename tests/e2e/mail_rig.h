@@ -57,6 +57,15 @@ std::vector<Mail> WithBody(const std::vector<Mail>& mails,
                            const std::string& needle);
 std::vector<Mail> To(const std::vector<Mail>& mails, const std::string& needle);
 
+// A plain customer mail (CRLF headers, text/plain UTF-8, Date now).
+std::string CustomerMail(
+    const std::string& from, const std::string& to, const std::string& subject,
+    const std::string& msgid,
+    const std::string& body = "Hello, my order does not arrive. Please help.");
+// Our acknowledgements in `mails` (Auto-Submitted: auto-replied, from a
+// shared @shop.example address).
+std::vector<Mail> Acks(const std::vector<Mail>& mails);
+
 // The whole file ("" when unreadable), for assertions and failure output.
 std::string ReadFile(const std::string& path);
 // The current time as an RFC 5322 Date value in UTC.
@@ -111,8 +120,10 @@ class Daemon {
   Daemon(std::string config, std::string log_path, std::string extra = "");
   ~Daemon();
   core::Status Start();
-  // Sends `sig` and reaps the child (waits up to `wait`).
-  void Stop(int sig, std::chrono::seconds wait = std::chrono::seconds(20));
+  // Sends `sig` and reaps the child (waits up to `wait`, then SIGKILL).
+  // Returns its exit status, or -1 when it ended by a signal or had to be
+  // killed.
+  int Stop(int sig, std::chrono::seconds wait = std::chrono::seconds(20));
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
