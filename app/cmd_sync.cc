@@ -321,7 +321,7 @@ int RunDaemon(const SyncOptions& opt) {
     return kExitFailure;
   }
   Wakeup wakeup;
-  Monitoring monitoring(core::SystemClock::Default());
+  Monitoring monitoring(core::SystemClock::Default(), cfg.http.retry_budget);
   if (auto port = monitoring.Start(cfg.http.listen); !port) {
     std::fprintf(stderr, "inboxd run: %s\n", port.error().message.c_str());
     return port.error().code == core::Code::kInvalidArgument ? kExitConfig
@@ -395,6 +395,7 @@ int RunDaemon(const SyncOptions& opt) {
     if (run_stages) {
       StageReport report = gen->pipeline->RunStages();
       monitoring.OnStages(report);
+      monitoring.RefreshGauges(*gen->pipeline->store());
       LogStages(report);
       next_tick = std::chrono::steady_clock::now() + tick;
     }

@@ -32,8 +32,9 @@ health::StoreProbe ProbeStore(store::Store& store,
 
 }  // namespace
 
-Monitoring::Monitoring(const core::Clock* clock)
-    : clock_(clock), started_at_(clock->Now()) {
+Monitoring::Monitoring(const core::Clock* clock,
+                       std::chrono::seconds retry_budget)
+    : clock_(clock), started_at_(clock->Now()), retry_budget_(retry_budget) {
   health::DaemonMetricsOptions opt;
   opt.version = INBOXD_VERSION_STRING;
   opt.folder_states = [this] {
@@ -66,6 +67,7 @@ health::HttpResponse Monitoring::Healthz() {
   }
   in.now = clock_->Now();
   in.started_at = started_at_;
+  in.retry_budget = retry_budget_;
   tracker_.Fill(&in.folders, in.now);
   return health::HealthzResponse(health::DecideHealth(in));
 }
@@ -93,6 +95,7 @@ void Monitoring::OnStages(const StageReport& r) {
 
 void Monitoring::Refresh(const std::vector<ingest::FolderLiveState>& folders,
                          store::Store& store, const std::string& state_dir) {
+  if (http_ == nullptr) return;  // nobody asks
   std::vector<health::FolderState> states;
   for (const ingest::FolderLiveState& s : folders) {
     health::FolderState& f = states.emplace_back();
@@ -105,15 +108,20 @@ void Monitoring::Refresh(const std::vector<ingest::FolderLiveState>& folders,
   const core::TimePoint now = clock_->Now();
   tracker_.Fill(&states, now);
   states = health::WithoutSupersededMailboxEntries(std::move(states));
-  health::StoreProbe probe = ProbeStore(store, state_dir);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    folders_ = std::move(states);
-    store_probe_ = std::move(probe);
+  // The write probe waits for the ingest threads' transaction: every 10 s
+  // is often enough for a health check.
+  std::optional<health::StoreProbe> probe;
+  if (!probed_at_ || now - *probed_at_ >= std::chrono::seconds(10)) {
+    probed_at_ = now;
+    probe = ProbeStore(store, state_dir);
   }
-  if (gauges_at_ && now - *gauges_at_ < std::chrono::seconds(30)) return;
-  gauges_at_ = now;
-  if (auto c = store.CountMilestones(now); c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  folders_ = std::move(states);
+  if (probe) store_probe_ = std::move(*probe);
+}
+
+void Monitoring::RefreshGauges(store::Store& store) {
+  if (auto c = store.CountMilestones(clock_->Now()); c) {
     metrics_->SetDeadlines({.met = c->met,
                             .missed = c->missed,
                             .at_risk = c->at_risk,

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,8 @@ namespace inboxd::app {
 
 class Monitoring {
  public:
-  explicit Monitoring(const core::Clock* clock);
+  // `retry_budget`: config http.retry_budget.
+  Monitoring(const core::Clock* clock, std::chrono::seconds retry_budget);
   ~Monitoring();
 
   // Serves /healthz and /metrics on `listen` ("" = off: returns 0).
@@ -39,20 +41,23 @@ class Monitoring {
   void OnSynced(const ingest::SyncReport& r);
   // A stage run finished (main thread).
   void OnStages(const StageReport& r);
-  // The main loop's snapshot: folder states, the store's writability and,
-  // at most every 30 s, the deadline and outbox gauges.
+  // The main loop's snapshot after each wake-up: folder states and the
+  // store's writability.
   void Refresh(const std::vector<ingest::FolderLiveState>& folders,
                store::Store& store, const std::string& state_dir);
+  // The deadline and outbox gauges, after a stage run (two COUNT queries).
+  void RefreshGauges(store::Store& store);
 
  private:
   health::HttpResponse Healthz();
 
   const core::Clock* clock_;
   const core::TimePoint started_at_;
+  const std::chrono::seconds retry_budget_;
+  std::optional<core::TimePoint> probed_at_;  // main thread only
   health::Registry registry_;
   health::DisconnectTracker tracker_;
   std::unique_ptr<health::DaemonMetrics> metrics_;
-  std::optional<core::TimePoint> gauges_at_;
 
   std::mutex mu_;  // guards the snapshot below
   std::vector<health::FolderState> folders_;

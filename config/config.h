@@ -302,6 +302,10 @@ struct Http {
   // default). A host other than loopback exposes the metrics (mailbox and
   // folder names, counts) to that network; allowed, and `config show` says so.
   std::string listen;
+  // /healthz answers 503 for a folder disconnected for longer than this
+  // (inside it the daemon is retrying with backoff, up to 5 min apart).
+  // Default "10m".
+  Seconds retry_budget{600};
 
   bool operator==(const Http&) const = default;
 };

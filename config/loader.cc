@@ -742,18 +742,22 @@ void Loader::ReadLimits(const Item& it, core::Limits* limits) {
 void Loader::ReadHttp(const Item& it, Http* http) {
   const toml::table* t = Table(it);
   if (t == nullptr) return;
-  Walk(*t, it.path, {{"listen", [&](const Item& f) {
-                        std::string v;
-                        if (!Str(f, &v)) return;
-                        // "" = off (the default).
-                        if (!v.empty()) {
-                          if (auto hp = ParseHostPort(v); !hp) {
-                            Report(f, hp.error().message + ", got " + Quote(v));
-                            return;
-                          }
-                        }
-                        http->listen = v;
-                      }}});
+  Walk(*t, it.path,
+       {{"listen",
+         [&](const Item& f) {
+           std::string v;
+           if (!Str(f, &v)) return;
+           // "" = off (the default).
+           if (!v.empty()) {
+             if (auto hp = ParseHostPort(v); !hp) {
+               Report(f, hp.error().message + ", got " + Quote(v));
+               return;
+             }
+           }
+           http->listen = v;
+         }},
+        {"retry_budget",
+         [&](const Item& f) { Duration(f, &http->retry_budget, false); }}});
 }
 
 void Loader::ReadMailboxes(const Item& it, std::vector<Mailbox>* out) {

@@ -465,7 +465,7 @@ TEST(ParseConfigTest, HttpListen) {
       {"listne = \"127.0.0.1:9187\"", nullptr,
        "t.toml:2:1: http.listne: unknown key; did you mean 'listen'?"},
       {"port = 9187", nullptr,
-       "t.toml:2:1: http.port: unknown key (known: listen)"},
+       "t.toml:2:1: http.port: unknown key (known: listen, retry_budget)"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
@@ -479,6 +479,15 @@ TEST(ParseConfigTest, HttpListen) {
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->http.listen, c.want_listen);
   }
+  // The retry budget of /healthz.
+  EXPECT_EQ(Defaults().http.retry_budget, Seconds{600});
+  auto budget = ParseConfig("[http]\nretry_budget = \"90s\"\n", "t.toml");
+  ASSERT_TRUE(budget.has_value()) << budget.error().message;
+  EXPECT_EQ(budget->http.retry_budget, Seconds{90});
+  auto zero = ParseConfig("[http]\nretry_budget = \"0s\"\n", "t.toml");
+  ASSERT_FALSE(zero.has_value());
+  EXPECT_EQ(zero.error().message,
+            "t.toml:2:1: http.retry_budget: must be longer than 0s");
   auto not_table = ParseConfig("http = \"127.0.0.1:9187\"\n", "t.toml");
   ASSERT_FALSE(not_table.has_value());
   EXPECT_EQ(not_table.error().message,
@@ -1131,7 +1140,7 @@ TEST(ParseConfigTest, ExampleFileParses) {
   EXPECT_EQ(cfg->accounts[0].software_assurance_until, "2027-03-31");
   EXPECT_FALSE(cfg->accounts[1].key_account);
   EXPECT_EQ(cfg->tickets.close_folders, std::vector<std::string>{"Done"});
-  EXPECT_EQ(cfg->http.listen, "127.0.0.1:9187");
+  EXPECT_EQ(cfg->http, Defaults().http);  // off, as documented
   // The rest of [tickets] shows the defaults.
   TicketState tickets = cfg->tickets;
   tickets.close_folders.clear();

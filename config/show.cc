@@ -145,6 +145,7 @@ std::string ShowConfig(const Config& c) {
     }
   }
   w.Str("listen", c.http.listen);
+  w.Duration("retry_budget", c.http.retry_budget);
 
   for (const Mailbox& mb : c.mailboxes) {
     w.Section("[[mailbox]]");

@@ -80,6 +80,58 @@ class BlackHole {
   std::thread thread_;
 };
 
+// A free TCP port on 127.0.0.1 (bound, read, released).
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct HttpReply {
+  int status = 0;  // 0: no answer
+  std::string body;
+};
+
+// GET http://127.0.0.1:PORT/PATH over a plain socket (HTTP/1.0).
+HttpReply HttpGet(int port, const std::string& path) {
+  HttpReply out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return out;
+  }
+  const std::string req =
+      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) < 0) {
+    ::close(fd);
+    return out;
+  }
+  std::string raw;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) raw.append(buf, n);
+  ::close(fd);
+  std::smatch m;
+  if (std::regex_search(raw, m, std::regex("^HTTP/1\\.[01] ([0-9]{3})"))) {
+    out.status = std::stoi(m[1]);
+  }
+  size_t body = raw.find("\r\n\r\n");
+  if (body != std::string::npos) out.body = raw.substr(body + 4);
+  return out;
+}
+
 // `config` with every line matching `key = "..."` given `value`.
 std::string WithKey(std::string config, const std::string& key,
                     const std::string& value) {
@@ -349,6 +401,92 @@ TEST_F(DaemonE2eTest, JournaldLinesNameMailboxAndTicketAndHoldNoSecret) {
   ShellResult grep =
       Shell("grep -rlF -- '" + needle + "' " + rig_->dir() + "/inboxd-state");
   EXPECT_NE(grep.status, 0) << "secret found in the state dir: " << grep.out;
+}
+
+// [http] listen during a real run: /healthz 200 while the mailboxes are
+// connected, /metrics counts what happened; a mailbox whose server is gone
+// for longer than http.retry_budget turns /healthz into 503 naming it.
+TEST_F(DaemonE2eTest, HealthzAndMetricsDuringARun) {
+  const int port = FreePort();
+  const std::string http =
+      "\n[http]\nlisten = \"127.0.0.1:" + std::to_string(port) +
+      "\"\nretry_budget = \"3s\"\n";
+  const std::string path = rig_->dir() + "/http.toml";
+  WriteFile(path, base_config_ + http);
+  const std::string log = rig_->dir() + "/http.log";
+  {
+    Daemon d(path, log);
+    ASSERT_TRUE(d.Start());
+    ASSERT_TRUE(WaitConnected()) << ReadFile(log);
+    ASSERT_TRUE(WaitFor([&] { return HttpGet(port, "/healthz").status == 200; },
+                        seconds(30)))
+        << ReadFile(log);
+    EXPECT_EQ(HttpGet(port, "/healthz").body, "ok\n");
+    EXPECT_EQ(HttpGet(port, "/nothing").status, 404);
+
+    ASSERT_TRUE(rig_->Deliver(
+        "support",
+        CustomerMail("Gil <gil@customer.example>", "support@shop.example",
+                     "Damaged box", "<metrics-1@customer.example>")));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return HttpGet(port, "/metrics")
+                     .body.find("inboxd_acks_total{result=\"sent\"} 1") !=
+                 std::string::npos;
+        },
+        seconds(60)))
+        << HttpGet(port, "/metrics").body << ReadFile(log);
+    const std::string m = HttpGet(port, "/metrics").body;
+    for (const char* want : {
+             "inboxd_up 1",
+             "inboxd_build_info{version=\"",
+             "inboxd_imap_connected{mailbox=\"support\",folder=\"INBOX\"} 1",
+             "inboxd_imap_last_sync_timestamp_seconds{mailbox=\"support\","
+             "folder=\"INBOX\"} ",
+             "inboxd_messages_ingested_total{mailbox=\"support\",folder="
+             "\"INBOX\"} 1",
+             "inboxd_decisions_total{kind=\"new_ticket\"} 1",
+             "inboxd_acks_total{result=\"failed\"} 0",
+             "inboxd_ack_latency_seconds_count 1",
+             "inboxd_outbox_depth 0",
+             "inboxd_process_resident_memory_bytes ",
+         }) {
+      EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+    }
+    // D1 and any other milestone the acknowledgement meets.
+    EXPECT_TRUE(std::regex_search(
+        m, std::regex("\ninboxd_deadlines\\{state=\"met\"\\} [1-9]")))
+        << m;
+    EXPECT_EQ(d.Stop(SIGTERM), 0);
+  }
+
+  // The sales mailbox's server is gone (nothing listens there).
+  const int dead = FreePort();
+  std::string cfg = base_config_;
+  const size_t sales = cfg.find("name = \"sales\"");
+  ASSERT_NE(sales, std::string::npos) << cfg;
+  std::regex imap_re("imap_url = \"[^\"]*\"");
+  std::smatch im;
+  std::string tail = cfg.substr(sales);
+  ASSERT_TRUE(std::regex_search(tail, im, imap_re));
+  cfg = cfg.substr(0, sales) +
+        tail.replace(
+            im.position(0), im.length(0),
+            "imap_url = \"imap://127.0.0.1:" + std::to_string(dead) + "\"");
+  WriteFile(path, cfg + http);
+  Daemon d(path, log);
+  ASSERT_TRUE(d.Start());
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(port, "/healthz").status == 503; },
+                      seconds(30)))
+      << ReadFile(log);
+  HttpReply h = HttpGet(port, "/healthz");
+  EXPECT_NE(h.body.find("mailbox sales"), std::string::npos) << h.body;
+  EXPECT_EQ(h.body.find("mailbox support"), std::string::npos) << h.body;
+  EXPECT_NE(HttpGet(port, "/metrics")
+                .body.find("inboxd_imap_connected{mailbox=\"support\","
+                           "folder=\"INBOX\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(d.Stop(SIGTERM), 0);
 }
 
 }  // namespace
