@@ -26,6 +26,31 @@ namespace inboxd::app {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The shipped templates (app/CMakeLists.txt sets the macros): the source
+// tree's for the binary in the build tree, else the directory installed
+// beside the binary (<bindir>/INBOXD_TEMPLATES_FROM_BIN, so any prefix,
+// DESTDIR or unpacked package finds its own), else the configured install
+// path INBOXD_TEMPLATES_DIR. The caller's error names the path when it is
+// missing.
+std::string ShippedTemplatesDir() {
+#if defined(INBOXD_BUILD_BIN_DIR) && defined(INBOXD_SOURCE_TEMPLATES_DIR) && \
+    defined(INBOXD_TEMPLATES_FROM_BIN)
+  std::error_code ec;
+  const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  if (ec || bin.empty()) return INBOXD_TEMPLATES_DIR;
+  if (fs::equivalent(bin, INBOXD_BUILD_BIN_DIR, ec)) {
+    return INBOXD_SOURCE_TEMPLATES_DIR;
+  }
+  const fs::path beside = (bin / INBOXD_TEMPLATES_FROM_BIN).lexically_normal();
+  if (fs::is_directory(beside, ec)) return beside.string();
+#endif
+  return INBOXD_TEMPLATES_DIR;
+}
+
+}  // namespace
+
 // The shared Sent folder of each mailbox over IMAP: the configured
 // sent_folder, else the folder with the \Sent SPECIAL-USE. One lazily opened
 // connection per mailbox.
@@ -196,8 +221,10 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
       std::make_unique<ingest::LockedSyncSink>(p->store_sink_.get());
 
   // Templates, validated at start-up (refuse to start with file:line).
+  const std::string shipped_templates = ShippedTemplatesDir();
+  spdlog::info("templates: {}", shipped_templates);
   auto templates = responder::TemplateSet::Load(
-      INBOXD_TEMPLATES_DIR, cfg.templates.dir, cfg.templates.forbidden_phrases);
+      shipped_templates, cfg.templates.dir, cfg.templates.forbidden_phrases);
   if (!templates) return core::Fail(templates.error());
   p->templates_ =
       std::make_unique<responder::TemplateSet>(std::move(*templates));
