@@ -7,11 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <regex>
 #include <set>
 #include <string>
@@ -361,80 +359,8 @@ TEST_F(AckE2eTest, EncodedCrLfNeverReachesAHeader) {
   EXPECT_EQ(rig_->DeliveriesTo("customer").size(), 1u);
 }
 
-// 3d: kill -9 of `inboxd run` at random points while 20 customer mails
-// arrive; restart; at the end each got exactly one ack.
-TEST_F(AckE2eTest, KillNineWhileMailArrivesLosesNothingSendsNothingTwice) {
-  constexpr int kMails = 20;
-  unsigned seed = static_cast<unsigned>(std::time(nullptr));
-  std::printf("[ seed ] %u\n", seed);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> life_ms(100, 2000);
-  std::uniform_int_distribution<int> gap_ms(50, 400);
-  std::string log = rig_->dir() + "/run.log";
-  int next = 0, kills = 0;
-  auto id = [](int i) {
-    return "<k9-" + std::to_string(i) + "@customers.example>";
-  };
-  auto next_at = std::chrono::steady_clock::now();
-  while (next < kMails || kills < 10) {
-    Daemon d(rig_->config(), log);
-    ASSERT_TRUE(d.Start());
-    auto kill_at =
-        std::chrono::steady_clock::now() + milliseconds(life_ms(rng));
-    while (std::chrono::steady_clock::now() < kill_at) {
-      if (next < kMails && std::chrono::steady_clock::now() >= next_at) {
-        std::string who = "c" + std::to_string(next) + "@customers.example";
-        ASSERT_TRUE(rig_->Deliver(
-            "support",
-            CustomerMail("Customer " + std::to_string(next) + " <" + who + ">",
-                         "support@shop.example",
-                         "Order " + std::to_string(1000 + next), id(next))));
-        ++next;
-        next_at = std::chrono::steady_clock::now() + milliseconds(gap_ms(rng));
-      }
-      ::usleep(10 * 1000);
-    }
-    d.Stop(SIGKILL);
-    ++kills;
-  }
-  // Final run until every ack is there (or a generous timeout), then settle.
-  {
-    Daemon d(rig_->config(), log);
-    ASSERT_TRUE(d.Start());
-    WaitFor([&] { return Acks(rig_->Messages("customer")).size() >= kMails; },
-            seconds(120));
-    ::sleep(3);
-    d.Stop(SIGTERM);
-  }
-  Once();
-  std::map<std::string, int> counts =
-      CountByInReplyTo(Acks(rig_->Messages("customer")));
-  int lost = 0, doubles = 0;
-  for (int i = 0; i < kMails; ++i) {
-    int n = counts[id(i)];
-    if (n == 0) ++lost;
-    if (n > 1) doubles += n - 1;
-  }
-  // The one duplicate the design allows: a kill between the server's 250
-  // and the MarkSent commit (responder/outbox_drain.h); the restart logs
-  // each such resend. Any double beyond the logged resends is a bug.
-  std::string run_log = ReadFile(log);
-  int resent = 0;
-  std::regex resent_re(
-      "outbox: ([0-9]+) message\\(s\\) left in 'sending' by a crash were not");
-  for (auto it =
-           std::sregex_iterator(run_log.begin(), run_log.end(), resent_re);
-       it != std::sregex_iterator(); ++it) {
-    resent += std::stoi((*it)[1]);
-  }
-  std::printf(
-      "[ figure ] kill -9: %d kills, %d mails, %d lost, %d double, %d resent "
-      "after a crash in the documented window\n",
-      kills, kMails, lost, doubles, resent);
-  EXPECT_EQ(lost, 0) << run_log;
-  EXPECT_LE(doubles, resent) << run_log;
-  EXPECT_EQ(counts.size(), static_cast<size_t>(kMails));
-}
+// 3d, kill -9 while mail arrives, is in faults_e2e_test.cc
+// (FaultsE2eTest.KillNineWhileMailArrivesLosesNothingSendsNothingTwice).
 
 }  // namespace
 }  // namespace inboxd::e2e

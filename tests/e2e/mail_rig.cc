@@ -30,18 +30,6 @@ std::string ReadAll(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
   return s;
@@ -63,6 +51,18 @@ int HexValue(char c) {
 }
 
 }  // namespace
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
 
 ShellResult Shell(const std::string& cmd) {
   ShellResult r;
@@ -268,7 +268,7 @@ core::Result<std::unique_ptr<MailRig>> MailRig::Start() {
   }
   std::unique_ptr<MailRig> rig(new MailRig());
   rig->dir_ = tmpl;
-  ShellResult r = Shell(kSrc + "/scripts/rig start " + Quote(rig->dir_));
+  ShellResult r = Shell(kSrc + "/scripts/rig start " + ShellQuote(rig->dir_));
   if (r.status != 0) {
     // The rig's own logs say why (e.g. a Dovecot binary gone missing).
     std::string logs;
@@ -293,7 +293,7 @@ core::Result<std::unique_ptr<MailRig>> MailRig::Start() {
 }
 
 MailRig::~MailRig() {
-  Shell(kSrc + "/scripts/rig stop " + Quote(dir_));
+  Shell(kSrc + "/scripts/rig stop " + ShellQuote(dir_));
   if (std::getenv("INBOXD_KEEP_RIG") == nullptr) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -307,8 +307,8 @@ std::string MailRig::env(const std::string& key) const {
 
 core::Status MailRig::Deliver(const std::string& user, const std::string& raw) {
   std::string f = WriteTemp(dir_ + "/test-msgs", ++seq_, raw);
-  ShellResult r = Shell(kSrc + "/scripts/rig deliver " + Quote(dir_) + " " +
-                        Quote(user) + " " + Quote(f));
+  ShellResult r = Shell(kSrc + "/scripts/rig deliver " + ShellQuote(dir_) +
+                        " " + ShellQuote(user) + " " + ShellQuote(f));
   if (r.status != 0) return Fail(Error::Unavailable("deliver: " + r.out));
   return core::Ok();
 }
@@ -316,17 +316,18 @@ core::Status MailRig::Deliver(const std::string& user, const std::string& raw) {
 core::Status MailRig::Send(const std::string& from, const std::string& to,
                            const std::string& raw) {
   std::string f = WriteTemp(dir_ + "/test-msgs", ++seq_, raw);
-  ShellResult r = Shell(kSrc + "/scripts/rig send " + Quote(dir_) + " " +
-                        Quote(from) + " " + Quote(to) + " " + Quote(f));
+  ShellResult r =
+      Shell(kSrc + "/scripts/rig send " + ShellQuote(dir_) + " " +
+            ShellQuote(from) + " " + ShellQuote(to) + " " + ShellQuote(f));
   if (r.status != 0) return Fail(Error::Unavailable("send: " + r.out));
   return core::Ok();
 }
 
 core::Status MailRig::Vacation(const std::string& user, int seconds,
                                const std::string& text) {
-  ShellResult r = Shell(kSrc + "/scripts/rig vacation " + Quote(dir_) + " " +
-                        Quote(user) + " " + std::to_string(seconds) +
-                        (text.empty() ? "" : " " + Quote(text)));
+  ShellResult r = Shell(kSrc + "/scripts/rig vacation " + ShellQuote(dir_) +
+                        " " + ShellQuote(user) + " " + std::to_string(seconds) +
+                        (text.empty() ? "" : " " + ShellQuote(text)));
   if (r.status != 0) return Fail(Error::Unavailable("vacation: " + r.out));
   return core::Ok();
 }
@@ -395,7 +396,7 @@ std::vector<std::string> MailRig::DeliveriesTo(const std::string& user) const {
 
 ShellResult MailRig::Inboxd(const std::string& args, bool with_config) const {
   std::string cmd = std::string(INBOXD_BIN) + " " + args;
-  if (with_config) cmd += " --config " + Quote(config());
+  if (with_config) cmd += " --config " + ShellQuote(config());
   return Shell(cmd);
 }
 
@@ -410,8 +411,8 @@ Daemon::~Daemon() {
 
 core::Status Daemon::Start() {
   std::string cmd = std::string("exec ") + INBOXD_BIN + " run --config " +
-                    Quote(config_) + " " + extra_ + " >>" + Quote(log_path_) +
-                    " 2>&1";
+                    ShellQuote(config_) + " " + extra_ + " >>" +
+                    ShellQuote(log_path_) + " 2>&1";
   pid_t pid = ::fork();
   if (pid < 0) return Fail(Error::Unavailable("fork failed"));
   if (pid == 0) {

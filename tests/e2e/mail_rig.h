@@ -28,6 +28,9 @@ struct ShellResult {
   std::string out;  // stdout and stderr together
 };
 
+// `s` in single quotes for /bin/sh (a ' becomes '\'').
+std::string ShellQuote(const std::string& s);
+
 // Runs `cmd` through /bin/sh -c with stderr merged into stdout.
 ShellResult Shell(const std::string& cmd);
 

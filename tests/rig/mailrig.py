@@ -16,16 +16,38 @@ aiosmtpd; DEPS-FACTS §3). Subcommands:
                          "message_id", "in_reply_to", "subject",
                          "auto_submitted"}) after LMTP accepted it. Offers
                          AUTH PLAIN/LOGIN against D/users (not required).
-  deliver --dir D --lmtp-port L --user U [--sender S] FILE...
+  deliver --dir D --lmtp-port L --user U [--sender S] [--pace-ms MS] FILE...
                          (sender default: the From address) delivers each file over LMTP into U's INBOX (unseen,
                          INTERNALDATE = now) and logs it like the relay.
+                         One process and one LMTP connection for all the
+                         files (bulk delivery for the fault tests); with
+                         --pace-ms it waits MS milliseconds between two
+                         files, so mail keeps arriving over a while.
   send --port P --from F --to T FILE
                          submits FILE over SMTP to 127.0.0.1:P (envelope
                          F -> T), as a mail client would.
   wait-port P            waits up to 20 s until 127.0.0.1:P accepts.
 
-Does not: queue or retry (a failed LMTP delivery is an SMTP 451 to the
-client), use TLS, or relay anything off the machine.
+Fault switch (tests/e2e/faults_e2e_test.cc): while the file D/smtp-fault
+exists the relay answers with the reply it holds instead of delivering; it
+is read at every command, so removing it restores delivery at once. Its
+first line is "[STAGE] CODE TEXT", e.g.
+    451 4.3.0 try later
+    RCPT 550 5.1.1 no such user
+    MAIL 421 4.3.2 shutting down
+STAGE is MAIL, RCPT or DATA (default DATA: the reply after the message,
+which is then not delivered). A 421 also closes the connection, as a server
+going down does (RFC 5321 3.8). An optional second line "rcpt SUBSTRING"
+limits the fault to recipients containing SUBSTRING (case-insensitive; RCPT
+and DATA stages; MAIL knows no recipient yet, so a MAIL fault ignores it).
+Every fault answered is logged to D/smtp-faults.jsonl ({"t", "stage",
+"reply", "rcpt", "message_id"}).
+
+Does not: queue or retry a delivery (a failed LMTP delivery is an SMTP 451
+to the client; only a refused or dropped LMTP connection, before anything
+was sent, is retried for up to 15 s, so that `scripts/rig restart-imap`
+does not turn into SMTP errors), use TLS, or relay anything off the
+machine.
 """
 import argparse
 import asyncio
@@ -114,16 +136,43 @@ def lmtp_rcpt(user, original):
     return "%s@%s" % (user, domain)
 
 
-def lmtp_deliver(port, sender, rcpt, raw):
-    """Delivers raw to rcpt; returns None or an error text."""
+# How long a refused or dropped LMTP connection is retried (Dovecot being
+# restarted by `scripts/rig restart-imap`); nothing has been sent then.
+LMTP_CONNECT_RETRY_S = 15
+
+
+def lmtp_connect(port):
+    """An LMTP connection (greeting read), retried while Dovecot is down."""
+    deadline = time.time() + LMTP_CONNECT_RETRY_S
+    while True:
+        try:
+            return smtplib.LMTP("127.0.0.1", port, timeout=60)
+        except (ConnectionRefusedError, smtplib.SMTPServerDisconnected,
+                smtplib.SMTPConnectError, ConnectionResetError):
+            if time.time() >= deadline:
+                raise
+            time.sleep(0.1)
+
+
+def lmtp_send(lmtp, sender, rcpt, raw):
+    """One LMTP transaction on an open connection; None or an error text."""
     try:
-        with smtplib.LMTP("127.0.0.1", port, timeout=60) as lmtp:
-            lmtp.sendmail(sender or "<>", [rcpt], raw)
+        lmtp.sendmail(sender or "<>", [rcpt], raw)
         return None
     except smtplib.SMTPRecipientsRefused as e:
         return "LMTP refused %s: %s" % (rcpt, e.recipients)
     except (smtplib.SMTPException, OSError) as e:
         return "LMTP %s: %s" % (rcpt, e)
+
+
+def lmtp_deliver(port, sender, rcpt, raw):
+    """Delivers raw to rcpt; returns None or an error text."""
+    try:
+        lmtp = lmtp_connect(port)
+    except (smtplib.SMTPException, OSError) as e:
+        return "LMTP %s: %s" % (rcpt, e)
+    with lmtp:
+        return lmtp_send(lmtp, sender, rcpt, raw)
 
 
 def log_delivery(rig_dir, sender, rcpt, user, raw, t0):
@@ -139,30 +188,115 @@ def log_delivery(rig_dir, sender, rcpt, user, raw, t0):
         os.close(fd)
 
 
+FAULT_STAGES = ("MAIL", "RCPT", "DATA")
+
+
+def read_fault(rig_dir):
+    """The fault switch D/smtp-fault: (stage, reply, rcpt filter) or None."""
+    try:
+        with open(os.path.join(rig_dir, "smtp-fault")) as f:
+            lines = [l.strip() for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return None
+    if not lines:
+        return None
+    words = lines[0].split(None, 1)
+    stage = "DATA"
+    if words[0].upper() in FAULT_STAGES and len(words) == 2:
+        stage, reply = words[0].upper(), words[1]
+    else:
+        reply = lines[0]
+    if not re.match(r"^[2-5][0-9][0-9]( |$)", reply):
+        reply = "451 4.3.0 bad smtp-fault file: " + reply
+    only = ""
+    for l in lines[1:]:
+        key, _, value = l.partition(" ")
+        if key.lower() == "rcpt":
+            only = value.strip().lower()
+    return stage, reply, only
+
+
 class RelayHandler:
     def __init__(self, rig_dir, lmtp_port):
         self.rig_dir = rig_dir
         self.lmtp_port = lmtp_port
+
+    def fault(self, server, stage, rcpts, raw=b""):
+        """The reply of an active fault for this stage, or None (logged)."""
+        f = read_fault(self.rig_dir)
+        if f is None or f[0] != stage:
+            return None
+        _, reply, only = f
+        if only and stage != "MAIL" and not any(
+                only in r.lower() for r in rcpts):
+            return None
+        rec = {"t": time.time(), "stage": stage, "reply": reply,
+               "rcpt": list(rcpts),
+               "message_id": header_summary(raw)["message_id"] if raw else ""}
+        fd = os.open(os.path.join(self.rig_dir, "smtp-faults.jsonl"),
+                     os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(rec) + "\n").encode())
+        finally:
+            os.close(fd)
+        print("relay: fault at %s: %s" % (stage, reply), file=sys.stderr,
+              flush=True)
+        if reply.startswith("421"):
+            # The server is going away: close after the reply is written.
+            asyncio.get_running_loop().call_soon(server.transport.close)
+        return reply
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        reply = self.fault(server, "MAIL", [])
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        reply = self.fault(server, "RCPT", [address])
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         users = read_users(self.rig_dir)
         raw = envelope.original_content
         if not raw.endswith(b"\n"):
             raw += b"\r\n"
+        reply = self.fault(server, "DATA", envelope.rcpt_tos, raw)
+        if reply:
+            return reply
         loop = asyncio.get_running_loop()
-        for rcpt in envelope.rcpt_tos:
+        # In an executor: Dovecot's Sieve vacation submits its reply back to
+        # this server while the LMTP transaction is still open. Delivery and
+        # its log line happen together in that thread: when the client
+        # vanishes before our reply (an inboxd killed after DATA), aiosmtpd
+        # cancels this coroutine, but what was delivered is still logged.
+        err = await loop.run_in_executor(
+            None, self.deliver_all, envelope.mail_from,
+            list(envelope.rcpt_tos), raw, users)
+        if err:
+            print("relay: " + err, file=sys.stderr, flush=True)
+            return "451 4.3.0 " + err.replace("\r", " ").replace("\n", " ")
+        return "250 2.0.0 Delivered"
+
+    def deliver_all(self, mail_from, rcpts, raw, users):
+        """LMTP to each recipient in turn, each logged; None or an error."""
+        for rcpt in rcpts:
             t0 = time.time()
             user = user_for(rcpt, users)
-            # In an executor: Dovecot's Sieve vacation submits its reply back
-            # to this server while the LMTP transaction is still open.
-            err = await loop.run_in_executor(
-                None, lmtp_deliver, self.lmtp_port, envelope.mail_from,
-                lmtp_rcpt(user, rcpt), raw)
+            err = lmtp_deliver(self.lmtp_port, mail_from,
+                               lmtp_rcpt(user, rcpt), raw)
             if err:
-                print("relay: " + err, file=sys.stderr, flush=True)
-                return "451 4.3.0 " + err.replace("\r", " ").replace("\n", " ")
-            log_delivery(self.rig_dir, envelope.mail_from, rcpt, user, raw, t0)
-        return "250 2.0.0 Delivered"
+                return err
+            log_delivery(self.rig_dir, mail_from, rcpt, user, raw, t0)
+        return None
 
 
 def relay(args):
@@ -202,20 +336,50 @@ def relay(args):
 
 def deliver(args):
     rc = 0
-    for path in args.files:
+    lmtp = None
+    for i, path in enumerate(args.files):
+        if i > 0 and args.pace_ms > 0:
+            time.sleep(args.pace_ms / 1000.0)
         with open(path, "rb") as f:
             raw = f.read()
         raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         sender = args.sender or from_address(raw)
         t0 = time.time()
-        err = lmtp_deliver(args.lmtp_port, sender,
-                           lmtp_rcpt(args.user, ""), raw)
+        if lmtp is not None:
+            # A reused connection the server may have closed meanwhile
+            # (idle timeout, restart): NOOP first, nothing sent yet.
+            try:
+                alive = lmtp.noop()[0] == 250
+            except (smtplib.SMTPException, OSError):
+                alive = False
+            if not alive:
+                lmtp.close()
+                lmtp = None
+        if lmtp is None:
+            try:
+                lmtp = lmtp_connect(args.lmtp_port)
+            except (smtplib.SMTPException, OSError) as e:
+                print("deliver %s: LMTP: %s" % (path, e), file=sys.stderr)
+                rc = 1
+                continue
+        err = lmtp_send(lmtp, sender, lmtp_rcpt(args.user, ""), raw)
         if err:
             print("deliver %s: %s" % (path, err), file=sys.stderr)
             rc = 1
+            # The connection may be unusable: a new one for the next file.
+            try:
+                lmtp.close()
+            except OSError:
+                pass
+            lmtp = None
             continue
         log_delivery(args.dir, sender, args.user + "@" + LOCAL_DOMAIN,
                      args.user, raw, t0)
+    if lmtp is not None:
+        try:
+            lmtp.quit()
+        except (smtplib.SMTPException, OSError):
+            lmtp.close()
     return rc
 
 
@@ -261,6 +425,7 @@ def main():
     p.add_argument("--lmtp-port", type=int, required=True)
     p.add_argument("--user", required=True)
     p.add_argument("--sender", default="")
+    p.add_argument("--pace-ms", type=int, default=0)
     p.add_argument("files", nargs="+")
     p = sub.add_parser("send")
     p.add_argument("--port", type=int, required=True)
