@@ -84,6 +84,7 @@ void LogStages(const StageReport& r) {
         w.warned, w.notified, w.notices_skipped, w.missed, w.escalated, w.board,
         w.csat);
   }
+  for (const auto& e : r.errors) spdlog::warn("stages: {}", e);
   if (p.processed + pl.enqueued + pl.refused + d.sent + d.deferred + d.failed +
           d.appended + d.recovered_from_sent + d.resent_after_crash ==
       0) {
@@ -97,7 +98,8 @@ void LogStages(const StageReport& r) {
       p.agent_replies, pl.enqueued, pl.refused, d.sent, d.deferred, d.failed,
       d.appended);
   // Crash recovery of rows left in "sending" (outbox_drain.h): a resend is
-  // the documented duplicate window, so it is always logged.
+  // the documented duplicate window; each one is also an audit event
+  // (outbox.resending, written before the resend, logged as a warning).
   if (d.recovered_from_sent > 0) {
     spdlog::info(
         "outbox: {} message(s) left in 'sending' by a crash were "
@@ -111,7 +113,6 @@ void LogStages(const StageReport& r) {
         "it twice)",
         d.resent_after_crash);
   }
-  for (const auto& e : r.errors) spdlog::warn("stages: {}", e);
 }
 
 fs::path DaemonFile(const config::Config& cfg) {
@@ -137,6 +138,13 @@ void WriteDaemonFile(const config::Config& cfg,
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump() << "\n";
+    out.close();
+    // A full disk must not replace the last good file with an empty one.
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return;
+    }
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);

@@ -54,7 +54,7 @@ bool UnderJournald() {
 spdlog::level::level_enum LevelOf(std::string_view type) {
   for (std::string_view bad :
        {"failed", "missed", "quarantined", "answered_late", "deferred",
-        "uidvalidity_changed", "reload_failed"}) {
+        "uidvalidity_changed", "reload_failed", "resending"}) {
     if (type.find(bad) != std::string_view::npos) return spdlog::level::warn;
   }
   for (std::string_view quiet :

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -46,6 +47,24 @@ bool IsLoopbackHost(std::string_view url) {
 int AbortAfterShutdownGrace(void*, curl_off_t, curl_off_t, curl_off_t,
                             curl_off_t) {
   return core::ShutdownGraceOver() ? 1 : 0;
+}
+
+// Keeps the server's last refusal ("550 5.1.1 <x@y>: no such user"),
+// so that an error names what the server said, not only the code.
+int KeepLastReply(CURL*, curl_infotype type, char* data, size_t size,
+                  void* userdata) {
+  if (type != CURLINFO_HEADER_IN) return 0;
+  std::string_view line(data, size);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  // Only refusals: a QUIT's "221" after them must not hide them.
+  if (line.size() >= 3 && (line[0] == '4' || line[0] == '5') &&
+      std::isdigit(static_cast<unsigned char>(line[1]))) {
+    auto* last = static_cast<std::string*>(userdata);
+    last->assign(line.substr(0, 300));
+  }
+  return 0;
 }
 
 // Calls curl_global_init once (thread-safe through a static).
@@ -156,6 +175,10 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
                    static_cast<curl_off_t>(raw.size()));
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  std::string last_reply;
+  curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, KeepLastReply);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 
   CURLcode rc = curl_easy_perform(c);
   long code = 0;
@@ -177,7 +200,10 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
       "smtp " + core::Printable(options_.url) + ": " +
       (errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc))) +
       " (curl " + std::to_string(int(rc)) + ", smtp " + std::to_string(code) +
-      ")";
+      ")" +
+      (last_reply.empty()
+           ? std::string()
+           : ": server said \"" + core::Printable(last_reply) + "\"");
   if (rc == CURLE_LOGIN_DENIED || code == 535 || code == 534) {
     return Fail(Error::PermissionDenied(what));
   }

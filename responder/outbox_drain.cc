@@ -146,6 +146,21 @@ void OutboxDrain::Recover(core::TimePoint now, DrainReport& report) {
       continue;
     }
     ++report.resent_after_crash;
+    // The documented duplicate window, recorded before the resend so that a
+    // crash during it still leaves the trace (and the daemon's log shows it).
+    store::EventIn ev;
+    ev.type = "outbox.resending";
+    ev.mailbox = row.mailbox;
+    ev.ticket_id = row.ticket_id;
+    ev.data = nlohmann::json({{"outbox", row.id},
+                              {"kind", row.kind},
+                              {"reason",
+                               "left in 'sending' by a crash and not found in "
+                               "Sent: the recipient may get it twice"}})
+                  .dump();
+    if (auto a = store_->AppendEvent(ev); !a) {
+      report.errors.push_back(a.error().ToString());
+    }
     if (!SendRow(row, now, report)) return;
   }
 }

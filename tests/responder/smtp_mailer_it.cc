@@ -188,17 +188,24 @@ TEST_F(SmtpSinkTest, FaultsMapToCodes) {
   struct {
     const char* rcpt;
     core::Code want;
+    const char* want_reply;  // the server's reply, kept in the message
   } cases[] = {
-      {"reject4@customer.example", core::Code::kUnavailable},
-      {"reject5@customer.example", core::Code::kFailedPrecondition},
-      {"datafail4@customer.example", core::Code::kUnavailable},
-      {"datafail5@customer.example", core::Code::kFailedPrecondition},
+      {"reject4@customer.example", core::Code::kUnavailable, "450 4."},
+      {"reject5@customer.example", core::Code::kFailedPrecondition,
+       "550 5.1.1"},
+      {"datafail4@customer.example", core::Code::kUnavailable, "451 4.3.0"},
+      {"datafail5@customer.example", core::Code::kFailedPrecondition,
+       "554 5.6.0"},
   };
   for (const auto& c : cases) {
     auto s = mailer->Send("support@shop.example", {c.rcpt},
                           "Subject: a\r\n\r\nb\r\n");
     ASSERT_FALSE(s.has_value()) << c.rcpt;
     EXPECT_EQ(s.error().code, c.want) << c.rcpt << ": " << s.error().ToString();
+    EXPECT_NE(
+        s.error().message.find(std::string("server said \"") + c.want_reply),
+        std::string::npos)
+        << s.error().message;
   }
   // The passing case beside them: nothing was stored for the faults.
   ASSERT_TRUE(mailer->Send("support@shop.example", {"ok@customer.example"},
