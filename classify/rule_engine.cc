@@ -41,6 +41,25 @@ std::string Where(const config::Rule& r) {
   return out;
 }
 
+// Compiles `*pattern` Persian-normalised (matched values are normalised:
+// ي->ی, ك->ک, so a rule may be written with either letter) and stores the
+// pattern compiled in *pattern. A pattern that normalising breaks, a class
+// range ending at a replaced letter ("[ي-ٰ]" would become the reversed
+// "[ی-ٰ]"), is compiled as written: config/ checked it as written, and
+// what `inboxd check-config` accepts must compile here too. Returns the
+// RE2, which is not ok() when neither compiles (its error then names the
+// pattern as written).
+std::unique_ptr<re2::RE2> CompilePattern(std::string* pattern,
+                                         const re2::RE2::Options& opts) {
+  std::string normalized = NormalizePersian(*pattern);
+  auto re = std::make_unique<re2::RE2>(normalized, opts);
+  if (!re->ok() && normalized != *pattern) {
+    return std::make_unique<re2::RE2>(*pattern, opts);
+  }
+  *pattern = std::move(normalized);
+  return re;
+}
+
 re2::RE2::Options PatternOptions() {
   re2::RE2::Options o;
   o.set_case_sensitive(false);
@@ -117,10 +136,6 @@ core::Result<std::unique_ptr<RuleEngine>> RuleEngine::Compile(
   re2::RE2::Options opts = PatternOptions();
   for (config::Rule& r : merged) {
     if (!r.enabled) continue;
-    // Matched values are Persian-normalised (ي->ی, ك->ک); so are patterns,
-    // so a rule may be written with either letter.
-    r.pattern = NormalizePersian(r.pattern);
-    r.unless = NormalizePersian(r.unless);
     if (!IsKnownField(r.field)) {
       return core::Fail(core::Error::InvalidArgument(
           Where(r) + ": unknown field \"" + r.field + "\""));
@@ -156,14 +171,14 @@ core::Result<std::unique_ptr<RuleEngine>> RuleEngine::Compile(
       return core::Fail(core::Error::InvalidArgument(
           Where(r) + ": evidence must be \"structural\" or \"content\""));
     }
-    auto re = std::make_unique<re2::RE2>(r.pattern, opts);
+    auto re = CompilePattern(&r.pattern, opts);
     if (!re->ok()) {
       return core::Fail(core::Error::InvalidArgument(
           Where(r) + ": bad pattern: " + re->error()));
     }
     std::unique_ptr<re2::RE2> unless;
     if (!r.unless.empty()) {
-      unless = std::make_unique<re2::RE2>(r.unless, opts);
+      unless = CompilePattern(&r.unless, opts);
       if (!unless->ok()) {
         return core::Fail(core::Error::InvalidArgument(
             Where(r) + ": bad unless pattern: " + unless->error()));

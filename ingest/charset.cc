@@ -187,6 +187,13 @@ core::Result<std::string> ToUtf8(std::string_view bytes, std::string_view label,
     --in_left;
     if (in_left == 0) break;
   }
+  // glibc's UCS-4 decoder passes code points above U+10FFFF through as 5-
+  // and 6-byte sequences ("=?UCS4?Q?Johe?=" is U+4A6F6865), which are not
+  // UTF-8: replace what is not, and count it as invalid input.
+  if (!core::IsValidUtf8(out)) {
+    out = core::SanitizeUtf8(out);
+    ++bad;
+  }
   if (invalid != nullptr) *invalid = bad;
   return out;
 }

@@ -251,19 +251,19 @@ HeaderParams ParseHeaderParams(std::string_view raw) {
       } else {
         bool ext = rest.back() == '*';
         if (ext) rest.remove_suffix(1);
-        int idx = 0;
-        bool digits = !rest.empty() && rest.size() < 4;
-        for (char c : rest) {
-          if (c < '0' || c > '9')
-            digits = false;
-          else
-            idx = idx * 10 + (c - '0');
-        }
+        // At most 3 digits, checked before summing (a long section number
+        // overflowed int).
+        bool digits = !rest.empty() && rest.size() < 4 &&
+                      std::all_of(rest.begin(), rest.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
         if (!digits) continue;
+        int idx = 0;
+        for (char c : rest) idx = idx * 10 + (c - '0');
         s.index = idx;
         s.extended = ext;
       }
     }
+    if (base.empty()) continue;  // "*=x": a section of no parameter
     s.value = std::move(value);
     auto [it, inserted] = sections.try_emplace(base);
     if (inserted) order.push_back(base);

@@ -1,0 +1,10 @@
+// mime_fuzz.cc: libFuzzer target for the MIME adapter (ingest/mime_adapter.h).
+// The body is FuzzMime in fuzz_targets.h, shared with fuzz/regression_test.cc.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return inboxd::fuzz::RunOne(inboxd::fuzz::FuzzMime, data, size);
+}
