@@ -158,8 +158,10 @@ grep -qx adduser <<<"$dep_names" || die "Depends lacks adduser: $depends"
 dpkg-deb -x "$deb" "$work/unpacked"
 for soname in $(readelf -d "$work/unpacked/usr/bin/inboxd" |
   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-  path=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64|'"$arch"'/ { print $NF; exit }')
-  [[ -n "$path" ]] || path=$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')
+  # awk reads to the end (no `exit`): an early exit would SIGPIPE ldconfig,
+  # which pipefail turns into a failure.
+  path=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64|'"$arch"'/ && !done { print $NF; done = 1 }')
+  [[ -n "$path" ]] || path=$(ldconfig -p | awk -v s="$soname" '$1 == s && !done { print $NF; done = 1 }')
   [[ -n "$path" ]] || die "cannot find $soname on this system"
   owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null ||
     dpkg -S "/usr$path" 2>/dev/null || true)
@@ -263,12 +265,14 @@ if [[ $mode == real ]] && ((!man_excluded)); then
   [[ -f /usr/share/man/man8/inboxd.8.gz ]] || die "/usr/share/man/man8/inboxd.8.gz missing"
   if command -v man >/dev/null; then
     [[ "$(man -w inboxd)" == /usr/share/man/man8/inboxd.8.gz ]] || die "man -w inboxd: $(man -w inboxd)"
-    MANWIDTH=80 man 8 inboxd 2>/dev/null | grep -q "inboxd check-config FILE" ||
+    # Captured first: grep -q stopping early would SIGPIPE man (pipefail).
+    page=$(MANWIDTH=80 man 8 inboxd 2>/dev/null || true)
+    grep -q "inboxd check-config FILE" <<<"$page" ||
       die "man 8 inboxd does not render the commands"
   fi
 elif command -v man >/dev/null; then
-  MANWIDTH=80 man -l "$work/unpacked/usr/share/man/man8/inboxd.8.gz" 2>/dev/null |
-    grep -q "inboxd check-config FILE" || die "man -l does not render the packaged page"
+  page=$(MANWIDTH=80 man -l "$work/unpacked/usr/share/man/man8/inboxd.8.gz" 2>/dev/null || true)
+  grep -q "inboxd check-config FILE" <<<"$page" || die "man -l does not render the packaged page"
 fi
 
 # --- the unit -----------------------------------------------------------------
