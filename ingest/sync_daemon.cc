@@ -186,6 +186,7 @@ void SyncDaemon::RunFolder(const DaemonMailbox& mb, const SyncTarget& target,
       src = std::move(*opened);
     }
     SyncEngine engine(src.get(), &sink_, clock_, limits_);
+    engine.SetStop(stop);
     auto report = engine.SyncFolder(target);
     if (!report) {
       fail(report.error());

@@ -286,9 +286,9 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
       for (uint32_t uid : chunk) {
         // A shutdown stops between two messages: what is stored commits
         // with its checkpoint, the rest is fetched on the next start.
-        if (core::ShutdownRequested()) {
-          return fail(
-              core::Error::Unavailable(where + ": interrupted: shutting down"));
+        if (core::ShutdownRequested() || stop_.stop_requested()) {
+          return fail(core::Error::Unavailable(
+              where + ": interrupted: stopping (shutdown or reload)"));
         }
         if (auto st = open_batch(); !st) return fail(st.error());
         if (next_meta < metas->size() && (*metas)[next_meta].uid == uid) {

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ class SyncEngine {
   // kFailedPrecondition when UIDVALIDITY changed during the run: call again),
   // and the sink's errors. Error messages name mailbox/folder.
   core::Result<SyncReport> SyncFolder(const SyncTarget& target);
+  // SyncFolder stops between two messages (kUnavailable, what is stored
+  // committed) once `stop` is requested, as it does on a process shutdown
+  // (core/shutdown.h): a config reload does not wait for a long first sync.
+  void SetStop(std::stop_token stop) { stop_ = std::move(stop); }
 
   // The folders of a mailbox to sync: every name in `folders` (incoming)
   // plus `sent_folder`, or when that is "" the folder with the \Sent
@@ -105,6 +110,7 @@ class SyncEngine {
   SyncSink* sink_;
   const core::Clock* clock_;
   core::Limits limits_;
+  std::stop_token stop_;
 };
 
 // "<id@host>" -> "id@host": the first angle-bracketed token of a Message-ID

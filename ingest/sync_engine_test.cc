@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stop_token>
 #include <thread>
 
 #include "ingest/sync_daemon.h"
@@ -72,6 +73,28 @@ TEST(SyncEngineTest, FirstSyncStoresAllAndRestartFetchesNothing) {
   EXPECT_EQ(third->stored_new, 1u);
   EXPECT_EQ(rig.source.Calls()["Fetch"], 6);
   EXPECT_EQ(rig.sink.puts(), 6);
+}
+
+// A requested stop (a config reload) ends a sync between two messages: the
+// next sync resumes where it stopped and nothing is stored twice.
+TEST(SyncEngineTest, StopEndsTheSyncBetweenMessagesAndTheNextResumes) {
+  Rig rig;
+  for (int i = 1; i <= 5; ++i) rig.source.Deliver("INBOX", Mail(i), kNow);
+  std::stop_source stop;
+  stop.request_stop();
+  SyncEngine stopped(&rig.source, &rig.sink, &rig.clock, rig.limits);
+  stopped.SetStop(stop.get_token());
+  auto r = stopped.SyncFolder(rig.inbox);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kUnavailable);
+  EXPECT_NE(r.error().message.find("support/INBOX: interrupted"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(rig.sink.puts(), 0);
+  auto resumed = rig.Sync();
+  ASSERT_TRUE(resumed.has_value()) << resumed.error().ToString();
+  EXPECT_EQ(resumed->stored_new, 5u);
+  EXPECT_EQ(rig.sink.Messages().size(), 5u);
 }
 
 TEST(SyncEngineTest, ProgressBarOnlyWhenAskedAndForLongSyncs) {
