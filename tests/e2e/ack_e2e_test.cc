@@ -50,16 +50,10 @@ class AckE2eTest : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.out;
   }
 
-  // Waits until `run` reports IMAP connections in `inboxd status`
-  // (daemon.json), so a delivery after this is seen through IDLE.
   void WaitDaemonConnected() {
-    bool ok = WaitFor(
-        [&] {
-          ShellResult r = rig_->Inboxd("status --json");
-          return r.out.find("\"connected\": true") != std::string::npos;
-        },
-        seconds(60));
-    if (!ok) std::printf("[ note ] status never showed connected=true\n");
+    if (!rig_->WaitDaemonConnected()) {
+      std::printf("[ note ] status never showed connected=true\n");
+    }
   }
 
   std::unique_ptr<MailRig> rig_;

@@ -143,11 +143,6 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
 
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
-}
-
 class DaemonE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -158,16 +153,6 @@ class DaemonE2eTest : public ::testing::Test {
     }
     rig_ = std::move(*rig);
     base_config_ = ReadFile(rig_->config());
-  }
-
-  // Waits until `inboxd status` shows a connected folder.
-  bool WaitConnected() {
-    return WaitFor(
-        [&] {
-          ShellResult r = rig_->Inboxd("status --json");
-          return r.out.find("\"connected\": true") != std::string::npos;
-        },
-        seconds(60));
   }
 
   std::unique_ptr<MailRig> rig_;
@@ -254,7 +239,7 @@ TEST_F(DaemonE2eTest, SighupReloadsAndKeepsTheRunningConfigOnError) {
   const std::string log = rig_->dir() + "/reload.log";
   Daemon d(path, log);
   ASSERT_TRUE(d.Start());
-  ASSERT_TRUE(WaitConnected()) << ReadFile(log);
+  ASSERT_TRUE(rig_->WaitDaemonConnected()) << ReadFile(log);
 
   // Top-level keys go before the first table.
   WriteFile(path, "no_such_key = 1\n" + base_config_);
@@ -317,7 +302,7 @@ TEST_F(DaemonE2eTest, SecondRunIsRefusedReadOnlyCommandsWork) {
   const std::string log = rig_->dir() + "/lock.log";
   Daemon d(rig_->config(), log);
   ASSERT_TRUE(d.Start());
-  ASSERT_TRUE(WaitConnected()) << ReadFile(log);
+  ASSERT_TRUE(rig_->WaitDaemonConnected()) << ReadFile(log);
 
   ShellResult second = rig_->Inboxd("run");
   EXPECT_EQ(second.status, 1) << second.out;
@@ -351,7 +336,7 @@ TEST_F(DaemonE2eTest, JournaldLinesNameMailboxAndTicketAndHoldNoSecret) {
   Daemon d(rig_->config(), log);
   ASSERT_TRUE(d.Start());
   ::unsetenv("JOURNAL_STREAM");
-  ASSERT_TRUE(WaitConnected()) << ReadFile(log);
+  ASSERT_TRUE(rig_->WaitDaemonConnected()) << ReadFile(log);
   ASSERT_TRUE(rig_->Deliver(
       "support",
       CustomerMail("Fay <fay@customer.example>", "support@shop.example",
@@ -417,7 +402,7 @@ TEST_F(DaemonE2eTest, HealthzAndMetricsDuringARun) {
   {
     Daemon d(path, log);
     ASSERT_TRUE(d.Start());
-    ASSERT_TRUE(WaitConnected()) << ReadFile(log);
+    ASSERT_TRUE(rig_->WaitDaemonConnected()) << ReadFile(log);
     ASSERT_TRUE(WaitFor([&] { return HttpGet(port, "/healthz").status == 200; },
                         seconds(30)))
         << ReadFile(log);

@@ -74,10 +74,6 @@ int EnvInt(const char* name, int fallback) {
   return n > 0 ? static_cast<int>(n) : fallback;
 }
 
-double SecondsSince(SteadyClock::time_point t0) {
-  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
-
 void Sleep(milliseconds d) { std::this_thread::sleep_for(d); }
 
 // A shell command as a child process (a bulk delivery while the daemon

@@ -442,6 +442,20 @@ int Daemon::Stop(int sig, std::chrono::seconds wait) {
   return !killed && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+bool MailRig::WaitDaemonConnected() const {
+  return WaitFor(
+      [&] {
+        ShellResult r = Inboxd("status --json");
+        return r.out.find("\"connected\": true") != std::string::npos;
+      },
+      std::chrono::seconds(60));
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
 std::string CustomerMail(const std::string& from, const std::string& to,
                          const std::string& subject, const std::string& msgid,
                          const std::string& body) {

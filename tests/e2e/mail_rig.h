@@ -69,6 +69,9 @@ std::string CustomerMail(
 // shared @shop.example address).
 std::vector<Mail> Acks(const std::vector<Mail>& mails);
 
+// Seconds (fractional) from `t0` to now, for the tests' figures.
+double SecondsSince(std::chrono::steady_clock::time_point t0);
+
 // The whole file ("" when unreadable), for assertions and failure output.
 std::string ReadFile(const std::string& path);
 // The current time as an RFC 5322 Date value in UTC.
@@ -108,6 +111,10 @@ class MailRig {
 
   // `inboxd <args>` with --config appended when `with_config`.
   ShellResult Inboxd(const std::string& args, bool with_config = true) const;
+  // Waits (up to 60 s) until `inboxd status` shows a connected folder of a
+  // running `inboxd run` (daemon.json), so a delivery after it is seen
+  // through IDLE. False on timeout.
+  bool WaitDaemonConnected() const;
 
  private:
   MailRig() = default;
