@@ -20,7 +20,7 @@ namespace inboxd::app {
 bool LoadConfigOrReport(const std::string& path, config::Config* out) {
   auto cfg = config::LoadConfig(path);
   if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    PrintError(cfg.error().message);
     return false;
   }
   *out = std::move(*cfg);

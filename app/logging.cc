@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -124,6 +125,19 @@ core::Status EventLog::LogNew(store::Store& store) {
                 TicketTag(store, e.ticket_id), e.type, e.id, e.data);
     return true;
   });
+}
+
+void PrintError(std::string_view text) {
+  const bool journal = UnderJournald();
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    std::fprintf(stderr, "%s%.*s\n", journal ? "<3>" : "",
+                 static_cast<int>(line.size()), line.data());
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  std::fflush(stderr);
 }
 
 }  // namespace inboxd::app

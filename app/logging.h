@@ -28,6 +28,12 @@ namespace inboxd::app {
 // (trace, debug, info, warn, error, off; the loader validated it).
 void ConfigureLogging(std::string_view level);
 
+// Writes TEXT (one or more lines) to stderr as an error that comes before
+// logging is configured, e.g. a config that does not load: as it is on a
+// terminal, each line with "<3>" under journald (priority err, not the
+// journal's default info).
+void PrintError(std::string_view text);
+
 // Follows the audit trail from the event that is newest at Start.
 class EventLog {
  public:

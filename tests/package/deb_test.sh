@@ -14,7 +14,13 @@
 # directory 0700) against the mail rig (scripts/rig): it must find the
 # installed templates, answer `inboxd status`, acknowledge a mail, survive
 # SIGHUP (ExecReload) and exit 0 within 5 s of SIGTERM; the README's backup
-# (sqlite3 .backup while it runs) and restore pass `audit verify`. Then an
+# (sqlite3 .backup while it runs) and restore pass `audit verify`. Then the
+# unit under systemd itself (the host's, or a private one booted in its own
+# PID and mount namespaces when PID 1 is not systemd, as in CI's container):
+# `systemctl enable --now`, a password handed over by LoadCredential=, an
+# acknowledgement, journal priorities, reload of a good and of a bad config,
+# Restart=on-failure after SIGKILL, stop within 5 s, and a bad config's exit
+# 2 that is not restarted. Then an
 # upgrade (a repacked newer version) keeps the edited config and the state,
 # remove deletes the program and keeps config and state, purge deletes the
 # config and keeps the state (packaging/README.md says why). Whatever
@@ -23,7 +29,11 @@
 #
 # Usage: deb_test.sh BUILD_DIR SOURCE_DIR VERSION CMAKE CPACK
 # Exit status: 0 passed, 1 failed, 77 skipped (ctest SKIP_RETURN_CODE).
-set -euo pipefail
+set -Eeuo pipefail
+# The last command that failed: when set -e ends the test outside a check,
+# cleanup names it.
+err_at=""
+trap 'err_at="line $LINENO: $BASH_COMMAND (exit $?)"' ERR
 
 build=${1:?usage: deb_test.sh BUILD_DIR SOURCE_DIR VERSION CMAKE CPACK}
 src=${2:?source dir}
@@ -39,8 +49,10 @@ in_ci() {
   esac
 }
 
+died=0
 die() {
   echo "FAIL: $*" >&2
+  died=1
   exit 1
 }
 
@@ -64,13 +76,29 @@ created_user=0
 created_state=0
 daemon_pid=""
 rig=""
+ns_init=""    # the private systemd's PID 1 (systemd_section)
+ns_unshare=""
+dropin=""     # a runtime drop-in of the unit under test
 
 cleanup() {
   local status=$?
   set +e
+  trap - ERR
+  if ((status != 0 && !died)) && [[ -n "$err_at" ]]; then
+    echo "FAIL: set -e stopped the test at $err_at" >&2
+  fi
   if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -KILL "$daemon_pid"
     wait "$daemon_pid" 2>/dev/null
+  fi
+  if [[ -n "$ns_init" ]]; then
+    # SIGKILL to a PID namespace's init ends every process in it.
+    kill -KILL "$ns_init"
+    wait "$ns_unshare" 2>/dev/null
+  elif [[ -n "$dropin" ]]; then
+    systemctl stop inboxd.service
+    rm -rf "$dropin"
+    systemctl daemon-reload
   fi
   if [[ -n "$rig" ]]; then
     "$src/scripts/rig" stop "$rig" >/dev/null 2>&1
@@ -543,6 +571,250 @@ if ((have_sqlite)); then
   install -o "${owner%:*}" -g "${owner#*:}" -m 0600 "$work/backup-hmac.key" "$state/hmac.key"
   out=$(as_service "$root/usr/bin/inboxd" audit verify --config "$daemon_config" 2>&1) ||
     die "audit verify after the restore: $out"
+fi
+
+# --- the unit under systemd ---------------------------------------------------------
+# systemctl enable --now, reload, a refused reload, Restart=on-failure, stop,
+# RestartPreventExitStatus=2 and LoadCredential= (README "Install"), with
+# systemd itself. A host booted with systemd is used as it is. In a container
+# without it (CI), a private systemd boots as PID 1 of its own PID and mount
+# namespaces (unshare), with its own /run and only journald: every unit that
+# sysinit.target, local-fs.target, sockets.target, basic.target and
+# network-online.target would start is masked (udev, tmpfiles, which would
+# empty the host's /tmp, remounts, fstab mounts). The network namespace is the
+# host's: the daemon reaches the rig on loopback.
+in_ns=()
+# sd CMD...: CMD where the systemd under test runs.
+sd() { "${in_ns[@]}" "$@"; }
+
+boot_private_systemd() {
+  local masks=() u t d
+  for t in sysinit local-fs sockets basic network-online timers paths; do
+    for d in /lib/systemd/system /etc/systemd/system; do
+      for u in "$d/$t.target.wants"/*; do
+        [[ -e "$u" || -L "$u" ]] || continue
+        u=${u##*/}
+        [[ $u == systemd-journald.service || $u == systemd-journald.socket ||
+          $u == systemd-journald-dev-log.socket ]] && continue
+        masks+=("$u")
+      done
+    done
+  done
+  # PID 1 of the new namespace is bash until it execs systemd; the setup
+  # only touches the namespace's own /run.
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin container=inboxd-deb-test \
+    unshare --pid --fork --mount --mount-proc --propagation private -- \
+    bash -c 'set -e
+      mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+      # systemd makes / shared at boot, but not in a container: without it
+      # the credentials it mounts for a unit (LoadCredential=) in a child
+      # namespace never reach the unit. Shared within this namespace only.
+      mount --make-rshared /
+      mkdir -p /run/systemd/system
+      for u in "$@"; do ln -sf /dev/null "/run/systemd/system/$u"; done
+      printf "[Unit]\nDescription=deb_test: journald only\nWants=systemd-journald.service\n" \
+        >/run/systemd/system/inboxd-deb-test.target
+      exec /lib/systemd/systemd --system --unit=inboxd-deb-test.target \
+        --log-target=console --log-level=notice' _ "${masks[@]}" \
+    </dev/null >"$work/systemd.log" 2>&1 &
+  ns_unshare=$!
+  for _ in $(seq 50); do
+    ns_init=$(pgrep -P "$ns_unshare" || true)
+    [[ -n $ns_init && "$(readlink "/proc/$ns_init/exe" 2>/dev/null)" == */systemd ]] && break
+    ns_init=""
+    sleep 0.1
+  done
+  [[ -n $ns_init ]] || die "the private systemd did not start: $(cat "$work/systemd.log")"
+  in_ns=(nsenter -t "$ns_init" -a)
+}
+
+stop_private_systemd() {
+  if [[ -n $ns_init ]]; then
+    # SIGKILL to a PID namespace's init ends every process in it.
+    kill -KILL "$ns_init" 2>/dev/null || true
+    wait "$ns_unshare" 2>/dev/null || true
+    ns_init=""
+    ns_unshare=""
+  fi
+  in_ns=()
+}
+
+# unit_prop NAME: a property of inboxd.service (systemctl show).
+unit_prop() { sd systemctl show -p "$1" --value inboxd.service; }
+
+# journal_has PRIORITY PYTHON_REGEX: a journal entry of the unit's process at
+# PRIORITY (syslog level, from the daemon's <N> prefix; "" any) whose MESSAGE
+# matches.
+journal_has() {
+  sd journalctl -u inboxd.service -o json --no-pager 2>/dev/null >"$work/journal.json" || true
+  python3 - "$1" "$2" "$work/journal.json" <<'PY'
+import json, re, sys
+prio, rx, path = sys.argv[1], re.compile(sys.argv[2]), sys.argv[3]
+for line in open(path, encoding="utf-8", errors="replace"):
+    try: e = json.loads(line)
+    except ValueError: continue
+    m = e.get("MESSAGE")
+    if prio and e.get("PRIORITY") != prio:
+        continue
+    if isinstance(m, str) and e.get("_COMM") == "inboxd" and rx.search(m):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# wait_for SECONDS WHAT CMD...: CMD succeeds within SECONDS, else the test dies.
+wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  local deadline=$(($(date +%s) + secs))
+  until "$@"; do
+    (($(date +%s) < deadline)) ||
+      die "$what (after ${secs} s): $(sd systemctl status --no-pager -n 0 inboxd.service 2>&1)
+journal:
+$(sd journalctl -u inboxd.service --no-pager -n 30 -o cat 2>&1)
+systemd:
+$(tail -n 20 "$work/systemd.log")"
+    sleep 0.2
+  done
+}
+
+# acks_at_customer: how many acknowledgements the rig's customer received.
+acks_at_customer() {
+  local files
+  files=$(grep -ls '^Auto-Submitted: auto-replied' "$rig"/mail/customer/new/* \
+    "$rig"/mail/customer/cur/* 2>/dev/null || true)
+  if [[ -z $files ]]; then
+    echo 0
+  else
+    wc -l <<<"$files"
+  fi
+}
+
+systemd_section() {
+  local started=0
+  if [[ "$(cat /proc/1/comm)" == systemd ]]; then
+    step "systemd (the host's)"
+  elif [[ -x /lib/systemd/systemd ]] && command -v unshare nsenter >/dev/null; then
+    step "systemd (a private one in its own PID and mount namespaces)"
+    boot_private_systemd
+    started=1
+  else
+    skip_or_fail "no systemd here (package systemd): the unit was not run under systemd"
+    return 0
+  fi
+  local state_now=""
+  for _ in $(seq 150); do
+    state_now=$(sd systemctl is-system-running 2>/dev/null || true)
+    [[ $state_now == running || $state_now == degraded ]] && break
+    sleep 0.2
+  done
+  [[ $state_now == running || $state_now == degraded ]] ||
+    die "systemd is not up ($state_now): $(cat "$work/systemd.log")"
+
+  # LoadCredential= as README "Install" describes it: the support password
+  # becomes root-only and reaches the service only as a credential.
+  local config_copy="$work/config-before-systemd.toml"
+  cp -p /etc/inboxd/inboxd.toml "$config_copy"
+  chown root:root /etc/inboxd/test-support.pass
+  chmod 0600 /etc/inboxd/test-support.pass
+  dropin=/run/systemd/system/inboxd.service.d
+  sd mkdir -p "$dropin"
+  printf '[Service]\nLoadCredential=test-support.pass:/etc/inboxd/test-support.pass\n' |
+    sd tee "$dropin/credential.conf" >/dev/null
+  sed -i 's#^password_file = "/etc/inboxd/test-support.pass"#password_file = "/run/credentials/inboxd.service/test-support.pass"#' \
+    /etc/inboxd/inboxd.toml
+  grep -q '^password_file = "/run/credentials/inboxd.service/test-support.pass"' /etc/inboxd/inboxd.toml ||
+    die "the config has no test-support.pass to hand over: $(cat /etc/inboxd/inboxd.toml)"
+  sd systemctl daemon-reload
+
+  step "systemctl enable --now inboxd"
+  sd systemctl enable --now inboxd >"$work/enable.log" 2>&1 ||
+    die "systemctl enable --now inboxd: $(cat "$work/enable.log") $(sd systemctl status --no-pager -n 30 inboxd 2>&1)"
+  [[ "$(sd systemctl is-enabled inboxd)" == enabled ]] || die "not enabled"
+  local t0 main_pid
+  # The unit's processes as systemd runs them (user, sandbox).
+  daemon_json_ok() (
+    cd / && sd setpriv --reuid=inboxd --regid=inboxd --init-groups env -i \
+      /usr/bin/inboxd status --config /etc/inboxd/inboxd.toml --json 2>/dev/null |
+      json_true 's["daemon_running"] and all(m["folders"] and all(f["connected"] for f in m["folders"]) for m in s["mailboxes"])'
+  )
+
+  wait_for 60 "the service never showed all folders connected" daemon_json_ok
+  [[ "$(unit_prop ActiveState)" == active ]] || die "ActiveState $(unit_prop ActiveState)"
+  main_pid=$(unit_prop MainPID)
+  [[ "$(sd ps -o user= -p "$main_pid")" == inboxd ]] || die "MainPID $main_pid runs as $(sd ps -o user= -p "$main_pid")"
+  # The journal: the daemon's <N> prefix became each line's priority, and no
+  # timestamp of its own (journald has one).
+  wait_for 10 "no info line 'templates: /usr/share/inboxd/templates' (priority 6) in the journal" \
+    journal_has 6 '^templates: /usr/share/inboxd/templates$'
+  wait_for 10 "no tls=none warning (priority 4) in the journal" \
+    journal_has 4 '^mailbox (sales|support): tls = "none"'
+  ! journal_has 6 '^\[?[0-9]{4}-[0-9]{2}-[0-9]{2}' || die "journal lines carry a timestamp of their own"
+
+  step "a customer mail acknowledged under systemd"
+  local before
+  before=$(acks_at_customer)
+  "$src/scripts/rig" deliver "$rig" sales "$src/examples/mail/01-quote-de.eml" >/dev/null
+  acks_grew() { (($(acks_at_customer) > before)); }
+  wait_for 60 "no acknowledgement under systemd" acks_grew
+  wait_for 10 "no 'outbox.sent' event line in the journal" \
+    journal_has 6 '^mailbox=sales ticket=\S+ outbox\.sent #[0-9]+ '
+
+  step "systemctl reload inboxd (good config, then a bad one)"
+  sd systemctl reload inboxd || die "systemctl reload failed"
+  wait_for 15 "no config.loaded after systemctl reload" journal_has 6 ' config\.loaded #[0-9]+'
+  printf '\n[limits]\nmax_message_bytes = "lots"\n' >>/etc/inboxd/inboxd.toml
+  sd systemctl reload inboxd || die "systemctl reload (bad config) failed"
+  wait_for 15 "a bad config's reload was not refused in the journal (priority 3)" \
+    journal_has 3 '^reload of /etc/inboxd/inboxd\.toml refused, the running config stays: .*max_message_bytes'
+  [[ "$(unit_prop ActiveState)" == active && "$(unit_prop MainPID)" == "$main_pid" ]] ||
+    die "a refused reload changed the service: $(unit_prop ActiveState) pid $(unit_prop MainPID)"
+
+  step "Restart=on-failure after SIGKILL"
+  # The bad line out again: the restarted daemon reads the file afresh.
+  cp "$config_copy" /etc/inboxd/inboxd.toml.tmp
+  sed -i 's#^password_file = "/etc/inboxd/test-support.pass"#password_file = "/run/credentials/inboxd.service/test-support.pass"#' \
+    /etc/inboxd/inboxd.toml.tmp
+  cat /etc/inboxd/inboxd.toml.tmp >/etc/inboxd/inboxd.toml
+  rm -f /etc/inboxd/inboxd.toml.tmp
+  sd systemctl kill -s KILL inboxd
+  restarted() { [[ "$(unit_prop NRestarts)" == 1 && "$(unit_prop ActiveState)" == active ]]; }
+  wait_for 20 "not restarted after SIGKILL (RestartSec=5s)" restarted
+  [[ "$(unit_prop MainPID)" != "$main_pid" ]] || die "same MainPID after a restart"
+  wait_for 60 "the restarted service never showed all folders connected" daemon_json_ok
+
+  step "systemctl stop inboxd"
+  t0=$(date +%s%N)
+  sd systemctl stop inboxd
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  echo "   systemctl stop took ${ms} ms"
+  [[ "$(unit_prop Result)" == success && "$(unit_prop ExecMainStatus)" == 0 ]] ||
+    die "stop: Result=$(unit_prop Result) ExecMainStatus=$(unit_prop ExecMainStatus)"
+  ((ms < 5000)) || die "systemctl stop took ${ms} ms"
+
+  step "a bad config: exit 2, no restart (RestartPreventExitStatus=2)"
+  printf '\n[limits]\nmax_message_bytes = "lots"\n' >>/etc/inboxd/inboxd.toml
+  sd systemctl start inboxd || true
+  failed_for_good() { [[ "$(unit_prop ActiveState)" == failed ]]; }
+  wait_for 15 "a bad config did not leave the unit failed (auto-restart?)" failed_for_good
+  [[ "$(unit_prop ExecMainStatus)" == 2 ]] || die "ExecMainStatus $(unit_prop ExecMainStatus) for a bad config"
+  journal_has 3 'max_message_bytes' || die "the bad config's error is not in the journal"
+  sd systemctl reset-failed inboxd
+
+  sd systemctl disable inboxd >/dev/null 2>&1
+  [[ ! -e /etc/systemd/system/multi-user.target.wants/inboxd.service ]] || die "disable left the symlink"
+  sd rm -rf "$dropin"
+  dropin=""
+  sd systemctl daemon-reload
+  cp -p "$config_copy" /etc/inboxd/inboxd.toml
+  chown root:inboxd /etc/inboxd/test-support.pass
+  chmod 0640 /etc/inboxd/test-support.pass
+  ((started)) && stop_private_systemd
+  return 0
+}
+
+if [[ $mode == real && -n "$rig" ]]; then
+  systemd_section
 fi
 
 if [[ $mode == real ]]; then
