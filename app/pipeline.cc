@@ -302,7 +302,8 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
   p->client_state_ = std::move(*client_state);
   auto drain = responder::OutboxDrain::Create(
       &p->config_, p->stage_store_.get(), std::move(mailers),
-      p->sent_folder_.get(), p->templates_.get(), p->hmac_key_);
+      p->sent_folder_.get(), p->templates_.get(), p->hmac_key_,
+      responder::DrainOptionsFrom(p->config_.responder));
   if (!drain) return core::Fail(drain.error());
   p->drain_ = std::move(*drain);
   return p;

@@ -174,6 +174,12 @@ struct Responder {
   std::string hmac_key_file;      // key for our Message-ID tokens
   std::string message_id_domain;  // "" = domain of the mailbox address
   std::string dry_run_maildir;    // --dry-run writes here
+  // Outbox retries after a temporary SMTP failure (4xx, no connection):
+  // retry_after, doubled per attempt up to retry_max; a message still not
+  // accepted give_up_after its queueing fails (outbox.failed, agent alert).
+  Seconds retry_after{60};
+  Seconds retry_max{3600};
+  Seconds give_up_after{2 * 24 * 3600};
 
   bool operator==(const Responder&) const = default;
 };

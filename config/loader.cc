@@ -1678,7 +1678,24 @@ void Loader::ReadResponder(const Item& it, Responder* r) {
            }},
           {"dry_run_maildir",
            [&](const Item& f) { Str(f, &r->dry_run_maildir); }},
+          {"retry_after",
+           [&](const Item& f) { Duration(f, &r->retry_after, false); }},
+          {"retry_max",
+           [&](const Item& f) { Duration(f, &r->retry_max, false); }},
+          {"give_up_after",
+           [&](const Item& f) { Duration(f, &r->give_up_after, false); }},
       });
+  if (r->retry_max < r->retry_after) {
+    // Named where it is written: retry_max, or retry_after when only that
+    // one is set (above the default retry_max).
+    auto at = t->find("retry_max");
+    if (at == t->end()) at = t->find("retry_after");
+    Report(at != t->end() ? at->first.source().begin : it.key.source().begin,
+           it.path + "." + std::string(at != t->end() ? at->first.str() : ""),
+           "retry_max (" + std::to_string(r->retry_max.count()) +
+               "s) must be at least retry_after (" +
+               std::to_string(r->retry_after.count()) + "s)");
+  }
 }
 
 void Loader::ReadTemplates(const Item& it, Templates* tp) {

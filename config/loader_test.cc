@@ -494,6 +494,49 @@ TEST(ParseConfigTest, HttpListen) {
             "t.toml:1:1: http: expected a table ([http]), got a string");
 }
 
+// The outbox's retry schedule after a temporary SMTP failure.
+TEST(ParseConfigTest, ResponderRetrySchedule) {
+  const config::Responder d = Defaults().responder;
+  EXPECT_EQ(d.retry_after, Seconds{60});
+  EXPECT_EQ(d.retry_max, Seconds{3600});
+  EXPECT_EQ(d.give_up_after, Seconds{2 * 24 * 3600});
+  auto r = ParseConfig(
+      "[responder]\nretry_after = \"30s\"\nretry_max = \"15m\"\n"
+      "give_up_after = \"6h\"\n",
+      "t.toml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->responder.retry_after, Seconds{30});
+  EXPECT_EQ(r->responder.retry_max, Seconds{900});
+  EXPECT_EQ(r->responder.give_up_after, Seconds{6 * 3600});
+  const struct {
+    const char* text;
+    const char* want_error;
+  } bad[] = {
+      {"retry_after = \"0s\"",
+       "t.toml:2:1: responder.retry_after: must be longer than 0s"},
+      {"give_up_after = true",
+       "t.toml:2:1: responder.give_up_after: expected a duration like "
+       "\"2h\" or an integer of seconds, got a boolean"},
+      {"retry_max = \"30s\"",
+       "t.toml:2:1: responder.retry_max: retry_max (30s) must be at least "
+       "retry_after (60s)"},
+      {"retry_after = \"2h\"",
+       "t.toml:2:1: responder.retry_after: retry_max (3600s) must be at least "
+       "retry_after (7200s)"},
+      {"retry_after = \"2h\"\nretry_max = \"90m\"",
+       "t.toml:3:1: responder.retry_max: retry_max (5400s) must be at least "
+       "retry_after (7200s)"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.text);
+    auto e =
+        ParseConfig(std::string("[responder]\n") + c.text + "\n", "t.toml");
+    ASSERT_FALSE(e.has_value());
+    EXPECT_TRUE(e.error().message.starts_with(c.want_error))
+        << e.error().message;
+  }
+}
+
 TEST(ParseConfigTest, StateRetention) {
   EXPECT_EQ(config::Defaults().state.retention, Seconds{0});  // forever
   const struct {

@@ -296,6 +296,9 @@ std::string ShowConfig(const Config& c) {
   w.Str("hmac_key_file", c.responder.hmac_key_file);
   w.Str("message_id_domain", c.responder.message_id_domain);
   w.Str("dry_run_maildir", c.responder.dry_run_maildir);
+  w.Duration("retry_after", c.responder.retry_after);
+  w.Duration("retry_max", c.responder.retry_max);
+  w.Duration("give_up_after", c.responder.give_up_after);
 
   w.Section("[templates]");
   w.Str("dir", c.templates.dir);

@@ -40,6 +40,14 @@ std::chrono::seconds BackoffDelay(int attempts, std::chrono::seconds initial,
   return std::min(d, max);
 }
 
+DrainOptions DrainOptionsFrom(const config::Responder& r) {
+  DrainOptions o;
+  o.initial_backoff = r.retry_after;
+  o.max_backoff = r.retry_max;
+  o.max_age = r.give_up_after;
+  return o;
+}
+
 Result<std::unique_ptr<OutboxDrain>> OutboxDrain::Create(
     const config::Config* config, store::Store* store,
     std::map<std::string, Mailer*, std::less<>> mailers,
@@ -191,8 +199,9 @@ bool OutboxDrain::SendRow(const store::Outgoing& row, core::TimePoint now,
       return false;
     case core::Code::kUnavailable:
       if (core::ShutdownRequested()) {
-        // Cut before DATA by a shutdown: not sent, due again at once.
-        if (auto s = store_->MarkDeferred(row.id, now, e.message); !s) {
+        // Cut before DATA by a shutdown: not sent, due again at once, and
+        // not counted as an attempt.
+        if (auto s = store_->Requeue(row.id, now, e.message); !s) {
           report.errors.push_back(s.error().ToString());
         }
         return false;

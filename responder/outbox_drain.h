@@ -29,7 +29,13 @@
 //                              min(initial_backoff * 2^attempts, max_backoff)
 //                              (1m, 2m, 4m, ... 1h; stored, so it survives a
 //                              restart); once the row is older than max_age
-//                              -> failed, as 5xx.
+//                              -> failed, as 5xx. The three durations are
+//                              [responder] retry_after, retry_max and
+//                              give_up_after (DrainOptionsFrom).
+//                              Cut by a shutdown before DATA -> Requeue: due
+//                              again at once, not counted as an attempt.
+//       kAborted (shutdown  -> left "sending", as after a crash (step 1).
+//       during DATA)
 //       kFailedPrecondition -> failed (MarkFailed writes "outbox.failed" with
 //       (5xx)                  the server's reply); then an agent_alert
 //                              notice is queued to the alert address of the
@@ -104,6 +110,9 @@ struct DrainOptions {
   std::chrono::seconds max_age{2 * 24 * 3600};
   int max_per_run = 100;  // rows sent per DrainOnce
 };
+
+// [responder] retry_after, retry_max and give_up_after.
+DrainOptions DrainOptionsFrom(const config::Responder& r);
 
 struct DrainReport {
   int recovered_from_sent = 0;  // "sending" rows found in Sent: not resent

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/shutdown.h"
 #include "responder/outbox_test_rig.h"
 
 namespace inboxd::responder {
@@ -125,6 +126,92 @@ TEST(OutboxDrainTest, TemporaryFailuresGiveUpAfterMaxAge) {
   EXPECT_LT(now - kT0, DrainOptions{}.max_age + std::chrono::hours(1));
   EXPECT_NE(got->last_error.find("gave up"), std::string::npos);
   EXPECT_EQ(rig.mailer.sent().size(), 0u);
+}
+
+// [responder] retry_after, retry_max, give_up_after reach the drain and
+// shape its schedule.
+TEST(OutboxDrainTest, RetryScheduleComesFromTheConfig) {
+  config::Responder r;
+  r.retry_after = seconds(30);
+  r.retry_max = minutes(2);
+  r.give_up_after = minutes(10);
+  const DrainOptions o = DrainOptionsFrom(r);
+  EXPECT_EQ(o.initial_backoff, seconds(30));
+  EXPECT_EQ(o.max_backoff, minutes(2));
+  EXPECT_EQ(o.max_age, minutes(10));
+  const DrainOptions d = DrainOptionsFrom(config::Responder{});
+  EXPECT_EQ(d.initial_backoff, DrainOptions{}.initial_backoff);
+  EXPECT_EQ(d.max_backoff, DrainOptions{}.max_backoff);
+  EXPECT_EQ(d.max_age, DrainOptions{}.max_age);
+
+  Rig rig;
+  auto row = QueueOneAck(rig);
+  rig.mailer.FailAll(Smtp4xx());
+  auto drain = rig.NewDrain(o);
+  std::vector<core::TimePoint> tries;
+  core::TimePoint now = kT0;
+  for (int i = 0; i < 50; ++i) {
+    auto got = rig.db->GetOutgoing(row.id);
+    if (got->state == store::OutboxState::kFailed) break;
+    now = std::max(now, got->next_attempt_at);
+    tries.push_back(now);
+    ASSERT_TRUE(drain->DrainOnce(now).has_value());
+  }
+  EXPECT_EQ(rig.db->GetOutgoing(row.id)->state, store::OutboxState::kFailed);
+  // 30 s, 60 s, then 2 min (capped) until 10 min after queueing.
+  ASSERT_GE(tries.size(), 4u);
+  EXPECT_EQ(tries[1] - tries[0], seconds(30));
+  EXPECT_EQ(tries[2] - tries[1], seconds(60));
+  EXPECT_EQ(tries[3] - tries[2], minutes(2));
+  EXPECT_GE(tries.back() - kT0, minutes(10));
+  EXPECT_LT(tries.back() - kT0, minutes(12));
+}
+
+// A shutdown that cuts the SMTP dialogue before DATA: the row is queued
+// again, due at once, and the cut is not an attempt (no backoff, no step
+// towards give_up_after). The next run sends it.
+TEST(OutboxDrainTest, ShutdownBeforeDataRequeuesWithoutCountingAnAttempt) {
+  class ShutdownMailer final : public Mailer {
+   public:
+    core::Status Send(std::string_view, const std::vector<std::string>&,
+                      std::string_view) override {
+      ++calls;
+      core::RequestShutdown();
+      return core::Fail(
+          core::Error::Unavailable("smtp: interrupted: shutting down"));
+    }
+    int calls = 0;
+  };
+  Rig rig;
+  auto row = QueueOneAck(rig);
+  ShutdownMailer cut;
+  auto d = OutboxDrain::Create(&rig.config, rig.db.get(),
+                               {{"support", &cut}, {"sales", &cut}}, &rig.sent,
+                               rig.templates.get(), "test-key", {});
+  ASSERT_TRUE(d.has_value());
+  auto r = (*d)->DrainOnce(kT0);
+  core::ResetShutdown();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(cut.calls, 1);
+  EXPECT_EQ(r->deferred, 0);
+  EXPECT_EQ(r->sent, 0);
+  auto got = rig.db->GetOutgoing(row.id);
+  EXPECT_EQ(got->state, store::OutboxState::kQueued);
+  EXPECT_EQ(got->attempts, 0);
+  EXPECT_EQ(got->next_attempt_at, kT0);
+  store::EventFilter requeued;
+  requeued.type = "outbox.requeued";
+  auto events = rig.db->ListEvents(requeued);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_NE(events->at(0).data.find("shutting down"), std::string::npos)
+      << events->at(0).data;
+  // The next start sends it at once.
+  auto next = rig.NewDrain()->DrainOnce(kT0);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->sent, 1);
+  EXPECT_EQ(rig.mailer.sent().size(), 1u);
+  EXPECT_EQ(rig.db->GetOutgoing(row.id)->state, store::OutboxState::kSent);
 }
 
 TEST(OutboxDrainTest, PermanentFailureFailsAndAlerts) {

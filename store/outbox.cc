@@ -205,7 +205,8 @@ core::Result<std::optional<Outgoing>> Store::ClaimNextDue(core::TimePoint now) {
 core::Status Store::OutboxTransition(int64_t id, const char* what,
                                      std::initializer_list<OutboxState> from,
                                      OutboxState to, const std::string& error,
-                                     std::optional<core::TimePoint> at) {
+                                     std::optional<core::TimePoint> at,
+                                     const char* event) {
   const std::string context =
       std::string(what) + " outbox " + std::to_string(id);
   return Write(context.c_str(), [&]() -> core::Status {
@@ -232,7 +233,7 @@ core::Status Store::OutboxTransition(int64_t id, const char* what,
     st.bind(":now", now);
     st.bind(":error", error);
     st.bind(":inc", to == OutboxState::kDeferred ? 1 : 0);
-    if (to == OutboxState::kDeferred && at) {
+    if ((to == OutboxState::kDeferred || to == OutboxState::kQueued) && at) {
       st.bind(":next", ToUnix(*at));
     } else {
       st.bind(":next");
@@ -250,7 +251,9 @@ core::Status Store::OutboxTransition(int64_t id, const char* what,
     if (!error.empty()) data["error"] = error;
     if (at) data["at"] = core::FormatUtc(*at);
     if (to == OutboxState::kDeferred) data["attempts"] = row->attempts + 1;
-    AppendEventLocked({.type = "outbox." + std::string(ToString(to)),
+    AppendEventLocked({.type = event != nullptr
+                                   ? std::string(event)
+                                   : "outbox." + std::string(ToString(to)),
                        .mailbox = row->mailbox,
                        .ticket_id = row->ticket_id,
                        .data = Dump(data)});
@@ -267,6 +270,13 @@ core::Status Store::MarkDeferred(int64_t id, core::TimePoint next_attempt_at,
                                  const std::string& error) {
   return OutboxTransition(id, "mark deferred", {OutboxState::kSending},
                           OutboxState::kDeferred, error, next_attempt_at);
+}
+
+core::Status Store::Requeue(int64_t id, core::TimePoint due_at,
+                            const std::string& reason) {
+  return OutboxTransition(id, "requeue", {OutboxState::kSending},
+                          OutboxState::kQueued, reason, due_at,
+                          "outbox.requeued");
 }
 
 core::Status Store::MarkFailed(int64_t id, const std::string& error) {

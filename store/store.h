@@ -377,6 +377,12 @@ class Store {
   // "outbox.deferred". kNotFound; kFailedPrecondition from another state.
   core::Status MarkDeferred(int64_t id, core::TimePoint next_attempt_at,
                             const std::string& error);
+  // sending -> queued, due at `due_at`, attempts unchanged: an attempt cut
+  // by a shutdown before the server took the message is not a failed
+  // attempt (no backoff, no step towards give_up_after). Event
+  // "outbox.requeued". kNotFound; kFailedPrecondition from another state.
+  core::Status Requeue(int64_t id, core::TimePoint due_at,
+                       const std::string& reason);
   // queued | sending | deferred -> failed (final). Event "outbox.failed".
   // kNotFound; kFailedPrecondition from sent or failed.
   core::Status MarkFailed(int64_t id, const std::string& error);
@@ -526,7 +532,8 @@ class Store {
   core::Status OutboxTransition(int64_t id, const char* what,
                                 std::initializer_list<OutboxState> from,
                                 OutboxState to, const std::string& error,
-                                std::optional<core::TimePoint> at);
+                                std::optional<core::TimePoint> at,
+                                const char* event = nullptr);
   bool TicketExists(int64_t ticket_id);
   // Adds a mailbox to a ticket (event "ticket.mailbox_added"); returns false
   // when it was already there.
