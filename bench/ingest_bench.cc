@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -82,7 +83,28 @@ class ParsingSink final : public ingest::SyncSink {
       auto parsed = ingest::ParseMessage(m.raw, limits_);
       if (parsed) subjects_ += parsed->subject.size();
     }
+    if (put && ++stored_ % slice_ == 0) {
+      slice_ends_.push_back(std::chrono::steady_clock::now());
+    }
     return put;
+  }
+  // The rate of every `slice`-message slice stored so far (messages 1 to
+  // slice, slice+1 to 2*slice, ...), timed from `start`.
+  void SetSlice(size_t slice, std::chrono::steady_clock::time_point start) {
+    slice_ = slice;
+    start_ = start;
+  }
+  void PrintSlices() const {
+    auto prev = start_;
+    for (size_t i = 0; i < slice_ends_.size(); ++i) {
+      const double secs =
+          std::chrono::duration<double>(slice_ends_[i] - prev).count();
+      std::printf("  inboxd slice %6zu-%-6zu %8.2f s %9.0f msg/s\n",
+                  i * slice_ + 1, (i + 1) * slice_, secs,
+                  static_cast<double>(slice_) / secs);
+      prev = slice_ends_[i];
+    }
+    std::fflush(stdout);
   }
   core::Status Audit(const std::string& t, const std::string& m,
                      const std::string& d) override {
@@ -96,7 +118,13 @@ class ParsingSink final : public ingest::SyncSink {
   ingest::SyncSink* inner_;
   core::Limits limits_;
   size_t subjects_ = 0;
+  size_t stored_ = 0;
+  size_t slice_ = 10000;
+  std::chrono::steady_clock::time_point start_;
+  std::vector<std::chrono::steady_clock::time_point> slice_ends_;
 };
+
+size_t g_slice = 10000;
 
 int RunInboxd(const config::Mailbox& mb, const std::string& db) {
   core::Limits limits;
@@ -112,6 +140,7 @@ int RunInboxd(const config::Mailbox& mb, const std::string& db) {
   ParsingSink sink(
       memory ? static_cast<ingest::SyncSink*>(&memory_sink) : &store_sink,
       limits);
+  sink.SetSlice(g_slice, std::chrono::steady_clock::now());
   auto src = ingest::MakeImapSource(mb, limits);
   ingest::SyncEngine engine(src.get(), &sink, core::SystemClock::Default(),
                             limits);
@@ -123,6 +152,7 @@ int RunInboxd(const config::Mailbox& mb, const std::string& db) {
   }
   std::fprintf(stderr, "inboxd: fetched %zu, new %zu\n", r->fetched,
                r->stored_new);
+  sink.PrintSlices();
   return 0;
 }
 
@@ -149,6 +179,9 @@ int main(int argc, char** argv) {
   int count = 10000;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--messages") == 0) count = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--slice") == 0) {
+      g_slice = static_cast<size_t>(std::max(1, std::atoi(argv[i + 1])));
+    }
   }
   if (std::system("command -v mbsync >/dev/null") != 0) {
     std::fprintf(stderr,

@@ -130,13 +130,16 @@ core::Result<MessageRef> Store::PutRawMessage(const RawMessageIn& in) {
       }
     }
 
-    // The place.
+    // The place. "uid > 0" lets SQLite use the partial unique index
+    // message_locations_imap (a bound uid proves nothing to the planner);
+    // without it the lookup scanned every location of the folder, a cost
+    // that grew with the store (issue 13).
     {
       SQLite::Statement find(
           *db_,
           in.uid > 0
               ? "SELECT message_row FROM message_locations WHERE mailbox = ? "
-                "AND folder = ? AND uid_validity = ? AND uid = ?"
+                "AND folder = ? AND uid_validity = ? AND uid = ? AND uid > 0"
               : "SELECT message_row FROM message_locations WHERE mailbox = ? "
                 "AND folder = ? AND uid = 0 AND message_row = ?");
       find.bind(1, in.mailbox);
