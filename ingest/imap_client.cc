@@ -632,6 +632,55 @@ Result<FetchedMessage> ImapSource::Fetch(const std::string& folder,
   return FetchSection(folder, uid, false);
 }
 
+Result<std::vector<FetchedMessage>> ImapSource::FetchMany(
+    const std::string& folder, std::span<const uint32_t> uids) {
+  std::vector<FetchedMessage> out;
+  for (size_t i = 0; i < uids.size(); i += kSizesPerCommand) {
+    std::span<const uint32_t> chunk(
+        uids.data() + i, std::min(kSizesPerCommand, uids.size() - i));
+    auto r = WithRetry([&]() -> Result<std::vector<FetchedMessage>> {
+      if (auto s = Open(folder, true); !s) return Fail(s.error());
+      auto reply = Run("UID FETCH " + FormatSequenceSet(chunk) +
+                       " (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+      if (!reply) return Fail(reply.error());
+      auto items = CollectFetches(reply->untagged, "BODY[]");
+      if (!items) return Fail(items.error());
+      std::vector<FetchedMessage> got;
+      for (auto& [seq, item] : *items) {
+        // Unsolicited FETCH responses (another session's flag change)
+        // carry no body: not ours.
+        if (!item.uid || !item.body) continue;
+        if (!std::binary_search(chunk.begin(), chunk.end(), *item.uid)) {
+          continue;
+        }
+        if (!item.internal_date || !item.size) {
+          return Fail(Error::Unavailable(
+              "imap protocol error: FETCH without INTERNALDATE or size"));
+        }
+        got.push_back(FetchedMessage{*item.uid, *item.internal_date, *item.size,
+                                     std::move(*item.body)});
+      }
+      return got;
+    });
+    if (!r) {
+      return Fail(r.error().Wrap(Context("fetch", folder) + " uids " +
+                                 std::to_string(chunk.front()) + ".." +
+                                 std::to_string(chunk.back())));
+    }
+    for (auto& m : *r) out.push_back(std::move(m));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FetchedMessage& a, const FetchedMessage& b) {
+                     return a.uid < b.uid;
+                   });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const FetchedMessage& a, const FetchedMessage& b) {
+                          return a.uid == b.uid;
+                        }),
+            out.end());
+  return out;
+}
+
 Result<FetchedMessage> ImapSource::FetchHeader(const std::string& folder,
                                                uint32_t uid) {
   return FetchSection(folder, uid, true);

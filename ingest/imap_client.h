@@ -86,6 +86,11 @@ class ImapSource final : public MailSource {
                                      uint32_t uid) override;
   core::Result<FetchedMessage> FetchHeader(const std::string& folder,
                                            uint32_t uid) override;
+  // One UID FETCH <set> (UID INTERNALDATE RFC822.SIZE BODY.PEEK[]) per at
+  // most kSizesPerCommand UIDs: the server streams the literals back to
+  // back instead of one round trip per message (issue 13).
+  core::Result<std::vector<FetchedMessage>> FetchMany(
+      const std::string& folder, std::span<const uint32_t> uids) override;
   core::Status Append(const std::string& folder, std::string_view raw,
                       std::span<const std::string> flags,
                       std::optional<core::TimePoint> internal_date) override;

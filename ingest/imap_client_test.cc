@@ -288,6 +288,37 @@ TEST(ImapSourceTest, FetchSizesSkipsExpunged) {
       << missing.error().message;
 }
 
+// FetchMany: one UID FETCH for the set (BODY.PEEK), the bytes of each
+// message, an expunged UID simply absent, the result in UID order.
+TEST(ImapSourceTest, FetchManyFetchesASetInOneCommand) {
+  FakeServer server;
+  server.messages = {{2, "Subject: two\r\n\r\n2\r\n"},
+                     {3, "Subject: three\r\n\r\n3\r\n"},
+                     {4, "Subject: four\r\n\r\n4\r\n"},
+                     {9, "Subject: nine\r\n\r\n9\r\n"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  const size_t before = server.log.size();
+  std::vector<uint32_t> uids = {2, 3, 4, 7, 9};  // 7 was expunged
+  auto got = src.FetchMany("INBOX", uids);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  ASSERT_EQ(got->size(), 4u);
+  const uint32_t want[] = {2, 3, 4, 9};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ((*got)[i].uid, want[i]);
+    EXPECT_EQ((*got)[i].raw, server.messages[want[i]]);
+    EXPECT_EQ((*got)[i].size, server.messages[want[i]].size());
+  }
+  ASSERT_EQ(server.log.size(), before + 1);
+  EXPECT_EQ(server.log.back(),
+            "UID FETCH 2:4,7,9 (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+  // Nothing asked for: no command.
+  auto none = src.FetchMany("INBOX", {});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(server.log.size(), before + 1);
+}
+
 TEST(ImapSourceTest, ErrorsAreClassified) {
   FakeServer server;
   ImapSource src(server.Connector(), Options());

@@ -128,6 +128,25 @@ class MailSource {
   virtual core::Result<FetchedMessage> Fetch(const std::string& folder,
                                              uint32_t uid) = 0;
 
+  // The full bytes of every UID in `uids` (ascending), in as few round trips
+  // as the source can (ImapSource: one UID FETCH for the whole set), sorted
+  // by UID. A UID expunged meanwhile is absent from the result, not an
+  // error. The caller bounds the total size (the sync engine groups by
+  // RFC822.SIZE). Errors as Fetch; on any error nothing is returned and the
+  // caller may fall back to Fetch one UID at a time. This default fetches
+  // one at a time.
+  virtual core::Result<std::vector<FetchedMessage>> FetchMany(
+      const std::string& folder, std::span<const uint32_t> uids) {
+    std::vector<FetchedMessage> out;
+    for (uint32_t uid : uids) {
+      auto m = Fetch(folder, uid);
+      if (!m && m.error().code == core::Code::kNotFound) continue;
+      if (!m) return core::Fail(m.error());
+      out.push_back(std::move(*m));
+    }
+    return out;
+  }
+
   // As Fetch, but only the header block (for quarantine records of oversized
   // messages).
   virtual core::Result<FetchedMessage> FetchHeader(const std::string& folder,

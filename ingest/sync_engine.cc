@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <map>
 
 #include "core/hash.h"
 #include "core/shutdown.h"
@@ -82,6 +83,7 @@ core::Status SyncEngine::StoreOne(const SyncTarget& target,
                                   uint32_t uid_validity,
                                   const MessageMeta& meta,
                                   core::TimePoint first_seen,
+                                  FetchedMessage* prefetched,
                                   SyncReport* report) {
   SyncedMessage m;
   m.mailbox = target.mailbox;
@@ -96,8 +98,9 @@ core::Status SyncEngine::StoreOne(const SyncTarget& target,
 
   const bool oversized = meta.size > limits_.max_message_bytes;
   Result<FetchedMessage> fetched =
-      oversized ? source_->FetchHeader(target.folder, meta.uid)
-                : source_->Fetch(target.folder, meta.uid);
+      prefetched != nullptr ? Result<FetchedMessage>(std::move(*prefetched))
+      : oversized           ? source_->FetchHeader(target.folder, meta.uid)
+                            : source_->Fetch(target.folder, meta.uid);
   if (!fetched && fetched.error().code == core::Code::kDataLoss && !oversized) {
     // The literal was larger than RFC822.SIZE promised: quarantine it too.
     fetched = source_->FetchHeader(target.folder, meta.uid);
@@ -283,6 +286,36 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
         return fail(metas.error());
       }
       size_t next_meta = 0;
+      // Fetched ahead, one FetchMany round trip per group of metas; a
+      // message not found here (oversized, expunged, or its group failed)
+      // is fetched on its own by StoreOne.
+      std::map<uint32_t, FetchedMessage> ahead;
+      size_t grouped_until = 0;  // metas[0, grouped_until) were grouped
+      auto fetch_group = [&](size_t from) -> core::Status {
+        std::vector<uint32_t> group;
+        uint64_t bytes = 0;
+        size_t k = from;
+        for (; k < metas->size(); ++k) {
+          const MessageMeta& m = (*metas)[k];
+          if (m.size > limits_.max_message_bytes) continue;
+          if (!group.empty() && bytes + m.size > kFetchGroupBytes) break;
+          group.push_back(m.uid);
+          bytes += m.size;
+        }
+        grouped_until = k;
+        if (group.size() < 2) return core::Ok();  // one: StoreOne's Fetch
+        auto got = source_->FetchMany(target.folder, group);
+        if (!got && got.error().code == core::Code::kDataLoss) {
+          // A literal over the limit (RFC822.SIZE understated it): one by
+          // one, so that StoreOne quarantines that message alone.
+          spdlog::info("{}: uids {}..{}: {}; fetching them one by one", where,
+                       group.front(), group.back(), got.error().ToString());
+          return core::Ok();
+        }
+        if (!got) return core::Fail(got.error());
+        for (auto& m : *got) ahead.emplace(m.uid, std::move(m));
+        return core::Ok();
+      };
       for (uint32_t uid : chunk) {
         // A shutdown stops between two messages: what is stored commits
         // with its checkpoint, the rest is fetched on the next start.
@@ -292,8 +325,21 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
         }
         if (auto st = open_batch(); !st) return fail(st.error());
         if (next_meta < metas->size() && (*metas)[next_meta].uid == uid) {
+          if (next_meta >= grouped_until) {
+            if (auto st = fetch_group(next_meta); !st) {
+              if (st.error().code == core::Code::kFailedPrecondition &&
+                  attempt == 0) {
+                restart = true;
+                break;
+              }
+              return fail(st.error());
+            }
+          }
+          auto found = ahead.find(uid);
+          FetchedMessage* pre = found == ahead.end() ? nullptr : &found->second;
           auto st = StoreOne(target, state->uid_validity, (*metas)[next_meta++],
-                             *first_seen, &report);
+                             *first_seen, pre, &report);
+          if (found != ahead.end()) ahead.erase(found);
           if (!st) {
             if (st.error().code == core::Code::kFailedPrecondition &&
                 attempt == 0) {

@@ -3,7 +3,8 @@
 // Does, per folder (SyncFolder): read the checkpoint; EXAMINE; on a changed
 // UIDVALIDITY log, audit and rescan from UID 1 (the sink's dedupe by
 // Message-ID + SHA-256 absorbs every message already stored); list UIDs above
-// the checkpoint; fetch them in UID order; store each (raw bytes committed)
+// the checkpoint; fetch them in UID order (groups of up to kFetchGroupBytes
+// in one round trip, MailSource::FetchMany); store each (raw bytes committed)
 // THEN advance the checkpoint (at most kCheckpointEvery messages or
 // kCheckpointInterval behind, at the end, and before returning an error; a
 // crash refetches the gap and the store's dedupe absorbs it). The calls of
@@ -43,6 +44,11 @@ inline constexpr size_t kCheckpointEvery = 100;
 inline constexpr std::chrono::seconds kCheckpointInterval{2};
 // UIDs whose sizes are asked for in one round trip.
 inline constexpr size_t kSyncBatch = 500;
+// Messages fetched in one round trip (MailSource::FetchMany): consecutive
+// UIDs of a size batch up to this many bytes by RFC822.SIZE (at least one
+// message), so a first sync is bound by the server and the disk rather than
+// by one round trip per message, and memory stays bounded.
+inline constexpr uint64_t kFetchGroupBytes = 4 << 20;
 // A sync of at least this many messages shows progress.
 inline constexpr size_t kBarMinMessages = 50;
 
@@ -102,9 +108,11 @@ class SyncEngine {
       const std::vector<SyncTarget>& targets);
 
  private:
+  // Stores one message: `prefetched` when FetchMany brought it, else
+  // fetched here (the header only when it is over the size limit).
   core::Status StoreOne(const SyncTarget& target, uint32_t uid_validity,
                         const MessageMeta& meta, core::TimePoint first_seen,
-                        SyncReport* report);
+                        FetchedMessage* prefetched, SyncReport* report);
 
   MailSource* source_;
   SyncSink* sink_;

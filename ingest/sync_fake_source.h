@@ -22,7 +22,7 @@
 
 namespace inboxd::ingest {
 
-class FakeMailSource final : public MailSource {
+class FakeMailSource : public MailSource {
  public:
   struct Folder {
     uint32_t uid_validity = 1;
