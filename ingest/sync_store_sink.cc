@@ -1,5 +1,7 @@
 #include "ingest/sync_store_sink.h"
 
+#include <algorithm>
+
 namespace inboxd::ingest {
 
 core::Result<std::optional<FolderCheckpoint>> StoreSyncSink::GetCheckpoint(
@@ -27,14 +29,19 @@ core::Status StoreSyncSink::AdvanceCheckpoint(const std::string& mailbox,
 
 core::Result<core::TimePoint> StoreSyncSink::FirstSeenAt(
     const std::string& mailbox, core::TimePoint now) {
+  if (auto it = first_seen_.find(mailbox); it != first_seen_.end()) {
+    return std::min(it->second, now);
+  }
   auto all = store_->ListCheckpoints();
   if (!all) return core::Fail(all.error());
   core::TimePoint first = now;
+  bool any = false;
   for (const auto& cp : *all) {
-    if (cp.mailbox == mailbox && cp.first_seen_at < first) {
-      first = cp.first_seen_at;
-    }
+    if (cp.mailbox != mailbox) continue;
+    any = true;
+    if (cp.first_seen_at < first) first = cp.first_seen_at;
   }
+  if (any) first_seen_.emplace(mailbox, first);
   return first;
 }
 

@@ -11,6 +11,7 @@
 // min(first_seen_at of the mailbox) - ack_window; see the report to the lead).
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "ingest/sync_sink.h"
@@ -40,6 +41,10 @@ class StoreSyncSink final : public SyncSink {
  private:
   store::Store* store_;
   std::unique_ptr<store::Store::Batch> batch_;  // the open batch, if any
+  // FirstSeenAt per mailbox once a checkpoint exists: a folder added later
+  // is first seen later, so the earliest never changes (ListCheckpoints
+  // counts every folder's messages: not once per sync).
+  std::map<std::string, core::TimePoint> first_seen_;
 };
 
 }  // namespace inboxd::ingest

@@ -12,7 +12,14 @@ using internal::Dump;
 using internal::FromUnix;
 using internal::ToUnix;
 
+// Without the message count: the sync's hot path (GetCheckpoint and
+// AdvanceCheckpoint, every checkpoint window) must not count the folder's
+// locations, a cost that grows with the store (issue 13).
 constexpr char kSelect[] =
+    "SELECT c.mailbox, c.folder, c.uid_validity, c.last_uid, c.last_sync_at, "
+    "c.first_seen_at, 0 FROM checkpoints c";
+// With it, for ListCheckpoints (`inboxd status`).
+constexpr char kSelectCounted[] =
     "SELECT c.mailbox, c.folder, c.uid_validity, c.last_uid, c.last_sync_at, "
     "c.first_seen_at, (SELECT COUNT(*) FROM message_locations l WHERE "
     "l.mailbox = c.mailbox AND l.folder = c.folder AND l.uid_validity = "
@@ -126,14 +133,14 @@ core::Result<Checkpoint> Store::AdvanceCheckpoint(const std::string& mailbox,
 }
 
 core::Result<std::vector<Checkpoint>> Store::ListCheckpoints() {
-  return Read(
-      "list checkpoints", [&]() -> core::Result<std::vector<Checkpoint>> {
-        SQLite::Statement st(
-            *db_, std::string(kSelect) + " ORDER BY c.mailbox, c.folder");
-        std::vector<Checkpoint> out;
-        while (st.executeStep()) out.push_back(ReadCheckpoint(st));
-        return out;
-      });
+  return Read("list checkpoints",
+              [&]() -> core::Result<std::vector<Checkpoint>> {
+                SQLite::Statement st(*db_, std::string(kSelectCounted) +
+                                               " ORDER BY c.mailbox, c.folder");
+                std::vector<Checkpoint> out;
+                while (st.executeStep()) out.push_back(ReadCheckpoint(st));
+                return out;
+              });
 }
 
 }  // namespace inboxd::store

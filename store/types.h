@@ -340,7 +340,9 @@ struct Checkpoint {
   uint32_t last_uid = 0;  // highest UID whose bytes are stored
   core::TimePoint last_sync_at;
   core::TimePoint first_seen_at;  // first time inboxd saw this folder
-  int64_t messages = 0;  // locations stored under the current uid_validity
+  // Locations stored under the current uid_validity; counted by
+  // ListCheckpoints only (0 from GetCheckpoint and AdvanceCheckpoint).
+  int64_t messages = 0;
 };
 
 // ------------------------------------------------------------------ outbox
