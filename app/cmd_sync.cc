@@ -303,6 +303,7 @@ void Reload(std::unique_ptr<Generation>& gen, const SyncOptions& opt,
     AuditReloadFailure(*gen, opt.config_path, next.error().ToString());
     return;
   }
+  monitoring->SetGaugeStore((*next)->pipeline->store());
   gen->Stop();
   gen = std::move(*next);
   ConfigureLogging(gen->cfg.log_level);
@@ -345,6 +346,7 @@ int RunDaemon(const SyncOptions& opt) {
                                                                : kExitFailure;
   }
   std::unique_ptr<Generation> gen = std::move(*opened);
+  monitoring.SetGaugeStore(gen->pipeline->store());
   EventLog events;
   if (auto st = events.Start(*gen->pipeline->store()); !st) {
     spdlog::warn("event log: {}", st.error().ToString());
@@ -403,7 +405,6 @@ int RunDaemon(const SyncOptions& opt) {
     if (run_stages) {
       StageReport report = gen->pipeline->RunStages();
       monitoring.OnStages(report);
-      monitoring.RefreshGauges(*gen->pipeline->store());
       LogStages(report);
       next_tick = std::chrono::steady_clock::now() + tick;
     }
@@ -416,6 +417,7 @@ int RunDaemon(const SyncOptions& opt) {
   }
   spdlog::info("stopping: finishing the current message");
   monitoring.Stop();
+  monitoring.SetGaugeStore(nullptr);
   gen->Stop();
   (void)events.LogNew(*gen->pipeline->store());
   if (!signals_done) {

@@ -50,7 +50,10 @@ core::Result<int> Monitoring::Start(const std::string& listen) {
   if (listen.empty()) return 0;
   http_ = std::make_unique<health::HttpServer>(
       [this] { return Healthz(); },
-      [this] { return health::MetricsResponse(registry_); });
+      [this] {
+        CountGauges();
+        return health::MetricsResponse(registry_);
+      });
   return http_->Start(listen);
 }
 
@@ -120,7 +123,15 @@ void Monitoring::Refresh(const std::vector<ingest::FolderLiveState>& folders,
   if (probe) store_probe_ = std::move(*probe);
 }
 
-void Monitoring::RefreshGauges(store::Store& store) {
+void Monitoring::SetGaugeStore(store::Store* store) {
+  std::lock_guard<std::mutex> lock(gauge_mu_);
+  gauge_store_ = store;
+}
+
+void Monitoring::CountGauges() {
+  std::lock_guard<std::mutex> lock(gauge_mu_);
+  if (gauge_store_ == nullptr) return;
+  store::Store& store = *gauge_store_;
   if (auto c = store.CountMilestones(clock_->Now()); c) {
     metrics_->SetDeadlines({.met = c->met,
                             .missed = c->missed,

@@ -45,11 +45,18 @@ class Monitoring {
   // store's writability.
   void Refresh(const std::vector<ingest::FolderLiveState>& folders,
                store::Store& store, const std::string& state_dir);
-  // The deadline and outbox gauges, after a stage run (two COUNT queries).
-  void RefreshGauges(store::Store& store);
+  // The store whose milestones and outbox rows each GET /metrics counts for
+  // the deadline and outbox gauges (the running generation's; nullptr =
+  // none). Counted at the request, not after every stage run: those
+  // queries read every milestone, and the daemon's cycle must cost the same
+  // however large the store is (issue 13). Call it before the store is
+  // destroyed: a request under way finishes first.
+  void SetGaugeStore(store::Store* store);
 
  private:
   health::HttpResponse Healthz();
+  // Sets the deadline and outbox gauges from gauge_store_ (HTTP thread).
+  void CountGauges();
 
   const core::Clock* clock_;
   const core::TimePoint started_at_;
@@ -62,6 +69,9 @@ class Monitoring {
   std::mutex mu_;  // guards the snapshot below
   std::vector<health::FolderState> folders_;
   health::StoreProbe store_probe_;
+
+  std::mutex gauge_mu_;  // held while gauge_store_ is used
+  store::Store* gauge_store_ = nullptr;
 
   std::unique_ptr<health::HttpServer> http_;
 };
