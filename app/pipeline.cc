@@ -280,6 +280,7 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
       classify::Processor::Create(cfg, p->stage_store_.get(), clock);
   if (!processor) return core::Fail(processor.error());
   p->processor_ = std::move(*processor);
+  p->processor_->SetParseCache(&p->parse_cache_);
   core::Limits limits = cfg.limits;
   auto planner = responder::Planner::Create(
       &p->config_, p->stage_store_.get(), p->templates_.get(), p->hmac_key_,
@@ -288,6 +289,7 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
       });
   if (!planner) return core::Fail(planner.error());
   p->planner_ = std::move(*planner);
+  p->planner_->SetParseCache(&p->parse_cache_);
   auto watcher = responder::Watcher::Create(
       &p->config_, p->stage_store_.get(), p->templates_.get(), p->hmac_key_,
       [limits](std::string_view raw) {

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/parse_cache.h"
 #include "ingest/sync_daemon.h"
 #include "ingest/sync_store_sink.h"
 #include "responder/client_state.h"
@@ -102,6 +103,9 @@ class Pipeline {
   std::string hmac_key_;
   std::vector<std::unique_ptr<responder::Mailer>> mailers_;
   std::unique_ptr<responder::SentFolder> sent_folder_;
+  // The processor's parses, read by the planner in the same cycle (one
+  // parse per message); declared before both, so it outlives them.
+  core::ParseCache parse_cache_;
   std::unique_ptr<classify::Processor> processor_;
   std::unique_ptr<responder::Planner> planner_;
   std::unique_ptr<responder::Watcher> watcher_;

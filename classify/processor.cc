@@ -401,6 +401,7 @@ core::Status Processor::ProcessOne(const store::UnprocessedMessage& pending,
     return core::Ok();
   }
 
+  if (parse_cache_ != nullptr) parse_cache_->Put(row, *parsed);
   const core::Message& msg = *parsed;
   auto decided = classifier_->Classify(msg, ctx);
   if (!decided) return Fail(decided.error());

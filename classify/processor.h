@@ -52,6 +52,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/parse_cache.h"
 #include "store/store.h"
 
 namespace inboxd::classify {
@@ -93,6 +94,10 @@ class Processor {
   // failed); messages done so far stay done.
   core::Result<ProcessReport> ProcessPending(size_t max = 1000);
 
+  // Where each successful parse is left for the next stages (the planner
+  // looks there before parsing again); nullptr = nowhere. Not owned.
+  void SetParseCache(core::ParseCache* cache) { parse_cache_ = cache; }
+
  private:
   Processor() = default;
 
@@ -106,6 +111,7 @@ class Processor {
   std::unique_ptr<StoreThreadLookup> threads_;
   std::vector<std::string> forbidden_phrases_;
   std::vector<std::string> our_domains_;
+  core::ParseCache* parse_cache_ = nullptr;
 };
 
 }  // namespace inboxd::classify

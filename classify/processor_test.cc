@@ -186,6 +186,21 @@ TEST_F(ProcessorTest, FirstContactOpensTicketWithAckDue) {
   EXPECT_TRUE(Contains(d.reasons_json, "ack: first contact"));
 }
 
+// Each parse is left in the parse cache for the planner (one parse per
+// message, issue 13); an unparseable message leaves nothing.
+TEST_F(ProcessorTest, ParsesAreLeftInTheParseCache) {
+  core::ParseCache cache;
+  processor_->SetParseCache(&cache);
+  FirstSync("support");
+  Mail m;
+  const int64_t row = Put(m.Raw());
+  Process();
+  auto parsed = cache.Get(row);
+  ASSERT_NE(parsed, nullptr);
+  EXPECT_EQ(parsed->subject, "Printer does not start");
+  EXPECT_EQ(cache.size(), 1u);
+}
+
 TEST_F(ProcessorTest, TicketPrefixAndCustomerFallbacks) {
   struct Case {
     std::string mailbox;

@@ -259,6 +259,14 @@ Result<bool> EnqueueMail(store::Store& store, int64_t ticket_id,
 
 Planner::~Planner() = default;
 
+core::Result<core::Message> Planner::Parse(int64_t message_row,
+                                           std::string_view raw) {
+  if (parse_cache_ != nullptr) {
+    if (auto cached = parse_cache_->Get(message_row)) return *cached;
+  }
+  return parser_(raw);
+}
+
 Result<std::unique_ptr<Planner>> Planner::Create(const config::Config* config,
                                                  store::Store* store,
                                                  const TemplateSet* templates,
@@ -479,7 +487,7 @@ Result<bool> Planner::TellAbsence(const store::Decision& d,
   MailboxParts& parts = *mb->second;
   auto stored = store_->GetMessage(d.message_row);
   if (!stored) return Fail(stored.error());
-  auto message = parser_(stored->raw);
+  auto message = Parse(d.message_row, stored->raw);
   if (!message) return false;  // quarantined: no automatic mail
   // The absent agent the customer wrote to: To/Cc, or the owner of the
   // ticket a follow-up continues (R2/R3).
@@ -569,7 +577,7 @@ core::Status Planner::NoticeForbiddenPhrase(const store::Decision& d,
   if (mb == mailboxes_.end()) return core::Ok();  // mailbox left the config
   auto stored = store_->GetMessage(d.message_row);
   if (!stored) return Fail(stored.error());
-  auto message = parser_(stored->raw);
+  auto message = Parse(d.message_row, stored->raw);
   if (!message) return core::Ok();
   const std::vector<std::string> phrases = classify::FindForbiddenPhrases(
       message->text, classify::AgentReplyForbiddenPhrases(*config_));
@@ -649,7 +657,7 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
 
   auto stored = store_->GetMessage(message_row);
   if (!stored) return Fail(stored.error().Wrap(what));
-  auto message = parser_(stored->raw);
+  auto message = Parse(message_row, stored->raw);
   if (!message) {
     // The parser is deterministic: this will not get better.
     return Refuse(

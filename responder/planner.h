@@ -53,6 +53,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/message.h"
+#include "core/parse_cache.h"
 #include "responder/business_calendar.h"
 #include "responder/composer.h"
 #include "responder/loop_guard.h"
@@ -181,6 +182,10 @@ class Planner {
       const config::Config* config, store::Store* store,
       const TemplateSet* templates, std::string hmac_key, MessageParser parser);
   ~Planner();
+
+  // Parses the processor left behind (core/parse_cache.h): a message found
+  // there is not parsed again; nullptr = always parse. Not owned.
+  void SetParseCache(const core::ParseCache* cache) { parse_cache_ = cache; }
   Planner(const Planner&) = delete;
   Planner& operator=(const Planner&) = delete;
 
@@ -230,7 +235,12 @@ class Planner {
   store::Store* store_ = nullptr;
   const TemplateSet* templates_ = nullptr;
   std::string hmac_key_;
+  // The parse of store row `message_row` (its bytes `raw`): from the parse
+  // cache, else parser_.
+  core::Result<core::Message> Parse(int64_t message_row, std::string_view raw);
+
   MessageParser parser_;
+  const core::ParseCache* parse_cache_ = nullptr;
   MailboxPartsMap mailboxes_;
   std::unique_ptr<LoopGuard> guard_;
 };

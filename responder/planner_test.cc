@@ -77,6 +77,36 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   EXPECT_TRUE(rig.db->ListUnplannedDecisions()->empty());
 }
 
+// The planner takes the processor's parse from the parse cache and parses
+// only what is not there.
+TEST(PlannerTest, TakesTheParseFromTheParseCache) {
+  for (bool cached : {true, false}) {
+    SCOPED_TRACE(cached ? "cached" : "not cached");
+    Rig rig;
+    auto rec = rig.Receive({});
+    int parses = 0;
+    auto planner =
+        Planner::Create(&rig.config, rig.db.get(), rig.templates.get(),
+                        "test-key", [&](std::string_view raw) {
+                          ++parses;
+                          return ingest::ParseMessage(raw, core::Limits{});
+                        });
+    ASSERT_TRUE(planner.has_value());
+    core::ParseCache cache;
+    if (cached) {
+      auto stored = rig.db->GetMessage(rec.message_row);
+      ASSERT_TRUE(stored.has_value());
+      cache.Put(rec.message_row,
+                ingest::ParseMessage(stored->raw, core::Limits{}).value());
+      (*planner)->SetParseCache(&cache);
+    }
+    auto r = (*planner)->PlanPending(rig.clock.Now());
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->enqueued, 1);
+    EXPECT_EQ(parses, cached ? 0 : 1);
+  }
+}
+
 TEST(PlannerTest, TemplateAndLanguagePerDecision) {
   struct Case {
     std::string cls, language, want_text;
