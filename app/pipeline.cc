@@ -1,5 +1,7 @@
 #include "app/pipeline.h"
 
+#include <sys/statvfs.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -189,11 +191,25 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
   if (auto st = store::SecureStateDir(cfg.state.dir); !st) {
     return core::Fail(st.error());
   }
+  // SQLite reports a full disk at open as "disk I/O error": say so.
+  auto open_failed = [&](core::Error e) {
+    e = e.Wrap("open store");
+    struct statvfs fs {};
+    if (::statvfs(cfg.state.dir.c_str(), &fs) == 0) {
+      const unsigned long long free_bytes =
+          static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < (16ull << 20)) {
+        e.message += " (the file system of " + cfg.state.dir + " has only " +
+                     std::to_string(free_bytes >> 10) + " KiB free)";
+      }
+    }
+    return core::Fail(std::move(e));
+  };
   auto ingest_store = store::Store::Open(StorePath(cfg), clock);
-  if (!ingest_store) return core::Fail(ingest_store.error().Wrap("open store"));
+  if (!ingest_store) return open_failed(ingest_store.error());
   p->ingest_store_ = std::move(*ingest_store);
   auto stage_store = store::Store::Open(StorePath(cfg), clock);
-  if (!stage_store) return core::Fail(stage_store.error().Wrap("open store"));
+  if (!stage_store) return open_failed(stage_store.error());
   p->stage_store_ = std::move(*stage_store);
   // [[agent]] absent ranges are state like the others (audited once).
   if (auto st = responder::SyncConfigAbsences(*p->stage_store_, cfg); !st) {
