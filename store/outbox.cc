@@ -346,9 +346,12 @@ core::Result<std::vector<Outgoing>> Store::ListInState(OutboxState state) {
 
 core::Result<std::vector<Outgoing>> Store::ListSentNotAppended() {
   return Read("list unappended", [&]() -> core::Result<std::vector<Outgoing>> {
+    // The partial index names exactly these rows; without INDEXED BY the
+    // planner prefers the index on state and walks every sent reply.
     SQLite::Statement st(*db_,
-                         "SELECT id FROM outbox WHERE state = 'sent' AND "
-                         "appended_to_sent_at IS NULL ORDER BY id");
+                         "SELECT id FROM outbox INDEXED BY outbox_unappended "
+                         "WHERE state = 'sent' AND appended_to_sent_at IS NULL "
+                         "ORDER BY id");
     return LoadAll(st, [&](int64_t id) { return LoadOutgoing(id); });
   });
 }

@@ -374,6 +374,14 @@ CREATE INDEX messages_arrived ON messages (arrived_at)
   WHERE erased_at IS NULL;
 )sql";
 
+// v10 (issue 13): the outbox drain looks for sent replies whose copy is not
+// in the Sent folder yet on every run; the index on state alone made that
+// a walk over every reply ever sent.
+constexpr char kV10[] = R"sql(
+CREATE INDEX outbox_unappended ON outbox (id)
+  WHERE state = 'sent' AND appended_to_sent_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -387,6 +395,7 @@ const std::vector<Migration>& Migrations() {
       {7, "absences, owner reasons", kV7},
       {8, "personal data of events outside the hash chain", kV8},
       {9, "erased messages, outbox rows and tickets", kV9},
+      {10, "index of sent replies without their Sent copy", kV10},
   };
   return kMigrations;
 }
