@@ -274,6 +274,12 @@ Result<ImapResponse> ImapSource::ReadOne(std::chrono::milliseconds timeout) {
 void ImapSource::NoteUntagged(const ImapResponse& r) {
   if (open_folder_.empty() || !r.number) return;
   if (r.name == "EXISTS") {
+    if (*r.number > open_exists_ && !pending_change_) {
+      // The moment the server told us of new mail (bench/latency measures
+      // inboxd's own share of the acknowledgement latency from this line).
+      spdlog::debug("{}: * {} EXISTS", Context("new mail", open_folder_),
+                    *r.number);
+    }
     if (*r.number > open_exists_) pending_change_ = true;
     open_exists_ = *r.number;
   } else if (r.name == "EXPUNGE" && open_exists_ > 0) {
