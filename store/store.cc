@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "store/internal.h"
@@ -53,8 +55,24 @@ core::Result<std::unique_ptr<Store>> Store::Open(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
         static_cast<int>(busy_timeout.count()));
     // The first statement reads the header: a non-database file fails here
-    // with SQLITE_NOTADB.
-    std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+    // with SQLITE_NOTADB. Switching a new file to WAL needs an exclusive
+    // lock, and SQLite can answer SQLITE_BUSY at once, without the busy
+    // handler, while another process (a second inboxd command started at
+    // the same moment) is doing the same: retried within busy_timeout.
+    std::string mode;
+    const auto give_up = std::chrono::steady_clock::now() + busy_timeout;
+    for (;;) {
+      try {
+        mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+        break;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY ||
+            std::chrono::steady_clock::now() >= give_up) {
+          throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     if (mode != "wal" && mode != "memory") {
       return core::Fail(core::Error::Internal(what + ": journal_mode is \"" +
                                               mode + "\", WAL was refused"));

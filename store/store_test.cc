@@ -43,6 +43,31 @@ TEST(StoreOpen, FreshDatabaseIsAtCurrentVersionWithPragmas) {
   EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 
+// Two inboxd commands started at the same moment on a new state dir: while
+// one holds the new file's lock (switching it to WAL, migrating), the other
+// waits within its busy timeout instead of failing with "database is
+// locked" (seen when `inboxd status` polled a starting daemon).
+TEST(StoreOpen, WaitsForAnotherProcessCreatingTheDatabase) {
+  TempDb db;
+  SQLite::Database other(db.path(),
+                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  other.exec("PRAGMA journal_mode = DELETE");
+  other.exec("CREATE TABLE early (x)");
+  // A reader in the middle of its transaction (a shared lock): switching
+  // the file to WAL needs it gone, and SQLite says SQLITE_BUSY at once.
+  other.exec("BEGIN");
+  other.execAndGet("SELECT COUNT(*) FROM early");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec("COMMIT");
+  });
+  core::FakeClock clock(T(1'800'000'000));
+  auto store = Store::Open(db.path(), &clock, std::chrono::seconds(5));
+  release.join();
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  EXPECT_EQ((*store)->SchemaVersion().value(), Store::CurrentSchemaVersion());
+}
+
 TEST(StoreOpen, MemoryDatabaseWorks) {
   core::FakeClock clock(T(1'800'000'000));
   auto store = Store::Open(":memory:", &clock);
