@@ -95,6 +95,7 @@ cleanup() {
     # SIGKILL to a PID namespace's init ends every process in it.
     kill -KILL "$ns_init"
     wait "$ns_unshare" 2>/dev/null
+    remove_private_tmp
   elif [[ -n "$dropin" ]]; then
     systemctl stop inboxd.service
     rm -rf "$dropin"
@@ -587,7 +588,20 @@ in_ns=()
 # sd CMD...: CMD where the systemd under test runs.
 sd() { "${in_ns[@]}" "$@"; }
 
+# The PrivateTmp= directories the private systemd made in the host's /tmp
+# (systemd-private-*-inboxd.service-*): removed when it is killed with the
+# unit still running (a failed check); those that were there before stay.
+private_tmp_before=""
+remove_private_tmp() {
+  local d
+  for d in /tmp/systemd-private-*-inboxd.service-*; do
+    [[ -d "$d" ]] || continue
+    grep -qxF "$d" <<<"$private_tmp_before" || rm -rf "$d"
+  done
+}
+
 boot_private_systemd() {
+  private_tmp_before=$(compgen -G '/tmp/systemd-private-*-inboxd.service-*' || true)
   local masks=() u t d
   for t in sysinit local-fs sockets basic network-online timers paths; do
     for d in /lib/systemd/system /etc/systemd/system; do
@@ -635,6 +649,7 @@ stop_private_systemd() {
     wait "$ns_unshare" 2>/dev/null || true
     ns_init=""
     ns_unshare=""
+    remove_private_tmp
   fi
   in_ns=()
 }
