@@ -76,9 +76,6 @@ void GlobalInit() {
   (void)done;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
 struct SlistDeleter {
   void operator()(curl_slist* s) const { curl_slist_free_all(s); }
 };
@@ -106,15 +103,48 @@ core::Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(
   return std::unique_ptr<SmtpMailer>(new SmtpMailer(std::move(options)));
 }
 
+SmtpMailer::~SmtpMailer() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
 core::Status SmtpMailer::Send(std::string_view envelope_from,
                               const std::vector<std::string>& recipients,
                               std::string_view raw) {
   if (recipients.empty()) {
     return Fail(Error::InvalidArgument("smtp send: no recipients"));
   }
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return Fail(Error::Internal("smtp send: curl_easy_init failed"));
-  CURL* c = curl.get();
+  // "" and "<>" both send MAIL FROM:<> (DEPS-FACTS §3).
+  std::string from = envelope_from.empty()
+                         ? std::string("<>")
+                         : "<" + std::string(envelope_from) + ">";
+  curl_slist* rcpt_raw = nullptr;
+  for (const std::string& r : recipients) {
+    if (r.find_first_of("\r\n<>") != std::string::npos) {
+      curl_slist_free_all(rcpt_raw);
+      return Fail(Error::InvalidArgument("smtp send: bad recipient '" +
+                                         core::Printable(r) + "'"));
+    }
+    rcpt_raw = curl_slist_append(rcpt_raw, ("<" + r + ">").c_str());
+  }
+  std::unique_ptr<curl_slist, SlistDeleter> rcpt(rcpt_raw);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  // The kept handle holds the open connection; curl_easy_reset clears the
+  // options and keeps the connection.
+  const bool kept = curl_ != nullptr;
+  if (kept) {
+    curl_easy_reset(static_cast<CURL*>(curl_));
+  } else {
+    curl_ = curl_easy_init();
+    if (curl_ == nullptr) {
+      return Fail(Error::Internal("smtp send: curl_easy_init failed"));
+    }
+  }
+  CURL* c = static_cast<CURL*>(curl_);
+  auto drop = [&] {
+    curl_easy_cleanup(c);
+    curl_ = nullptr;
+  };
   std::string url = options_.url;
   // The URL path is the EHLO name (libcurl SMTP).
   size_t scheme = url.find("://");
@@ -149,21 +179,7 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
       curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
     }
   }
-  // "" and "<>" both send MAIL FROM:<> (DEPS-FACTS §3).
-  std::string from = envelope_from.empty()
-                         ? std::string("<>")
-                         : "<" + std::string(envelope_from) + ">";
   curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
-  curl_slist* rcpt_raw = nullptr;
-  for (const std::string& r : recipients) {
-    if (r.find_first_of("\r\n<>") != std::string::npos) {
-      curl_slist_free_all(rcpt_raw);
-      return Fail(Error::InvalidArgument("smtp send: bad recipient '" +
-                                         core::Printable(r) + "'"));
-    }
-    rcpt_raw = curl_slist_append(rcpt_raw, ("<" + r + ">").c_str());
-  }
-  std::unique_ptr<curl_slist, SlistDeleter> rcpt(rcpt_raw);
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
   // The composer already wrote CRLF; CURLOPT_CRLF=1 would double the CRs.
   curl_easy_setopt(c, CURLOPT_CRLF, 0L);
@@ -183,7 +199,24 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
   CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  long connects = 0;
+  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  if (kept && connects == 0 && up.pos == 0 && code == 0 &&
+      (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+       rc == CURLE_GOT_NOTHING)) {
+    // The kept connection was closed by the server (idle timeout) and
+    // curl noticed only when it wrote MAIL FROM: no byte of the message
+    // went out, so once more on a new connection.
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+    up.pos = 0;
+    errbuf[0] = '\0';
+    last_reply.clear();
+    rc = curl_easy_perform(c);
+    code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  }
   if (rc == CURLE_OK) return core::Ok();
+  drop();
   if (rc == CURLE_ABORTED_BY_CALLBACK) {
     // Cut by a shutdown (core/shutdown.h). Before DATA nothing can have
     // been delivered; during it the server may or may not keep the message.

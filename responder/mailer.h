@@ -55,10 +55,16 @@ struct SmtpOptions {
   long connect_timeout_seconds = 15;
 };
 
-// SMTP through libcurl. One easy handle per Send (no shared connection
-// state); not thread-safe across concurrent Sends on one instance.
+// SMTP through libcurl. The connection of a successful Send is kept for the
+// next one (a new TCP connection, TLS handshake, EHLO and AUTH for every
+// acknowledgement cost tens of milliseconds each); it is dropped after any
+// failure. A kept connection the server has closed meanwhile is replaced
+// with a new one, also when the server's close is only noticed at MAIL FROM
+// (nothing of the message was sent yet, so it cannot be sent twice).
+// Sends on one instance are serialised.
 class SmtpMailer final : public Mailer {
  public:
+  ~SmtpMailer() override;
   // Validates the options: kInvalidArgument for a URL that is not smtp:// or
   // smtps://, tls = "none" with smtps://, tls = "none" to a host that is not
   // loopback, or an unknown tls value.
@@ -71,6 +77,8 @@ class SmtpMailer final : public Mailer {
  private:
   explicit SmtpMailer(SmtpOptions options) : options_(std::move(options)) {}
   SmtpOptions options_;
+  std::mutex mu_;         // serialises Send
+  void* curl_ = nullptr;  // CURL*: the kept connection's handle, or none
 };
 
 // Writes each message as a file into <dir>/tmp, fsyncs it, then renames it

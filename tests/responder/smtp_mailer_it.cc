@@ -214,6 +214,52 @@ TEST_F(SmtpSinkTest, FaultsMapToCodes) {
   EXPECT_FALSE(fs::exists(dir_ / "mail" / "0002.eml"));
 }
 
+// The connection of a successful send is kept: many acknowledgements, one
+// connection (one EHLO); after a refusal the next send opens a new one.
+TEST_F(SmtpSinkTest, OneConnectionForManySends) {
+  auto mailer = Mailer();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        mailer->Send("support@shop.example", {"ok@customer.example"},
+                     "Subject: " + std::to_string(i) + "\r\n\r\nb\r\n"));
+  }
+  EXPECT_EQ(ReadAll(dir_ / "mail" / "ehlo.count"), "1\n");
+  EXPECT_EQ(Stored(3, "eml"), "Subject: 2\r\n\r\nb\r\n");
+  auto refused =
+      mailer->Send("support@shop.example", {"reject4@customer.example"},
+                   "Subject: x\r\n\r\nb\r\n");
+  ASSERT_FALSE(refused.has_value());
+  ASSERT_TRUE(mailer->Send("support@shop.example", {"ok@customer.example"},
+                           "Subject: 3\r\n\r\nb\r\n"));
+  EXPECT_EQ(ReadAll(dir_ / "mail" / "ehlo.count"), "2\n");
+  EXPECT_EQ(Stored(4, "eml"), "Subject: 3\r\n\r\nb\r\n");
+}
+
+// A server that closes the session after each message (as an idle timeout
+// does): every send still goes out exactly once, on a new connection.
+class SmtpClosingSinkTest : public SmtpSinkTest {
+ protected:
+  void PrepareSink() override { extra_args_ = {"--close-after-data"}; }
+};
+
+TEST_F(SmtpClosingSinkTest, AClosedKeptConnectionIsReplaced) {
+  auto mailer = Mailer();
+  for (int i = 0; i < 4; ++i) {
+    auto s = mailer->Send("support@shop.example", {"ok@customer.example"},
+                          "Subject: " + std::to_string(i) + "\r\n\r\nb\r\n");
+    ASSERT_TRUE(s.has_value()) << i << ": " << s.error().ToString();
+    // The server's close (50 ms after its reply) happens before the next
+    // send: the kept connection is dead when it is used again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Stored(i + 1, "eml"),
+              "Subject: " + std::to_string(i) + "\r\n\r\nb\r\n");
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "mail" / "0005.eml"));
+  EXPECT_EQ(ReadAll(dir_ / "mail" / "ehlo.count"), "4\n");
+}
+
 TEST_F(SmtpSinkTest, WrongCredentialsAreRefused) {
   auto bad_token = Mailer(kUser, "", "wrong-token");
   auto t = bad_token->Send("support@shop.example", {"ok@customer.example"},

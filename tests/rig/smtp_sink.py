@@ -39,9 +39,20 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, outdir):
+    def __init__(self, outdir, close_after_data=False):
         self.outdir = outdir
         self.count = 0
+        self.ehlos = 0
+        self.close_after_data = close_after_data
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # One EHLO per connection: outdir/ehlo.count tells how many the
+        # client opened.
+        session.host_name = hostname
+        self.ehlos += 1
+        with open(os.path.join(self.outdir, "ehlo.count"), "w") as f:
+            f.write("%d\n" % self.ehlos)
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -71,6 +82,10 @@ class Handler:
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content)
         os.rename(base + ".eml.tmp", base + ".eml")
+        if self.close_after_data:
+            # As a server whose idle timeout ends the session after the
+            # reply: the client finds the connection closed at its next use.
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
         return "250 2.0.0 Stored %04d" % self.count
 
 
@@ -104,6 +119,8 @@ def main():
     ap.add_argument("--password", default="")
     ap.add_argument("--tls-cert", default="")
     ap.add_argument("--tls-key", default="")
+    ap.add_argument("--close-after-data", action="store_true",
+                    help="close each connection 50 ms after a stored message")
     args = ap.parse_args()
     # Plain-text AUTH is intended here (loopback tests only).
     warnings.simplefilter("ignore")
@@ -120,7 +137,7 @@ def main():
 
     SinkSMTP.expected_user = args.user.encode()
     SinkSMTP.expected_password = args.password.encode()
-    handler = Handler(args.outdir)
+    handler = Handler(args.outdir, args.close_after_data)
     use_auth = bool(args.user)
     tls_context = None
     if args.tls_cert:
