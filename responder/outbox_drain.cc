@@ -86,6 +86,7 @@ Result<std::unique_ptr<OutboxDrain>> OutboxDrain::Create(
 
 Result<DrainReport> OutboxDrain::DrainOnce(core::TimePoint now) {
   DrainReport report;
+  copies_due_.clear();
   FinishUnrecorded(report);
   Recover(now, report);
   // A shutdown stops between two messages: the one under way is finished
@@ -96,6 +97,14 @@ Result<DrainReport> OutboxDrain::DrainOnce(core::TimePoint now) {
     if (!row->has_value()) break;
     if (!SendRow(**row, now, report)) break;
   }
+  // The copies of this run's sends (C1), now that no acknowledgement waits
+  // behind them. One left out by a shutdown is appended by a later run
+  // (below: it looks in Sent first).
+  for (const store::Outgoing& row : copies_due_) {
+    if (core::ShutdownRequested()) break;
+    AppendToSent(row, /*look_first=*/false, report);
+  }
+  copies_due_.clear();
   // Copies still missing from Sent (C1), including older runs' failures.
   auto missing = store_->ListSentNotAppended();
   if (!missing) {
@@ -239,7 +248,7 @@ void OutboxDrain::RecordSent(const store::Outgoing& row, core::TimePoint now,
     }
     return;
   }
-  AppendToSent(row, /*look_first=*/false, report);
+  copies_due_.push_back(row);
   if (row.ticket_id > 0) MeetByOurMail(row, now, report);
 }
 

@@ -16,8 +16,11 @@
 //     answer.
 //  3. Claims due rows (ClaimNextDue) and sends each with the mailbox's
 //     Mailer:
-//       ok                  -> MarkSent, then APPEND the raw copy to the
-//                              Sent folder (C1) -> MarkAppendedToSent; the
+//       ok                  -> MarkSent; once every due row of the run is
+//                              sent (a copy does not hold up the next
+//                              customer's acknowledgement), APPEND the raw
+//                              copy to the Sent folder (C1) ->
+//                              MarkAppendedToSent; the
 //                              milestones our own mail meets get it as
 //                              their evidence (by "our_mail"): an "ack"
 //                              meets D1 "ack" and D5 "receipt", a "csat"
@@ -189,6 +192,9 @@ class OutboxDrain {
   DrainOptions options_;
   // Rows the server accepted whose MarkSent failed: id -> when.
   std::map<int64_t, core::TimePoint> unrecorded_;
+  // Rows sent (and marked) in the current run whose Sent copy is appended
+  // after the run's sends.
+  std::vector<store::Outgoing> copies_due_;
 };
 
 }  // namespace inboxd::responder

@@ -80,6 +80,47 @@ TEST(OutboxDrainTest, SendsAppendsToSentAndMeetsD1) {
   EXPECT_EQ(rig.mailer.attempts(), 1);
 }
 
+// The Sent copies of a run come after its sends: a copy's APPEND does not
+// hold up the next customer's acknowledgement.
+TEST(OutboxDrainTest, SentCopiesFollowTheRunsSends) {
+  class OrderSent final : public SentFolder {
+   public:
+    explicit OrderSent(FakeMailer* mailer) : mailer_(mailer) {}
+    core::Result<bool> ContainsMessageId(std::string_view,
+                                         std::string_view) override {
+      return false;
+    }
+    core::Status Append(std::string_view, std::string_view) override {
+      sends_before_append.push_back(mailer_->attempts());
+      return core::Ok();
+    }
+    std::vector<int> sends_before_append;
+
+   private:
+    FakeMailer* mailer_;
+  };
+  Rig rig;
+  for (int i = 0; i < 3; ++i) {
+    Incoming in;
+    in.from = "Customer " + std::to_string(i) + " <c" + std::to_string(i) +
+              "@customer.example>";
+    rig.Receive(in);
+  }
+  ASSERT_EQ(rig.NewPlanner()->PlanPending(rig.clock.Now())->enqueued, 3);
+  OrderSent sent(&rig.mailer);
+  auto d =
+      OutboxDrain::Create(&rig.config, rig.db.get(),
+                          {{"support", &rig.mailer}, {"sales", &rig.mailer}},
+                          &sent, rig.templates.get(), "test-key", {});
+  ASSERT_TRUE(d.has_value());
+  auto r = (*d)->DrainOnce(rig.clock.Now());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->sent, 3);
+  EXPECT_EQ(r->appended, 3);
+  EXPECT_EQ(sent.sends_before_append, (std::vector<int>{3, 3, 3}));
+  EXPECT_TRUE(rig.db->ListSentNotAppended()->empty());
+}
+
 TEST(OutboxDrainTest, TemporaryFailureBacksOffAndSendsAfterRestart) {
   Rig rig;
   auto row = QueueOneAck(rig);
