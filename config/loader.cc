@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -75,6 +76,33 @@ std::string Quote(std::string_view s) {
   std::string p = core::Printable(s);
   if (p.size() > kQuoteMax) p = p.substr(0, kQuoteMax) + "...";
   return "\"" + p + "\"";
+}
+
+// A key as it is written in TOML, for the KEY of an error line: a bare key
+// as it is, any other (empty, spaces, dots, quotes, control characters)
+// quoted with escapes, so that the line stays one line with a non-empty
+// KEY.
+std::string KeyName(std::string_view key) {
+  const bool bare =
+      !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+               (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+      });
+  if (bare) return std::string(key);
+  std::string out = "\"";
+  for (unsigned char ch : key) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch < 0x20 || ch == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04X", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out + "\"";
 }
 
 std::string JoinList(const std::vector<std::string_view>& list) {
@@ -272,9 +300,9 @@ class Loader {
   void Walk(const toml::table& t, std::string_view prefix,
             const std::vector<Field>& fields) {
     for (auto&& [key, node] : t) {
-      std::string path =
-          prefix.empty() ? std::string(key.str())
-                         : std::string(prefix) + "." + std::string(key.str());
+      std::string path = prefix.empty()
+                             ? KeyName(key.str())
+                             : std::string(prefix) + "." + KeyName(key.str());
       Item it{key, node, path};
       auto f = std::find_if(fields.begin(), fields.end(),
                             [&](const Field& f) { return f.key == key.str(); });
@@ -1092,7 +1120,7 @@ void Loader::ReadClassDeadlines(const Item& it, std::string_view cls,
   std::vector<std::pair<toml::source_position, Deadline>> added;
   for (auto&& [key, node] : *t) {
     std::string name(key.str());
-    Item f{key, node, it.path + "." + name};
+    Item f{key, node, it.path + "." + KeyName(name)};
     if (!IsIdent(name)) {
       Report(f, "a deadline name must be lower-case letters, digits or '_'");
       continue;
@@ -1200,7 +1228,7 @@ void Loader::ReadTiers(const Item& it, std::map<std::string, Tier>* out) {
   if (t == nullptr) return;
   for (auto&& [key, node] : *t) {
     std::string name(key.str());
-    Item f{key, node, it.path + "." + name};
+    Item f{key, node, it.path + "." + KeyName(name)};
     if (!IsIdent(name)) {
       Report(f, "a tier name must be lower-case letters, digits or '_'");
       continue;

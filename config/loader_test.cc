@@ -537,6 +537,31 @@ TEST(ParseConfigTest, ResponderRetrySchedule) {
   }
 }
 
+// A key that is not bare TOML (empty, spaces, a dot, a newline) is named
+// quoted in the error line, which keeps "FILE:LINE:COL: KEY: message" with
+// a non-empty KEY on one line (found by the config fuzzer: [""]).
+TEST(ParseConfigTest, UnknownQuotedKeysAreNamedQuoted) {
+  const struct {
+    const char* text;
+    const char* want_prefix;
+  } cases[] = {
+      {"[\"\"]\n", "t.toml:1:2: \"\": unknown key (known: "},
+      {"[http]\n\"a b\" = 1\n", "t.toml:2:1: http.\"a b\": unknown key"},
+      {"[http]\n\"x.y\" = 1\n", "t.toml:2:1: http.\"x.y\": unknown key"},
+      {"[http]\n\"l\\ni\" = 1\n",
+       "t.toml:2:1: http.\"l\\u000Ai\": unknown key"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = ParseConfig(c.text, "t.toml");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_TRUE(r.error().message.starts_with(c.want_prefix))
+        << r.error().message;
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos)
+        << r.error().message;
+  }
+}
+
 TEST(ParseConfigTest, StateRetention) {
   EXPECT_EQ(config::Defaults().state.retention, Seconds{0});  // forever
   const struct {
