@@ -1,28 +1,17 @@
 #include "app/monitoring.h"
 
-#include <sys/statvfs.h>
-
-#include <cerrno>
-#include <cstring>
+#include "store/state_lock.h"
 
 namespace inboxd::app {
 namespace {
 
-// Below this much free space in the state dir the store is reported not
-// writable: SQLite needs room for its WAL before a commit can fail cleanly.
-constexpr unsigned long long kMinFreeBytes = 16ull << 20;
-
 health::StoreProbe ProbeStore(store::Store& store,
                               const std::string& state_dir) {
-  struct statvfs fs {};
-  if (::statvfs(state_dir.c_str(), &fs) != 0) {
-    return {false, "state dir " + state_dir + ": " + std::strerror(errno)};
-  }
-  const unsigned long long free_bytes =
-      static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize;
-  if (free_bytes < kMinFreeBytes) {
+  auto free_bytes = store::FreeBytes(state_dir);
+  if (!free_bytes) return {false, free_bytes.error().message};
+  if (*free_bytes < store::kMinStateDirFreeBytes) {
     return {false, "state dir " + state_dir + ": only " +
-                       std::to_string(free_bytes >> 10) + " KiB free"};
+                       std::to_string(*free_bytes >> 10) + " KiB free"};
   }
   if (auto st = store.ProbeWrite(); !st) {
     return {false, st.error().ToString()};

@@ -1,7 +1,5 @@
 #include "app/pipeline.h"
 
-#include <sys/statvfs.h>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -194,14 +192,10 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
   // SQLite reports a full disk at open as "disk I/O error": say so.
   auto open_failed = [&](core::Error e) {
     e = e.Wrap("open store");
-    struct statvfs fs {};
-    if (::statvfs(cfg.state.dir.c_str(), &fs) == 0) {
-      const unsigned long long free_bytes =
-          static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize;
-      if (free_bytes < (16ull << 20)) {
-        e.message += " (the file system of " + cfg.state.dir + " has only " +
-                     std::to_string(free_bytes >> 10) + " KiB free)";
-      }
+    auto free_bytes = store::FreeBytes(cfg.state.dir);
+    if (free_bytes && *free_bytes < store::kMinStateDirFreeBytes) {
+      e.message += " (the file system of " + cfg.state.dir + " has only " +
+                   std::to_string(*free_bytes >> 10) + " KiB free)";
     }
     return core::Fail(std::move(e));
   };

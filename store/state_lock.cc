@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -82,6 +83,15 @@ core::Status SecureStateDir(const std::string& dir) {
         core::Error::Unavailable("state dir " + dir + ": " + ec.message()));
   }
   return core::Ok();
+}
+
+core::Result<uint64_t> FreeBytes(const std::string& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) {
+    return core::Fail(core::Error::Unavailable("state dir " + dir + ": " +
+                                               std::strerror(errno)));
+  }
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
 }  // namespace inboxd::store

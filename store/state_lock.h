@@ -9,6 +9,7 @@
 // lets them read while the daemon writes.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -42,5 +43,15 @@ class StateLock {
 // database, its -wal and -shm, the HMAC key, the lock) 0600; files an older
 // version created with a wider umask are narrowed too. Errors: kUnavailable.
 core::Status SecureStateDir(const std::string& dir);
+
+// Below this much free space on the state directory's file system the store
+// is not writable for practical purposes: SQLite needs room for its WAL
+// before a commit can fail cleanly (/healthz, and the error of a store that
+// cannot be opened, say so).
+inline constexpr uint64_t kMinStateDirFreeBytes = uint64_t{16} << 20;
+
+// Bytes an unprivileged writer may still use on the file system of `dir`
+// (statvfs f_bavail). Errors: kUnavailable naming the directory.
+core::Result<uint64_t> FreeBytes(const std::string& dir);
 
 }  // namespace inboxd::store

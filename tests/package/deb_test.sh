@@ -740,6 +740,8 @@ systemd_section() {
     /etc/inboxd/inboxd.toml
   grep -q '^password_file = "/run/credentials/inboxd.service/test-support.pass"' /etc/inboxd/inboxd.toml ||
     die "the config has no test-support.pass to hand over: $(cat /etc/inboxd/inboxd.toml)"
+  local config_credential="$work/config-credential.toml"
+  cp /etc/inboxd/inboxd.toml "$config_credential"
   sd systemctl daemon-reload
 
   step "systemctl enable --now inboxd"
@@ -787,11 +789,7 @@ systemd_section() {
 
   step "Restart=on-failure after SIGKILL"
   # The bad line out again: the restarted daemon reads the file afresh.
-  cp "$config_copy" /etc/inboxd/inboxd.toml.tmp
-  sed -i 's#^password_file = "/etc/inboxd/test-support.pass"#password_file = "/run/credentials/inboxd.service/test-support.pass"#' \
-    /etc/inboxd/inboxd.toml.tmp
-  cat /etc/inboxd/inboxd.toml.tmp >/etc/inboxd/inboxd.toml
-  rm -f /etc/inboxd/inboxd.toml.tmp
+  cat "$config_credential" >/etc/inboxd/inboxd.toml
   sd systemctl kill -s KILL inboxd
   restarted() { [[ "$(unit_prop NRestarts)" == 1 && "$(unit_prop ActiveState)" == active ]]; }
   wait_for 20 "not restarted after SIGKILL (RestartSec=5s)" restarted
