@@ -16,8 +16,10 @@
 //         connected (from daemon.json when that daemon is alive).
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -53,6 +55,7 @@ struct SyncOptions {
   bool json = false;
   int tick_seconds = 30;
   int poll_seconds = 60;
+  int sync_workers = ingest::DaemonOptions{}.workers;
 };
 
 void LogStages(const StageReport& r) {
@@ -248,6 +251,7 @@ core::Result<std::unique_ptr<Generation>> OpenGeneration(
   g->pipeline = std::move(*pipeline);
   ingest::DaemonOptions dopt;
   dopt.poll_interval = std::chrono::seconds(opt.poll_seconds);
+  dopt.workers = opt.sync_workers;
   g->daemon = std::make_unique<ingest::SyncDaemon>(
       g->pipeline->DaemonMailboxes(), g->pipeline->sink(),
       core::SystemClock::Default(), g->cfg.limits, dopt);
@@ -312,9 +316,34 @@ void Reload(std::unique_ptr<Generation>& gen, const SyncOptions& opt,
                gen->cfg.mailboxes.size());
 }
 
+// Each watched folder holds an IMAP connection, which costs three
+// descriptors under libcurl (the socket and a wake-up socket pair): 340
+// folders would pass the usual soft limit of 1024. The soft limit is raised
+// to the hard one (systemd's default hard limit is 524288), and a hard limit
+// too low for the configured folders is reported.
+void RaiseOpenFileLimit(const config::Config& cfg) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = std::min<rlim_t>(lim.rlim_max, 65536);
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = want;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  }
+  size_t folders = 0;
+  for (const auto& mb : cfg.mailboxes) folders += mb.folders.size() + 1;
+  const rlim_t need = 3 * folders + 64;
+  if (lim.rlim_cur < need) {
+    spdlog::warn(
+        "open files: {} folders need about {} descriptors, the limit is {} "
+        "(raise LimitNOFILE)",
+        folders, need, lim.rlim_cur);
+  }
+}
+
 int RunDaemon(const SyncOptions& opt) {
   config::Config cfg;
   if (!LoadConfigOrReport(opt.config_path, &cfg)) return kExitConfig;
+  RaiseOpenFileLimit(cfg);
   // Signals are taken by one thread with sigwait, never by handlers; every
   // thread started from here inherits the mask.
   sigset_t set;
@@ -537,6 +566,10 @@ void RegisterSyncCommands(CLI::App& app, int* exit_code) {
   run->add_option("--poll", opt->poll_seconds,
                   "poll interval for servers without IDLE, seconds")
       ->check(CLI::Range(5, 3600));
+  run->add_option("--sync-workers", opt->sync_workers,
+                  "threads that connect and sync folders (one more thread "
+                  "waits on every folder's IDLE)")
+      ->check(CLI::Range(1, 64));
   run->callback([opt, exit_code] { *exit_code = RunDaemon(*opt); });
 
   auto* status = app.add_subcommand(

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <random>
-#include <thread>
+#include <utility>
 
 #include "core/text.h"
 #include "ingest/header_block.h"
@@ -211,14 +211,18 @@ void ImapSource::Drop() {
   reader_.reset();
   transport_.reset();
   open_folder_.clear();
+  idle_tag_.clear();
 }
 
 void ImapSource::Close() {
   if (transport_ == nullptr) return;
-  std::string line = tag_prefix_ + std::to_string(next_tag_++) + " LOGOUT\r\n";
+  // An IDLE is ended in the same write (the server answers DONE first).
+  std::string line = idle_tag_.empty() ? "" : "DONE\r\n";
+  line += tag_prefix_ + std::to_string(next_tag_++) + " LOGOUT\r\n";
+  const int responses = idle_tag_.empty() ? 2 : 3;
   if (transport_->Send(line)) {
-    // Best effort: wait briefly for the BYE and the tagged OK.
-    for (int i = 0; i < 2 && reader_ != nullptr; ++i) {
+    // Best effort: wait briefly for the BYE and the tagged OK(s).
+    for (int i = 0; i < responses && reader_ != nullptr; ++i) {
       auto r = reader_->Read(std::chrono::milliseconds(200));
       if (!r || !r->has_value()) break;
     }
@@ -289,6 +293,9 @@ void ImapSource::NoteUntagged(const ImapResponse& r) {
 
 Result<ImapSource::Reply> ImapSource::Run(
     std::string_view command, std::optional<std::string_view> literal) {
+  if (!idle_tag_.empty()) {
+    if (auto st = StopIdle(); !st) return Fail(st.error());
+  }
   if (auto st = EnsureConnected(); !st) return Fail(st.error());
   const std::string tag = tag_prefix_ + std::to_string(next_tag_++);
   std::string line = tag + " " + std::string(command) + "\r\n";
@@ -541,7 +548,7 @@ Result<FlagsResult> ImapSource::FetchFlags(const std::string& folder,
     if (auto st = EnsureConnected(); !st) return Fail(st.error());
     const bool offered = capabilities_.contains("CONDSTORE");
     // Always examined afresh: HIGHESTMODSEQ is only reported by EXAMINE. A
-    // change of the open folder seen only now is kept for WaitForChange.
+    // change of the open folder seen only now is kept for StartIdle.
     const bool was_open = open_folder_ == folder;
     const uint32_t old_exists = open_exists_;
     const uint32_t old_uid_next = open_uid_next_;
@@ -815,22 +822,32 @@ Result<bool> ImapSource::SupportsPush() {
   return capabilities_.contains("IDLE");
 }
 
-Result<bool> ImapSource::WaitForChange(const std::string& folder,
-                                       std::chrono::seconds timeout,
-                                       std::stop_token stop) {
-  const auto deadline = Steady::now() + timeout;
-  auto push = SupportsPush();
-  if (!push) return Fail(push.error());
-  if (!*push) {
-    while (!stop.stop_requested() && Steady::now() < deadline) {
-      std::this_thread::sleep_for(options_.stop_check);
-    }
-    return true;
+core::Status ImapSource::IdleResponse(const ImapResponse& r) {
+  if (r.type != ImapResponse::Type::kUntagged) {
+    Drop();
+    return Fail(
+        Error::Unavailable("imap protocol error: unexpected response during "
+                           "IDLE: " +
+                           core::Printable(r.tag + " " + r.status)));
   }
+  NoteUntagged(r);
+  if ((r.name == "EXISTS" || r.name == "EXPUNGE") && r.number) {
+    idle_changed_ = true;
+  }
+  return core::Ok();
+}
+
+Result<MailSource::IdleWait> ImapSource::StartIdle(const std::string& folder) {
   auto ctx = [&] { return Context("idle", folder); };
+  if (!idle_tag_.empty()) {
+    if (auto st = StopIdle(); !st) return Fail(st.error());
+  }
+  auto push = SupportsPush();
+  if (!push) return Fail(push.error().Wrap(ctx()));
+  if (!*push) return IdleWait{};
   auto opened = WithRetry([&]() { return Open(folder, true); });
   if (!opened) return Fail(opened.error().Wrap(ctx()));
-  if (pending_change_) return true;
+  if (pending_change_) return IdleWait{transport_->PollFd(), true};
 
   // RFC 2177: "<tag> IDLE", wait for "+", then untagged updates until DONE.
   const std::string tag = tag_prefix_ + std::to_string(next_tag_++);
@@ -840,67 +857,81 @@ Result<bool> ImapSource::WaitForChange(const std::string& folder,
   }
   const auto io = std::chrono::duration_cast<std::chrono::milliseconds>(
       options_.io_timeout);
-  bool changed = false;
-  auto handle_untagged = [&](const ImapResponse& r) {
-    NoteUntagged(r);
-    if ((r.name == "EXISTS" || r.name == "EXPUNGE") && r.number) changed = true;
-  };
+  idle_changed_ = false;
   while (true) {
     auto r = ReadOne(io);
     if (!r) return Fail(r.error().Wrap(ctx()));
     if (r->type == ImapResponse::Type::kContinuation) break;
-    if (r->type == ImapResponse::Type::kTagged) {
-      if (r->tag == tag) {
-        return Fail(Error::Unavailable("IDLE refused: " + r->status + " " +
-                                       core::Printable(r->text))
-                        .Wrap(ctx()));
-      }
-      Drop();
-      return Fail(Error::Unavailable("imap protocol error: unexpected tag")
+    if (r->type == ImapResponse::Type::kTagged && r->tag == tag) {
+      return Fail(Error::Unavailable("IDLE refused: " + r->status + " " +
+                                     core::Printable(r->text))
                       .Wrap(ctx()));
     }
-    handle_untagged(*r);
+    if (auto st = IdleResponse(*r); !st) return Fail(st.error().Wrap(ctx()));
   }
-  while (!changed && !pending_change_ && !stop.stop_requested()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Steady::now());
-    if (left.count() <= 0) break;
-    auto raw = reader_->Read(std::min(left, options_.stop_check));
+  idle_tag_ = tag;
+  idle_folder_ = folder;
+  // Whatever came with the "+" (in the reader's or TLS's buffer) is read
+  // now: poll() would not report it.
+  auto changed = ReadIdle();
+  if (!changed) return Fail(changed.error());
+  if (*changed) {
+    auto stopped = StopIdle();
+    if (!stopped) return Fail(stopped.error());
+    return IdleWait{transport_->PollFd(), true};
+  }
+  return IdleWait{transport_->PollFd(), false};
+}
+
+Result<bool> ImapSource::ReadIdle() {
+  if (idle_tag_.empty() || reader_ == nullptr) {
+    return pending_change_ || idle_changed_;
+  }
+  auto ctx = [&] { return Context("idle", idle_folder_); };
+  while (true) {
+    auto raw = reader_->Read(std::chrono::milliseconds(0));
     if (!raw) {
+      idle_tag_.clear();
       Drop();
       return Fail(raw.error().Wrap(ctx()));
     }
-    if (!raw->has_value()) continue;
+    if (!raw->has_value()) break;
     auto r = ParseImapResponse(**raw);
     if (!r) {
+      idle_tag_.clear();
       Drop();
       return Fail(r.error().Wrap(ctx()));
     }
-    if (r->type != ImapResponse::Type::kUntagged) {
-      Drop();
-      return Fail(Error::Unavailable("imap protocol error: unexpected "
-                                     "response during IDLE")
-                      .Wrap(ctx()));
+    if (auto st = IdleResponse(*r); !st) {
+      idle_tag_.clear();
+      return Fail(st.error().Wrap(ctx()));
     }
-    handle_untagged(*r);
+  }
+  return idle_changed_ || pending_change_;
+}
+
+Result<bool> ImapSource::StopIdle() {
+  if (idle_tag_.empty()) return idle_changed_ || pending_change_;
+  const std::string tag = std::exchange(idle_tag_, "");
+  auto ctx = [&] { return Context("idle", idle_folder_); };
+  if (transport_ == nullptr) {
+    return Fail(Error::Unavailable("connection closed").Wrap(ctx()));
   }
   if (auto st = transport_->Send("DONE\r\n"); !st) {
     Drop();
     return Fail(st.error().Wrap(ctx()));
   }
+  const auto io = std::chrono::duration_cast<std::chrono::milliseconds>(
+      options_.io_timeout);
   while (true) {
     auto r = ReadOne(io);
     if (!r) return Fail(r.error().Wrap(ctx()));
     if (r->type == ImapResponse::Type::kTagged && r->tag == tag) break;
-    if (r->type != ImapResponse::Type::kUntagged) {
-      Drop();
-      return Fail(Error::Unavailable("imap protocol error: unexpected "
-                                     "response after DONE")
-                      .Wrap(ctx()));
-    }
-    handle_untagged(*r);
+    if (auto st = IdleResponse(*r); !st) return Fail(st.error().Wrap(ctx()));
   }
-  return changed || pending_change_;
+  const bool changed = idle_changed_ || pending_change_;
+  idle_changed_ = false;
+  return changed;
 }
 
 }  // namespace inboxd::ingest

@@ -102,11 +102,19 @@ class ImapSource final : public MailSource {
                                        std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
   core::Result<bool> SupportsPush() override;
-  core::Result<bool> WaitForChange(const std::string& folder,
-                                   std::chrono::seconds timeout,
-                                   std::stop_token stop) override;
+  // IDLE (RFC 2177) in three steps: StartIdle opens `folder` if needed,
+  // sends IDLE, waits (io_timeout) for the "+" and returns the socket; a
+  // change noted before (an EXISTS seen by an earlier command) or during the
+  // handshake returns changed = true with IDLE already ended. ReadIdle
+  // drains what has arrived (reader buffer, TLS buffer, socket) without
+  // blocking. StopIdle sends DONE and reads up to its tagged OK. Any other
+  // command while idling ends the IDLE first.
+  core::Result<IdleWait> StartIdle(const std::string& folder) override;
+  core::Result<bool> ReadIdle() override;
+  core::Result<bool> StopIdle() override;
 
-  // Sends LOGOUT (best effort) and closes the connection.
+  // Sends LOGOUT (best effort; DONE first when idling) and closes the
+  // connection.
   void Close();
   // Connections opened so far (for tests of reconnect behaviour).
   int connects() const { return connects_; }
@@ -137,6 +145,9 @@ class ImapSource final : public MailSource {
   core::Result<ImapResponse> ReadOne(std::chrono::milliseconds timeout);
   // Notes EXISTS/EXPUNGE/BYE seen outside the command that asked for them.
   void NoteUntagged(const ImapResponse& r);
+  // Handles one response read while idling: untagged ones are noted (EXISTS
+  // and EXPUNGE set idle_changed_); anything else is a protocol error.
+  core::Status IdleResponse(const ImapResponse& r);
   void Drop();
   core::Result<FetchedMessage> FetchSection(const std::string& folder,
                                             uint32_t uid, bool header_only);
@@ -156,6 +167,9 @@ class ImapSource final : public MailSource {
   uint32_t open_uid_next_ = 0;        // from the EXAMINE; 0 = not reported
   uint64_t open_highest_modseq_ = 0;  // from the EXAMINE; 0 = none
   bool pending_change_ = false;  // EXISTS/EXPUNGE since the last UID listing
+  std::string idle_tag_;         // the running IDLE's tag; "" = not idling
+  std::string idle_folder_;
+  bool idle_changed_ = false;  // EXISTS or EXPUNGE during this IDLE
   std::map<std::string, uint32_t> uid_validity_;  // first seen per folder
   uint64_t next_tag_ = 1;
   std::string tag_prefix_;

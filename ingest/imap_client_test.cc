@@ -1,6 +1,7 @@
 #include "ingest/imap_client.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <map>
 
@@ -28,6 +29,7 @@ struct FakeServer {
   std::map<uint32_t, std::pair<std::string, uint64_t>> flags;
   std::string unsolicited;  // sent before the next flags FETCH's responses
   std::string flags_fetch_reply;  // replaces the flags FETCH's responses
+  std::string idle_reply = "+ idling\r\n";
   int close_after = -1;  // close the connection after this many commands
   int commands = 0;
   std::vector<std::string> log;  // every command, across connections
@@ -153,7 +155,7 @@ struct FakeServer {
              "* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n"
              "* LIST (\\Noselect) \"/\" Archive\r\n{tag} OK done\r\n";
     }
-    if (cmd == "IDLE") return "+ idling\r\n";
+    if (cmd == "IDLE") return idle_reply;
     if (cmd == "DONE") return "{tag} OK idle done\r\n";
     if (cmd == "LOGOUT") return "* BYE bye\r\n{tag} OK done\r\n";
     return "{tag} BAD unknown\r\n";
@@ -387,33 +389,111 @@ TEST(ImapSourceTest, UidValidityChangeAfterReconnectIsReported) {
   EXPECT_TRUE(src.Fetch("INBOX", 1).has_value());
 }
 
-TEST(ImapSourceTest, IdleReturnsOnExistsAndOnTimeout) {
+// Polls `fd` for input for up to `ms` milliseconds.
+bool Readable(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, ms) == 1;
+}
+
+TEST(ImapSourceTest, IdleInThreeStepsReportsExistsAndExpunge) {
   FakeServer server;
   server.messages = {{1, "x\r\n\r\n1"}};
   ImapSource src(server.Connector(), Options());
   ASSERT_TRUE(src.Examine("INBOX").has_value());
-  std::stop_source stop;
-  auto quiet =
-      src.WaitForChange("INBOX", std::chrono::seconds(0), stop.get_token());
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  ASSERT_GE(w->fd, 0);
+  EXPECT_FALSE(w->changed);
+  EXPECT_EQ(server.log.back(), "IDLE");
+  EXPECT_FALSE(Readable(w->fd, 0));
+  auto quiet = src.ReadIdle();
   ASSERT_TRUE(quiet.has_value()) << quiet.error().ToString();
   EXPECT_FALSE(*quiet);
-  ASSERT_FALSE(server.log.empty());
-  EXPECT_EQ(server.log.back(), "DONE");
+
+  // A keep-alive is read and is no change.
+  server.live->Push("* OK Still here\r\n");
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto still = src.ReadIdle();
+  ASSERT_TRUE(still.has_value());
+  EXPECT_FALSE(*still);
+  EXPECT_FALSE(Readable(w->fd, 0));  // drained
 
   server.live->Push("* 2 EXISTS\r\n* 1 RECENT\r\n");
-  auto changed =
-      src.WaitForChange("INBOX", std::chrono::seconds(5), stop.get_token());
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto changed = src.ReadIdle();
   ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
   EXPECT_TRUE(*changed);
+  auto stopped = src.StopIdle();
+  ASSERT_TRUE(stopped.has_value()) << stopped.error().ToString();
+  EXPECT_TRUE(*stopped);
+  EXPECT_EQ(server.log.back(), "DONE");
   // The connection is still in sync: the next command works.
   EXPECT_TRUE(src.Fetch("INBOX", 1).has_value());
   ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());  // change consumed
 
-  stop.request_stop();
-  auto stopped =
-      src.WaitForChange("INBOX", std::chrono::seconds(60), stop.get_token());
-  ASSERT_TRUE(stopped.has_value());
-  EXPECT_FALSE(*stopped);
+  // An expunge is a change too; a quiet IDLE stopped reports none.
+  w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value());
+  EXPECT_FALSE(w->changed);
+  auto none = src.StopIdle();
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(*none);
+  w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value());
+  server.live->Push("* 1 EXPUNGE\r\n");
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto gone = src.ReadIdle();
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_TRUE(*gone);
+  // Any command while idling sends DONE first.
+  const size_t before = server.log.size();
+  EXPECT_TRUE(src.Examine("INBOX").has_value());
+  ASSERT_GE(server.log.size(), before + 2);
+  EXPECT_EQ(server.log[before], "DONE");
+}
+
+TEST(ImapSourceTest, IdleChangeArrivingWithTheContinuationIsNotMissed) {
+  FakeServer server;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  // The server's "+" and an EXISTS arrive together: poll() would not show
+  // the EXISTS, already in the reader's buffer.
+  server.live->set_chunk(1 << 16);
+  server.idle_reply = "+ idling\r\n* 2 EXISTS\r\n";
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_TRUE(w->changed);
+  EXPECT_EQ(server.log.back(), "DONE");  // IDLE already ended
+}
+
+TEST(ImapSourceTest, IdleConnectionLostIsAnErrorAndReconnects) {
+  FakeServer server;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  ASSERT_TRUE(src.Examine("INBOX").has_value());
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value());
+  server.live->Push("* BYE shutting down\r\n");
+  server.live->CloseWhenDrained();
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto r = src.ReadIdle();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::Code::kUnavailable);
+  EXPECT_NE(r.error().message.find("imap idle"), std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(src.Examine("INBOX").has_value());
+  EXPECT_EQ(src.connects(), 2);
+}
+
+TEST(ImapSourceTest, NoIdleCapabilityMeansNoDescriptor) {
+  FakeServer server;
+  server.idle = false;
+  ImapSource src(server.Connector(), Options());
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_EQ(w->fd, -1);
+  for (const auto& c : server.log) EXPECT_NE(c, "IDLE");
 }
 
 TEST(ImapSourceTest, AppendSendsLiteral) {
@@ -797,11 +877,9 @@ TEST(ImapSourceFlagsTest, NewMailSeenByItsExamineStillWakesIdle) {
   server.messages[10] = "new\r\n\r\n";
   std::vector<uint32_t> uids = {2};
   ASSERT_TRUE(src.FetchFlags("INBOX", uids, 0).has_value());
-  std::stop_source stop;
-  auto changed =
-      src.WaitForChange("INBOX", std::chrono::seconds(5), stop.get_token());
-  ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
-  EXPECT_TRUE(*changed);
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_TRUE(w->changed);
   for (const auto& c : server.log) EXPECT_NE(c, "IDLE");
 }
 

@@ -127,14 +127,18 @@ CurlImapTransport::~CurlImapTransport() {
   curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-core::Result<bool> CurlImapTransport::Wait(short events,
-                                           std::chrono::milliseconds timeout) {
+int CurlImapTransport::PollFd() const {
   curl_socket_t sock = CURL_SOCKET_BAD;
   CURLcode rc = curl_easy_getinfo(static_cast<CURL*>(curl_),
                                   CURLINFO_ACTIVESOCKET, &sock);
-  if (rc != CURLE_OK || sock == CURL_SOCKET_BAD) {
-    return Fail(Error::Unavailable(label_ + ": connection closed"));
-  }
+  if (rc != CURLE_OK || sock == CURL_SOCKET_BAD) return -1;
+  return static_cast<int>(sock);
+}
+
+core::Result<bool> CurlImapTransport::Wait(short events,
+                                           std::chrono::milliseconds timeout) {
+  const int sock = PollFd();
+  if (sock < 0) return Fail(Error::Unavailable(label_ + ": connection closed"));
   // In slices, so that a shutdown ends the wait (core/shutdown.h).
   using Steady = std::chrono::steady_clock;
   const auto deadline = Steady::now() + timeout;

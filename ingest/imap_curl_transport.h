@@ -48,6 +48,8 @@ class CurlImapTransport final : public ImapTransport {
   core::Status Send(std::string_view bytes) override;
   core::Result<size_t> Recv(char* buf, size_t cap,
                             std::chrono::milliseconds timeout) override;
+  // The connection's socket (CURLINFO_ACTIVESOCKET), -1 when closed.
+  int PollFd() const override;
 
  private:
   CurlImapTransport(void* curl, std::string label,

@@ -5,9 +5,15 @@
 // by the command's tag. A command line ending in "{n}" gets "+ go ahead" and
 // then the n literal bytes are collected before the handler sees the whole
 // command. Can fail the Nth Send or close the connection after a command.
+// PollFd is an eventfd that polls readable exactly while Recv has bytes (or
+// the close) to hand out, as a socket would.
 #pragma once
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
@@ -23,7 +29,16 @@ class ScriptedTransport final : public ImapTransport {
   // returns the server's reply bytes with "{tag}" placeholders.
   using Handler = std::function<std::string(const std::string& command)>;
 
-  explicit ScriptedTransport(Handler handler) : handler_(std::move(handler)) {}
+  explicit ScriptedTransport(Handler handler)
+      : handler_(std::move(handler)),
+        event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~ScriptedTransport() override {
+    if (event_fd_ >= 0) ::close(event_fd_);
+  }
+  ScriptedTransport(const ScriptedTransport&) = delete;
+  ScriptedTransport& operator=(const ScriptedTransport&) = delete;
+
+  int PollFd() const override { return event_fd_; }
 
   core::Status Send(std::string_view bytes) override {
     if (closed_) return core::Fail(core::Error::Unavailable("closed"));
@@ -77,13 +92,20 @@ class ScriptedTransport final : public ImapTransport {
     size_t n = std::min({cap, out_.size(), chunk_});
     out_.copy(buf, n);
     out_.erase(0, n);
+    Signal();
     return n;
   }
 
   // Queues server bytes that arrive without a command (IDLE updates).
-  void Push(std::string bytes) { out_ += std::move(bytes); }
+  void Push(std::string bytes) {
+    out_ += std::move(bytes);
+    Signal();
+  }
   // After the queued bytes are read, the connection reports closed.
-  void CloseWhenDrained() { close_when_drained_ = true; }
+  void CloseWhenDrained() {
+    close_when_drained_ = true;
+    Signal();
+  }
   void set_chunk(size_t n) { chunk_ = n; }
   const std::vector<std::string>& commands() const { return commands_; }
 
@@ -98,9 +120,20 @@ class ScriptedTransport final : public ImapTransport {
     if (r.starts_with("<close>")) {
       out_ += r.substr(7);
       close_when_drained_ = true;
-      return;
+    } else {
+      out_ += r;
     }
-    out_ += r;
+    Signal();
+  }
+  // Makes event_fd_ readable iff Recv has something to hand out.
+  void Signal() {
+    uint64_t v;
+    while (::read(event_fd_, &v, sizeof v) > 0) {
+    }
+    if (!out_.empty() || closed_ || close_when_drained_) {
+      v = 1;
+      [[maybe_unused]] ssize_t w = ::write(event_fd_, &v, sizeof v);
+    }
   }
 
   Handler handler_;
@@ -109,6 +142,7 @@ class ScriptedTransport final : public ImapTransport {
   size_t chunk_ = 7;
   bool closed_ = false;
   bool close_when_drained_ = false;
+  int event_fd_;
   std::vector<std::string> commands_;
 };
 

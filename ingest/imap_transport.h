@@ -26,6 +26,12 @@ class ImapTransport {
   // data. Errors: kUnavailable (closed by the peer, TLS or socket error).
   virtual core::Result<size_t> Recv(char* buf, size_t cap,
                                     std::chrono::milliseconds timeout) = 0;
+
+  // A descriptor that polls readable (POLLIN) when Recv may return bytes
+  // without waiting, for an event loop over many connections; -1 when
+  // there is none. Recv may still return 0 after it polled readable (TLS
+  // records, keep-alives): the caller reads until Recv returns 0.
+  virtual int PollFd() const { return -1; }
 };
 
 }  // namespace inboxd::ingest

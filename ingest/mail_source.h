@@ -24,7 +24,6 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -172,16 +171,30 @@ class MailSource {
   // Lists every folder, marking the one(s) with the \Sent SPECIAL-USE.
   virtual core::Result<std::vector<FolderInfo>> ListFolders() = 0;
 
-  // True when WaitForChange can push (IMAP IDLE); false means the caller
+  // True when the source can push (IMAP IDLE); false means the caller
   // should poll.
   virtual core::Result<bool> SupportsPush() = 0;
 
-  // Waits until `folder` gets new or expunged messages (returns true) or
-  // `timeout` passes or `stop` is requested (returns false). Without push
-  // support it waits the whole timeout and returns true.
-  virtual core::Result<bool> WaitForChange(const std::string& folder,
-                                           std::chrono::seconds timeout,
-                                           std::stop_token stop) = 0;
+  // Waiting for news in pieces, so that one thread can watch many
+  // connections (SyncDaemon's event loop polls every IdleWait::fd):
+  // StartIdle puts the connection into push mode on `folder` (IMAP IDLE,
+  // RFC 2177) and returns the descriptor to poll for input. While it waits,
+  // only ReadIdle and StopIdle may be called. ReadIdle reads what has
+  // arrived without blocking and returns true once new or expunged messages
+  // were announced; StopIdle leaves push mode (DONE and its tagged OK) and
+  // returns the same. Errors of all three as Examine; after an error the
+  // connection is closed (the next call reconnects).
+  struct IdleWait {
+    int fd = -1;           // -1: the source cannot push; poll by timer
+    bool changed = false;  // a change is already known: not waiting, sync
+  };
+  // The default cannot push (fd -1).
+  virtual core::Result<IdleWait> StartIdle(const std::string& folder) {
+    (void)folder;
+    return IdleWait{};
+  }
+  virtual core::Result<bool> ReadIdle() { return false; }
+  virtual core::Result<bool> StopIdle() { return false; }
 };
 
 }  // namespace inboxd::ingest

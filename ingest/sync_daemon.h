@@ -1,18 +1,23 @@
 // sync_daemon.h: `inboxd once` and `inboxd run` as library calls.
 //
 // Does: SyncOnce syncs every configured mailbox and folder once. SyncDaemon
-// runs one thread per mailbox that resolves its folders (watched + Sent) and
-// then one thread per folder, each with its own connection: sync, then wait
-// in IMAP IDLE (re-issued at least every `idle_max`, 29 min by RFC 2177's
-// advice) or, when the server lacks IDLE, sleep `poll_interval`; on any
-// error log it naming mailbox/folder, mark the folder disconnected, drop the
-// connection and retry after capped exponential backoff (1s, 2s, 4s .. 5min).
-// A wrong password is logged as an error each time and retried the same way,
-// never a crash. Calls into the sink are serialized by one mutex. Does not:
-// parse the command line or read the config file (app/ does).
+// watches every folder (watched + Sent) of every mailbox with a bounded
+// number of threads, however many folders there are: the thread that calls
+// Run is an event loop that poll()s the IDLE connections of all folders,
+// and `workers` threads do the blocking work (connect, resolve a mailbox's
+// folders, sync a folder, enter IDLE). Each folder has its own connection:
+// sync, then wait in IMAP IDLE (re-issued at least every `idle_max`, 29 min
+// by RFC 2177's advice) or, when the server lacks IDLE, `poll_interval`; on
+// any error log it naming mailbox/folder, mark the folder disconnected, drop
+// the connection and retry after capped exponential backoff (1s, 2s, 4s ..
+// 5min). A wrong password is logged as an error each time and retried the
+// same way, never a crash. Calls into the sink are serialized by one mutex.
+// Does not: parse the command line or read the config file (app/ does).
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,6 +52,9 @@ struct DaemonOptions {
   std::chrono::seconds poll_interval{60};
   std::chrono::seconds backoff_initial{1};
   std::chrono::seconds backoff_max{5 * 60};
+  // Threads that connect and sync (at least 1). A slow or unreachable
+  // server holds one of them for at most its network timeouts.
+  int workers = 3;
 };
 
 // Live state of one folder, for `inboxd status` (the persistent part:
@@ -106,35 +114,55 @@ class SyncDaemon {
   SyncDaemon(std::vector<DaemonMailbox> mailboxes, SyncSink* sink,
              const core::Clock* clock, core::Limits limits,
              DaemonOptions options);
+  ~SyncDaemon();
 
   // Runs until `stop` is requested; returns after every thread has ended
-  // (an IDLE in progress is ended with DONE). Never fails: errors are
-  // retried with backoff and visible in States().
+  // and every connection is closed (an IDLE in progress is ended with
+  // DONE). Never fails: errors are retried with backoff and visible in
+  // States(). Uses the calling thread plus options.workers threads.
   void Run(std::stop_token stop);
 
   // A snapshot of every folder's live state (thread-safe).
   std::vector<FolderLiveState> States() const;
 
   // Called after each successful folder sync (tests and progress output);
-  // set before Run. Runs on the folder's thread.
+  // set before Run. Runs on a worker thread.
   std::function<void(const SyncReport&)> on_synced;
 
  private:
-  void RunMailbox(const DaemonMailbox& mb, std::stop_token stop);
-  void RunFolder(const DaemonMailbox& mb, const SyncTarget& target,
-                 std::stop_token stop);
+  // One unit of work: a mailbox whose folders are still to be resolved
+  // (target.folder empty) or one folder. Owned by exactly one thread at a
+  // time, by its state: kReady and kBusy by a worker, kIdle and kTimer by
+  // the event loop.
+  struct Slot;
+  enum class SlotState { kReady, kBusy, kIdle, kTimer, kDone };
+  using Steady = std::chrono::steady_clock;
+
+  void Worker(std::stop_token stop);
+  void Work(Slot& slot, std::stop_token stop);
+  void Resolve(Slot& slot);
+  void SyncAndWait(Slot& slot, std::stop_token stop);
+  // Drops the connection and schedules a retry after the backoff delay.
+  void Fail(Slot& slot, const core::Error& e);
+  // Hands `slot` on (to a worker for kReady, to the loop for kIdle/kTimer).
+  void Schedule(Slot& slot, SlotState state, Steady::time_point due = {});
+  // The event loop: polls idling connections and timers until `stop`.
+  void Loop(std::stop_token stop);
+  void Wake();
   void Update(const std::string& mailbox, const std::string& folder,
               const std::function<void(FolderLiveState&)>& f);
-  // Sleeps `d` unless `stop` comes first.
-  static void Sleep(std::chrono::seconds d, std::stop_token stop);
 
   std::vector<DaemonMailbox> mailboxes_;
   LockedSyncSink sink_;
   const core::Clock* clock_;
   core::Limits limits_;
   DaemonOptions options_;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards states_, slots_, ready_, slot states
   std::vector<FolderLiveState> states_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::deque<Slot*> ready_;
+  std::condition_variable_any ready_cv_;
+  int wake_fd_ = -1;  // eventfd: wakes the loop for new idle/timer slots
 };
 
 }  // namespace inboxd::ingest

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <fstream>
 #include <optional>
 #include <stop_token>
 #include <thread>
@@ -394,53 +396,7 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
     if (opens == 1) {
       return core::Fail(core::Error::PermissionDenied("login refused"));
     }
-    struct Borrowed final : MailSource {
-      MailSource* s;
-      explicit Borrowed(MailSource* x) : s(x) {}
-      core::Result<FolderState> Examine(const std::string& f) override {
-        return s->Examine(f);
-      }
-      core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f,
-                                                       uint32_t u) override {
-        return s->ListUidsFrom(f, u);
-      }
-      core::Result<std::vector<MessageMeta>> FetchSizes(
-          const std::string& f, std::span<const uint32_t> u) override {
-        return s->FetchSizes(f, u);
-      }
-      core::Result<FlagsResult> FetchFlags(const std::string& f,
-                                           std::span<const uint32_t> u,
-                                           uint64_t since) override {
-        return s->FetchFlags(f, u, since);
-      }
-      core::Result<FetchedMessage> Fetch(const std::string& f,
-                                         uint32_t u) override {
-        return s->Fetch(f, u);
-      }
-      core::Result<FetchedMessage> FetchHeader(const std::string& f,
-                                               uint32_t u) override {
-        return s->FetchHeader(f, u);
-      }
-      core::Status Append(const std::string& f, std::string_view r,
-                          std::span<const std::string> fl,
-                          std::optional<core::TimePoint> d) override {
-        return s->Append(f, r, fl, d);
-      }
-      core::Result<bool> ContainsMessageId(const std::string& f,
-                                           std::string_view id) override {
-        return s->ContainsMessageId(f, id);
-      }
-      core::Result<std::vector<FolderInfo>> ListFolders() override {
-        return s->ListFolders();
-      }
-      core::Result<bool> SupportsPush() override { return s->SupportsPush(); }
-      core::Result<bool> WaitForChange(const std::string& f,
-                                       std::chrono::seconds t,
-                                       std::stop_token st) override {
-        return s->WaitForChange(f, t, st);
-      }
-    };
-    return std::unique_ptr<MailSource>(new Borrowed(&source));
+    return source.Connect();
   };
   core::FakeClock clock(kNow);
   DaemonOptions opt;
@@ -469,6 +425,116 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
   EXPECT_GE(opens, 3);
   EXPECT_EQ(sink.puts(), 3);
   ASSERT_FALSE(states.empty());
+}
+
+// Threads of this process (Linux: /proc/self/status).
+int ThreadCount() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("Threads:")) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+TEST(SyncDaemonTest, ManyFoldersOnAFixedNumberOfThreads) {
+  // 60 mailboxes, INBOX and Sent each: 120 connections in IDLE, watched by
+  // the calling thread plus `workers` threads.
+  constexpr int kBoxes = 60;
+  std::vector<std::unique_ptr<FakeMailSource>> sources;
+  std::vector<DaemonMailbox> boxes;
+  for (int i = 0; i < kBoxes; ++i) {
+    auto src = std::make_unique<FakeMailSource>();
+    src->Deliver("INBOX", Mail(i), kNow);
+    src->Deliver("Sent", Mail(1000 + i), kNow);
+    src->MarkSent("Sent");
+    FakeMailSource* raw = src.get();
+    DaemonMailbox mb;
+    mb.name = "box" + std::to_string(i);
+    mb.open = [raw]() -> core::Result<std::unique_ptr<MailSource>> {
+      return raw->Connect();
+    };
+    boxes.push_back(std::move(mb));
+    sources.push_back(std::move(src));
+  }
+  MemorySyncSink sink;
+  core::FakeClock clock(kNow);
+  DaemonOptions opt;
+  opt.workers = 3;
+  SyncDaemon daemon(std::move(boxes), &sink, &clock, {}, opt);
+  std::atomic<int> syncs{0};
+  daemon.on_synced = [&](const SyncReport&) { ++syncs; };
+  const int before = ThreadCount();
+  std::stop_source stop;
+  std::thread t([&] { daemon.Run(stop.get_token()); });
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 1000 && !pred(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  };
+  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 2 * kBoxes; }));
+  EXPECT_EQ(sink.Messages().size(), 2u * kBoxes);
+  // Every folder is idling, each on its own connection.
+  EXPECT_TRUE(wait_for([&] {
+    int idling = 0;
+    for (auto& s : sources) idling += s->Calls()["StartIdle"];
+    return idling >= 2 * kBoxes;
+  }));
+  EXPECT_LE(ThreadCount(), before + 1 + opt.workers);
+  // New mail in every fifth mailbox is picked up from its IDLE.
+  for (int i = 0; i < kBoxes; i += 5) {
+    sources[i]->Deliver("INBOX", Mail(5000 + i), kNow);
+  }
+  EXPECT_TRUE(wait_for(
+      [&] { return sink.Messages().size() == 2u * kBoxes + kBoxes / 5; }));
+  EXPECT_LE(ThreadCount(), before + 1 + opt.workers);
+  auto states = daemon.States();
+  stop.request_stop();
+  t.join();
+  EXPECT_EQ(states.size(), 2u * kBoxes);
+  for (const auto& st : states) {
+    EXPECT_TRUE(st.connected) << st.mailbox << "/" << st.folder;
+  }
+  for (const auto& st : daemon.States()) EXPECT_FALSE(st.connected);
+  // Three syncs at most per folder that got mail (first, the IDLE wake-up,
+  // and an IDLE re-entered because a change came meanwhile): no spinning.
+  EXPECT_LE(syncs.load(), 2 * kBoxes + 3 * (kBoxes / 5) + kBoxes);
+}
+
+TEST(SyncDaemonTest, WithoutIdleItPollsEveryInterval) {
+  FakeMailSource source;
+  source.SetPush(false);
+  source.Deliver("INBOX", Mail(6), kNow);
+  MemorySyncSink sink;
+  DaemonMailbox mb;
+  mb.name = "support";
+  mb.sent_folder = "INBOX";
+  mb.folders = {};
+  mb.open = [&]() -> core::Result<std::unique_ptr<MailSource>> {
+    return source.Connect();
+  };
+  core::FakeClock clock(kNow);
+  DaemonOptions opt;
+  opt.poll_interval = seconds(1);
+  SyncDaemon daemon({mb}, &sink, &clock, {}, opt);
+  std::atomic<int> syncs{0};
+  daemon.on_synced = [&](const SyncReport&) { ++syncs; };
+  std::stop_source stop;
+  std::thread t([&] { daemon.Run(stop.get_token()); });
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 500 && !pred(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  };
+  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 1; }));
+  source.Deliver("INBOX", Mail(7), kNow);
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
+  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 3; }));  // keeps polling
+  stop.request_stop();
+  t.join();
+  EXPECT_EQ(source.Calls()["ReadIdle"], 0);
 }
 
 TEST(FakeMailSourceTest, FetchFlagsHonoursChangedSince) {

@@ -1,5 +1,8 @@
 #include "ingest/sync_fake_source.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/text.h"
@@ -21,7 +24,7 @@ uint32_t FakeMailSource::Deliver(const std::string& folder, std::string raw,
   f.messages.emplace(uid, std::move(m));
   f.flags[uid] = MessageFlags{uid, {}, ++f.highest_modseq};
   ++version_;
-  changed_.notify_all();
+  WakeIdles();
   return uid;
 }
 
@@ -31,7 +34,7 @@ void FakeMailSource::Expunge(const std::string& folder, uint32_t uid) {
   if (f.messages.erase(uid) > 0) ++f.highest_modseq;  // RFC 7162 3.2
   f.flags.erase(uid);
   ++version_;
-  changed_.notify_all();
+  WakeIdles();
 }
 
 void FakeMailSource::ResetUidValidity(const std::string& folder,
@@ -269,18 +272,125 @@ Result<bool> FakeMailSource::SupportsPush() {
   return push_;
 }
 
-Result<bool> FakeMailSource::WaitForChange(const std::string&,
-                                           std::chrono::seconds timeout,
-                                           std::stop_token stop) {
-  std::unique_lock lock(mu_);
-  if (auto st = Enter("WaitForChange"); !st) return Fail(st.error());
-  const uint64_t start = version_;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (version_ == start && !stop.stop_requested() &&
-         std::chrono::steady_clock::now() < deadline) {
-    changed_.wait_for(lock, std::chrono::milliseconds(10));
+void FakeMailSource::WakeIdles() {
+  for (Idle* idle : idles_) {
+    char c = 1;
+    [[maybe_unused]] ssize_t n = ::write(idle->fds[1], &c, 1);
   }
-  return version_ != start || !push_;
+}
+
+Result<MailSource::IdleWait> FakeMailSource::StartIdleOn(Idle* idle) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("StartIdle"); !st) return Fail(st.error());
+  if (!push_) return IdleWait{};
+  if (idle->fds[0] < 0 && ::pipe2(idle->fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    return Fail(Error::Internal("pipe2 failed"));
+  }
+  idle->start = version_;
+  idles_.insert(idle);
+  return IdleWait{idle->fds[0], false};
+}
+
+Result<bool> FakeMailSource::ReadIdleOn(Idle* idle) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("ReadIdle"); !st) return Fail(st.error());
+  char buf[64];
+  while (idle->fds[0] >= 0 && ::read(idle->fds[0], buf, sizeof buf) > 0) {
+  }
+  return idles_.contains(idle) && version_ != idle->start;
+}
+
+bool FakeMailSource::ForgetIdle(Idle* idle) {
+  const bool was = idles_.erase(idle) > 0;
+  for (int& fd : idle->fds) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  return was;
+}
+
+void FakeMailSource::EndIdle(Idle* idle) {
+  std::lock_guard lock(mu_);
+  ForgetIdle(idle);
+}
+
+Result<bool> FakeMailSource::StopIdleOn(Idle* idle) {
+  std::lock_guard lock(mu_);
+  const bool was = ForgetIdle(idle);
+  if (auto st = Enter("StopIdle"); !st) return Fail(st.error());
+  return was && version_ != idle->start;
+}
+
+FakeMailSource::~FakeMailSource() { ForgetIdle(&own_idle_); }
+
+Result<MailSource::IdleWait> FakeMailSource::StartIdle(const std::string&) {
+  return StartIdleOn(&own_idle_);
+}
+Result<bool> FakeMailSource::ReadIdle() { return ReadIdleOn(&own_idle_); }
+Result<bool> FakeMailSource::StopIdle() { return StopIdleOn(&own_idle_); }
+
+namespace {
+
+// One connection to a FakeMailSource: everything forwarded, own IDLE.
+class FakeConnection final : public MailSource {
+ public:
+  explicit FakeConnection(FakeMailSource* s) : s_(s) {}
+  ~FakeConnection() override { s_->EndIdle(&idle_); }
+  Result<FolderState> Examine(const std::string& f) override {
+    return s_->Examine(f);
+  }
+  Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f,
+                                             uint32_t u) override {
+    return s_->ListUidsFrom(f, u);
+  }
+  Result<std::vector<MessageMeta>> FetchSizes(
+      const std::string& f, std::span<const uint32_t> u) override {
+    return s_->FetchSizes(f, u);
+  }
+  Result<FlagsResult> FetchFlags(const std::string& f,
+                                 std::span<const uint32_t> u,
+                                 uint64_t since) override {
+    return s_->FetchFlags(f, u, since);
+  }
+  Result<FetchedMessage> Fetch(const std::string& f, uint32_t u) override {
+    return s_->Fetch(f, u);
+  }
+  Result<std::vector<FetchedMessage>> FetchMany(
+      const std::string& f, std::span<const uint32_t> u) override {
+    return s_->FetchMany(f, u);
+  }
+  Result<FetchedMessage> FetchHeader(const std::string& f,
+                                     uint32_t u) override {
+    return s_->FetchHeader(f, u);
+  }
+  core::Status Append(const std::string& f, std::string_view r,
+                      std::span<const std::string> fl,
+                      std::optional<core::TimePoint> d) override {
+    return s_->Append(f, r, fl, d);
+  }
+  Result<bool> ContainsMessageId(const std::string& f,
+                                 std::string_view id) override {
+    return s_->ContainsMessageId(f, id);
+  }
+  Result<std::vector<FolderInfo>> ListFolders() override {
+    return s_->ListFolders();
+  }
+  Result<bool> SupportsPush() override { return s_->SupportsPush(); }
+  Result<IdleWait> StartIdle(const std::string&) override {
+    return s_->StartIdleOn(&idle_);
+  }
+  Result<bool> ReadIdle() override { return s_->ReadIdleOn(&idle_); }
+  Result<bool> StopIdle() override { return s_->StopIdleOn(&idle_); }
+
+ private:
+  FakeMailSource* s_;
+  FakeMailSource::Idle idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<MailSource> FakeMailSource::Connect() {
+  return std::make_unique<FakeConnection>(this);
 }
 
 }  // namespace inboxd::ingest

@@ -5,16 +5,19 @@
 // "n:*" quirk of UID SEARCH, SPECIAL-USE \Sent, Append, a Message-ID
 // search, flags with CONDSTORE-style MODSEQs (Deliver, Append, Expunge and
 // SetFlags take the folder's next mod-sequence unless a test names one), and
-// WaitForChange that returns when Deliver() adds mail. Fault injection:
+// IDLE: StartIdle returns a pipe that Deliver() and Expunge() make readable.
+// Connect() gives a connection of its own (own IDLE) to the same folders, for
+// the daemon, which opens one per folder. Fault injection:
 // FailCallAt(n, code) makes the nth method call from now fail (LevelDB
 // SpecialEnv style).
 // Thread-safe (a test thread may Deliver while the daemon waits). Does not:
 // speak IMAP.
 #pragma once
 
-#include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,10 @@ namespace inboxd::ingest {
 
 class FakeMailSource : public MailSource {
  public:
+  FakeMailSource() = default;
+  ~FakeMailSource() override;
+  FakeMailSource(const FakeMailSource&) = delete;
+  FakeMailSource& operator=(const FakeMailSource&) = delete;
   struct Folder {
     uint32_t uid_validity = 1;
     uint32_t uid_next = 1;
@@ -45,7 +52,7 @@ class FakeMailSource : public MailSource {
   // Sets the flags of message `uid` (as another client's STORE would) and
   // its MODSEQ: `modseq` when > 0 (the folder's HIGHESTMODSEQ rises to it
   // when lower), else the folder's next mod-sequence. Returns the MODSEQ
-  // given, or 0 when there is no such message. Does not wake WaitForChange
+  // given, or 0 when there is no such message. Does not wake an IDLE
   // (only new or expunged mail does).
   uint64_t SetFlags(const std::string& folder, uint32_t uid,
                     std::vector<std::string> flags, uint64_t modseq = 0);
@@ -58,6 +65,10 @@ class FakeMailSource : public MailSource {
   void FailCallAt(int n, core::Code code = core::Code::kUnavailable);
   // Method calls so far, by name ("Fetch" -> 12).
   std::map<std::string, int> Calls() const;
+  // A new connection: every call is forwarded here (and counted, and may
+  // fail by FailCallAt) except that it has its own IDLE. Must not outlive
+  // this source.
+  std::unique_ptr<MailSource> Connect();
 
   core::Result<FolderState> Examine(const std::string& folder) override;
   core::Result<std::vector<uint32_t>> ListUidsFrom(const std::string& folder,
@@ -83,20 +94,36 @@ class FakeMailSource : public MailSource {
                                        std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
   core::Result<bool> SupportsPush() override;
-  core::Result<bool> WaitForChange(const std::string& folder,
-                                   std::chrono::seconds timeout,
-                                   std::stop_token stop) override;
+  // A change is any Deliver or Expunge (of any folder) after StartIdle.
+  core::Result<IdleWait> StartIdle(const std::string& folder) override;
+  core::Result<bool> ReadIdle() override;
+  core::Result<bool> StopIdle() override;
+
+  // One connection's IDLE: a pipe written by Deliver/Expunge.
+  struct Idle {
+    int fds[2] = {-1, -1};
+    uint64_t start = 0;
+  };
+  core::Result<IdleWait> StartIdleOn(Idle* idle);
+  core::Result<bool> ReadIdleOn(Idle* idle);
+  core::Result<bool> StopIdleOn(Idle* idle);
+  // Ends `idle` without counting a call (a connection's destructor).
+  void EndIdle(Idle* idle);
 
  private:
+  bool ForgetIdle(Idle* idle);  // with mu_ held
+  // Makes every active IDLE's pipe readable. Called with mu_ held.
+  void WakeIdles();
   // Counts the call; returns the injected error when it is due.
   core::Status Enter(const char* method);
   Folder* Find(const std::string& folder);
 
   mutable std::mutex mu_;
-  std::condition_variable changed_;
   std::map<std::string, Folder> folders_;
   std::map<std::string, int> calls_;
-  uint64_t version_ = 0;  // bumped by Deliver/Expunge
+  uint64_t version_ = 0;   // bumped by Deliver/Expunge
+  std::set<Idle*> idles_;  // active IDLEs
+  Idle own_idle_;
   int fail_at_ = 0;
   core::Code fail_code_ = core::Code::kUnavailable;
   bool push_ = true;
