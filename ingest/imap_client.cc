@@ -250,6 +250,18 @@ core::Status ImapSource::EnsureConnected() {
       capabilities_.insert(cap);
     }
   }
+  if (!watched_.empty()) {
+    // NOTIFY lasts as long as the connection: set it again, and count every
+    // watched folder as changed (news may have come while disconnected).
+    if (!capabilities_.contains("NOTIFY")) {
+      return Fail(Error::Unavailable("the server no longer offers NOTIFY")
+                      .Wrap(Context("notify", "")));
+    }
+    if (auto st = SetNotify(false); !st) {
+      return Fail(st.error().Wrap(Context("notify", "")));
+    }
+    changed_.insert(watched_.begin(), watched_.end());
+  }
   return core::Ok();
 }
 
@@ -276,19 +288,89 @@ Result<ImapResponse> ImapSource::ReadOne(std::chrono::milliseconds timeout) {
 }
 
 void ImapSource::NoteUntagged(const ImapResponse& r) {
+  // RFC 5465: a watched folder that is not selected reports new or expunged
+  // mail as "* STATUS <folder> (MESSAGES n UIDNEXT m)"; it is news when
+  // either differs from the folder's last EXAMINE.
+  if (r.name == "STATUS" && r.values.size() >= 2 &&
+      r.values[0].text != open_folder_ && IsWatched(r.values[0].text)) {
+    const std::string& name = r.values[0].text;
+    std::optional<uint32_t> messages, uid_next;
+    const auto& items = r.values[1].list;
+    for (size_t i = 0; i + 1 < items.size(); i += 2) {
+      if (items[i].IsAtom("MESSAGES")) messages = items[i + 1].AsNumber();
+      if (items[i].IsAtom("UIDNEXT")) uid_next = items[i + 1].AsNumber();
+    }
+    auto it = seen_.find(name);
+    const bool same = it != seen_.end() && messages && uid_next &&
+                      *messages == it->second.exists &&
+                      *uid_next == it->second.uid_next;
+    if (!same && !changed_.contains(name)) {
+      spdlog::debug("{}: * STATUS", Context("new mail", name));
+    }
+    if (!same) changed_.insert(name);
+    return;
+  }
   if (open_folder_.empty() || !r.number) return;
   if (r.name == "EXISTS") {
-    if (*r.number > open_exists_ && !pending_change_) {
+    if (*r.number > open_exists_ && !changed_.contains(open_folder_)) {
       // The moment the server told us of new mail (bench/latency measures
       // inboxd's own share of the acknowledgement latency from this line).
       spdlog::debug("{}: * {} EXISTS", Context("new mail", open_folder_),
                     *r.number);
     }
-    if (*r.number > open_exists_) pending_change_ = true;
+    if (*r.number > open_exists_) changed_.insert(open_folder_);
     open_exists_ = *r.number;
   } else if (r.name == "EXPUNGE" && open_exists_ > 0) {
     --open_exists_;
   }
+}
+
+bool ImapSource::IsWatched(const std::string& folder) const {
+  return std::find(watched_.begin(), watched_.end(), folder) != watched_.end();
+}
+
+bool ImapSource::WatchedChanged(const std::string& folder) const {
+  if (changed_.contains(folder)) return true;
+  for (const auto& f : watched_) {
+    if (changed_.contains(f)) return true;
+  }
+  return false;
+}
+
+core::Status ImapSource::SetNotify(bool status) {
+  std::string list;
+  for (const auto& f : watched_) {
+    auto quoted = QuoteImapString(f);
+    if (!quoted) return Fail(quoted.error());
+    if (!list.empty()) list += ' ';
+    list += *quoted;
+  }
+  auto reply = Run(std::string("NOTIFY SET ") + (status ? "STATUS " : "") +
+                   "(SELECTED (MessageNew MessageExpunge)) (MAILBOXES (" +
+                   list + ") (MessageNew MessageExpunge))");
+  if (!reply) return Fail(reply.error());
+  return core::Ok();
+}
+
+Result<bool> ImapSource::WatchFolders(std::span<const std::string> folders) {
+  auto ctx = [&] { return Context("notify", ""); };
+  if (auto st = EnsureConnected(); !st) return Fail(st.error().Wrap(ctx()));
+  if (!capabilities_.contains("NOTIFY") || !capabilities_.contains("IDLE")) {
+    watched_.clear();
+    return false;
+  }
+  watched_.assign(folders.begin(), folders.end());
+  if (auto st = SetNotify(false); !st) {
+    watched_.clear();
+    // Refused (NO/BAD: e.g. too many mailboxes): one connection per folder.
+    if (transport_ != nullptr) {
+      spdlog::warn("{}: {}; watching each folder on its own connection", ctx(),
+                   st.error().message);
+      return false;
+    }
+    return Fail(st.error().Wrap(ctx()));
+  }
+  return true;
 }
 
 Result<ImapSource::Reply> ImapSource::Run(
@@ -424,6 +506,15 @@ Result<FolderState> ImapSource::Open(const std::string& folder, bool verify,
     }
     it->second = s.uid_validity;
   }
+  // A watched folder examined again (to idle on it after the others were
+  // synced) may have news that arrived while another was selected.
+  auto seen = seen_.find(folder);
+  if (seen != seen_.end() && IsWatched(folder) &&
+      (seen->second.exists != s.exists ||
+       seen->second.uid_next != s.uid_next)) {
+    changed_.insert(folder);
+  }
+  seen_[folder] = {s.uid_next, s.exists};
   open_folder_ = folder;
   open_exists_ = s.exists;
   open_uid_next_ = s.uid_next;
@@ -474,7 +565,7 @@ Result<FolderState> ImapSource::Examine(const std::string& folder) {
     return Open(folder, /*verify=*/false);
   });
   if (!r) return Fail(r.error().Wrap(Context("examine", folder)));
-  pending_change_ = false;
+  changed_.erase(folder);
   return r;
 }
 
@@ -483,7 +574,7 @@ Result<std::vector<uint32_t>> ImapSource::ListUidsFrom(
   first_uid = std::max<uint32_t>(first_uid, 1);
   auto r = WithRetry([&]() -> Result<std::vector<uint32_t>> {
     if (auto s = Open(folder, true); !s) return Fail(s.error());
-    pending_change_ = false;
+    changed_.erase(folder);
     const bool esearch = capabilities_.contains("ESEARCH");
     std::string range = std::to_string(first_uid) + ":*";
     auto reply = Run(esearch ? "UID SEARCH RETURN (ALL) UID " + range
@@ -556,7 +647,7 @@ Result<FlagsResult> ImapSource::FetchFlags(const std::string& folder,
     auto s = Open(folder, /*verify=*/true, offered);
     if (!s) return Fail(s.error());
     if (was_open && (s->exists != old_exists || s->uid_next != old_uid_next)) {
-      pending_change_ = true;
+      changed_.insert(folder);
     }
     FlagsResult out;
     out.uid_validity = s->uid_validity;
@@ -724,7 +815,7 @@ core::Status ImapSource::Append(const std::string& folder, std::string_view raw,
   // Not retried: the message may have landed before the connection broke.
   auto reply = Run(cmd, raw);
   if (!reply) return Fail(reply.error().Wrap(Context("append", folder)));
-  if (open_folder_ == folder) pending_change_ = true;
+  if (open_folder_ == folder) changed_.insert(folder);
   return core::Ok();
 }
 
@@ -831,8 +922,8 @@ core::Status ImapSource::IdleResponse(const ImapResponse& r) {
                            core::Printable(r.tag + " " + r.status)));
   }
   NoteUntagged(r);
-  if ((r.name == "EXISTS" || r.name == "EXPUNGE") && r.number) {
-    idle_changed_ = true;
+  if (r.name == "EXPUNGE" && r.number && !open_folder_.empty()) {
+    changed_.insert(open_folder_);
   }
   return core::Ok();
 }
@@ -847,7 +938,12 @@ Result<MailSource::IdleWait> ImapSource::StartIdle(const std::string& folder) {
   if (!*push) return IdleWait{};
   auto opened = WithRetry([&]() { return Open(folder, true); });
   if (!opened) return Fail(opened.error().Wrap(ctx()));
-  if (pending_change_) return IdleWait{transport_->PollFd(), true};
+  if (!watched_.empty()) {
+    // The other watched folders' STATUS now, against their last EXAMINE:
+    // news that came after their sync, before this NOTIFY, is not lost.
+    if (auto st = SetNotify(true); !st) return Fail(st.error().Wrap(ctx()));
+  }
+  if (WatchedChanged(folder)) return IdleWait{transport_->PollFd(), true};
 
   // RFC 2177: "<tag> IDLE", wait for "+", then untagged updates until DONE.
   const std::string tag = tag_prefix_ + std::to_string(next_tag_++);
@@ -857,7 +953,6 @@ Result<MailSource::IdleWait> ImapSource::StartIdle(const std::string& folder) {
   }
   const auto io = std::chrono::duration_cast<std::chrono::milliseconds>(
       options_.io_timeout);
-  idle_changed_ = false;
   while (true) {
     auto r = ReadOne(io);
     if (!r) return Fail(r.error().Wrap(ctx()));
@@ -885,7 +980,7 @@ Result<MailSource::IdleWait> ImapSource::StartIdle(const std::string& folder) {
 
 Result<bool> ImapSource::ReadIdle() {
   if (idle_tag_.empty() || reader_ == nullptr) {
-    return pending_change_ || idle_changed_;
+    return WatchedChanged(idle_folder_);
   }
   auto ctx = [&] { return Context("idle", idle_folder_); };
   while (true) {
@@ -907,11 +1002,11 @@ Result<bool> ImapSource::ReadIdle() {
       return Fail(st.error().Wrap(ctx()));
     }
   }
-  return idle_changed_ || pending_change_;
+  return WatchedChanged(idle_folder_);
 }
 
 Result<bool> ImapSource::StopIdle() {
-  if (idle_tag_.empty()) return idle_changed_ || pending_change_;
+  if (idle_tag_.empty()) return WatchedChanged(idle_folder_);
   const std::string tag = std::exchange(idle_tag_, "");
   auto ctx = [&] { return Context("idle", idle_folder_); };
   if (transport_ == nullptr) {
@@ -929,9 +1024,7 @@ Result<bool> ImapSource::StopIdle() {
     if (r->type == ImapResponse::Type::kTagged && r->tag == tag) break;
     if (auto st = IdleResponse(*r); !st) return Fail(st.error().Wrap(ctx()));
   }
-  const bool changed = idle_changed_ || pending_change_;
-  idle_changed_ = false;
-  return changed;
+  return WatchedChanged(idle_folder_);
 }
 
 }  // namespace inboxd::ingest

@@ -110,8 +110,17 @@ class ImapSource final : public MailSource {
   // blocking. StopIdle sends DONE and reads up to its tagged OK. Any other
   // command while idling ends the IDLE first.
   core::Result<IdleWait> StartIdle(const std::string& folder) override;
+  // With NOTIFY and IDLE offered: "NOTIFY SET (SELECTED (MessageNew
+  // MessageExpunge)) (MAILBOXES (<folders>) (MessageNew MessageExpunge))",
+  // set again on every reconnect (which counts every watched folder as
+  // changed). A NOTIFY refused with NO/BAD returns false (logged). Then
+  // StartIdle sends NOTIFY SET STATUS before each IDLE and compares each
+  // folder's MESSAGES and UIDNEXT with its last EXAMINE, and an EXAMINE of a
+  // watched folder that shows other counts than the last one is news.
   core::Result<bool> ReadIdle() override;
   core::Result<bool> StopIdle() override;
+  core::Result<bool> WatchFolders(
+      std::span<const std::string> folders) override;
 
   // Sends LOGOUT (best effort; DONE first when idling) and closes the
   // connection.
@@ -146,8 +155,15 @@ class ImapSource final : public MailSource {
   // Notes EXISTS/EXPUNGE/BYE seen outside the command that asked for them.
   void NoteUntagged(const ImapResponse& r);
   // Handles one response read while idling: untagged ones are noted (EXISTS
-  // and EXPUNGE set idle_changed_); anything else is a protocol error.
+  // and EXPUNGE mark the open folder changed); anything else is a protocol
+  // error.
   core::Status IdleResponse(const ImapResponse& r);
+  // True when `folder` or a watched folder has news.
+  bool WatchedChanged(const std::string& folder) const;
+  bool IsWatched(const std::string& folder) const;
+  // NOTIFY SET for watched_ (RFC 5465); with `status`, the server answers
+  // with every watched folder's STATUS at once (NoteUntagged compares it).
+  core::Status SetNotify(bool status);
   void Drop();
   core::Result<FetchedMessage> FetchSection(const std::string& folder,
                                             uint32_t uid, bool header_only);
@@ -166,10 +182,17 @@ class ImapSource final : public MailSource {
   uint32_t open_exists_ = 0;
   uint32_t open_uid_next_ = 0;        // from the EXAMINE; 0 = not reported
   uint64_t open_highest_modseq_ = 0;  // from the EXAMINE; 0 = none
-  bool pending_change_ = false;  // EXISTS/EXPUNGE since the last UID listing
-  std::string idle_tag_;         // the running IDLE's tag; "" = not idling
+  // Folders with news (a higher EXISTS, an EXPUNGE during IDLE, a NOTIFY
+  // STATUS) since their last Examine or UID listing.
+  std::set<std::string> changed_;
+  std::vector<std::string> watched_;  // by NOTIFY, set again on reconnect
+  struct Seen {
+    uint32_t uid_next = 0;
+    uint32_t exists = 0;
+  };
+  std::map<std::string, Seen> seen_;  // per folder, at its last EXAMINE
+  std::string idle_tag_;              // the running IDLE's tag; "" = none
   std::string idle_folder_;
-  bool idle_changed_ = false;  // EXISTS or EXPUNGE during this IDLE
   std::map<std::string, uint32_t> uid_validity_;  // first seen per folder
   uint64_t next_tag_ = 1;
   std::string tag_prefix_;

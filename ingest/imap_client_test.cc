@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/text.h"
@@ -30,7 +31,10 @@ struct FakeServer {
   std::string unsolicited;  // sent before the next flags FETCH's responses
   std::string flags_fetch_reply;  // replaces the flags FETCH's responses
   std::string idle_reply = "+ idling\r\n";
-  int close_after = -1;  // close the connection after this many commands
+  bool notify = false;          // offers NOTIFY (RFC 5465)
+  bool notify_refused = false;  // answers NOTIFY SET with NO
+  uint32_t sent_count = 0;      // messages in "Sent Items"
+  int close_after = -1;         // close the connection after this many commands
   int commands = 0;
   std::vector<std::string> log;  // every command, across connections
   std::vector<std::string> appended;
@@ -51,6 +55,7 @@ struct FakeServer {
       if (literal_plus) caps += " LITERAL+";
       if (idle) caps += " IDLE";
       if (condstore) caps += " CONDSTORE";
+      if (notify) caps += " NOTIFY";
       return caps + "\r\n{tag} OK done\r\n";
     }
     if (starts("EXAMINE \"INBOX\"")) {
@@ -69,6 +74,18 @@ struct FakeServer {
              " EXISTS\r\n* OK [UIDVALIDITY " + std::to_string(uid_validity) +
              "] ok\r\n* OK [UIDNEXT " + std::to_string(next) + "] ok\r\n" +
              modseq + "{tag} OK [READ-ONLY] done\r\n";
+    }
+    if (notify && starts("EXAMINE \"Sent Items\"")) {
+      return "* " + std::to_string(sent_count) +
+             " EXISTS\r\n* OK [UIDVALIDITY 5] ok\r\n* OK [UIDNEXT " +
+             std::to_string(sent_count + 1) + "] ok\r\n{tag} OK done\r\n";
+    }
+    if (starts("NOTIFY SET")) {
+      if (notify_refused) return "{tag} NO [NOTIFICATIONOVERFLOW] no\r\n";
+      if (!starts("NOTIFY SET STATUS")) return "{tag} OK done\r\n";
+      return "* STATUS \"Sent Items\" (MESSAGES " + std::to_string(sent_count) +
+             " UIDNEXT " + std::to_string(sent_count + 1) +
+             ")\r\n{tag} OK done\r\n";
     }
     if (starts("EXAMINE")) {
       return plain_no ? "{tag} NO Mailbox doesn't exist\r\n"
@@ -494,6 +511,125 @@ TEST(ImapSourceTest, NoIdleCapabilityMeansNoDescriptor) {
   ASSERT_TRUE(w.has_value()) << w.error().ToString();
   EXPECT_EQ(w->fd, -1);
   for (const auto& c : server.log) EXPECT_NE(c, "IDLE");
+}
+
+int CountCommands(const FakeServer& server, std::string_view prefix) {
+  return static_cast<int>(std::count_if(
+      server.log.begin(), server.log.end(),
+      [&](const std::string& c) { return c.starts_with(prefix); }));
+}
+
+TEST(ImapSourceNotifyTest, OneIdleReportsNewsOfEveryWatchedFolder) {
+  FakeServer server;
+  server.notify = true;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  const std::vector<std::string> folders = {"INBOX", "Sent Items"};
+  auto watch = src.WatchFolders(folders);
+  ASSERT_TRUE(watch.has_value()) << watch.error().ToString();
+  EXPECT_TRUE(*watch);
+  EXPECT_EQ(server.log.back(),
+            "NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (MAILBOXES "
+            "(\"INBOX\" \"Sent Items\") (MessageNew MessageExpunge))");
+  // A sync: INBOX, then Sent Items, then IDLE on INBOX.
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());
+  ASSERT_TRUE(src.Examine("Sent Items").has_value());
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_FALSE(w->changed);
+  EXPECT_EQ(CountCommands(server, "NOTIFY SET STATUS"), 1);
+  EXPECT_EQ(server.log.back(), "IDLE");
+
+  // A folder nobody watches, or a watched one that did not change: no news.
+  server.live->Push("* STATUS Archive (MESSAGES 3 UIDNEXT 9)\r\n");
+  server.live->Push("* STATUS \"Sent Items\" (MESSAGES 0 UIDNEXT 1)\r\n");
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto quiet = src.ReadIdle();
+  ASSERT_TRUE(quiet.has_value()) << quiet.error().ToString();
+  EXPECT_FALSE(*quiet);
+  // An agent's reply lands in Sent Items.
+  server.live->Push("* STATUS \"Sent Items\" (MESSAGES 1 UIDNEXT 2)\r\n");
+  ASSERT_TRUE(Readable(w->fd, 1000));
+  auto news = src.ReadIdle();
+  ASSERT_TRUE(news.has_value());
+  EXPECT_TRUE(*news);
+  auto stopped = src.StopIdle();
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_TRUE(*stopped);
+  // Its sync clears it.
+  server.sent_count = 1;
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());
+  ASSERT_TRUE(src.Examine("Sent Items").has_value());
+  w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value());
+  EXPECT_FALSE(w->changed);
+}
+
+TEST(ImapSourceNotifyTest, NewsBetweenASyncAndTheIdleIsNotLost) {
+  FakeServer server;
+  server.notify = true;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  const std::vector<std::string> folders = {"INBOX", "Sent Items"};
+  ASSERT_TRUE(src.WatchFolders(folders).value());
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());
+  ASSERT_TRUE(src.Examine("Sent Items").has_value());
+  // Sent Items changes after its sync, before any NOTIFY event could tell:
+  // the STATUS answer of the NOTIFY SET STATUS before IDLE shows it.
+  server.sent_count = 1;
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_TRUE(w->changed);
+  EXPECT_NE(server.log.back(), "IDLE");
+  // And INBOX changing while Sent Items was selected shows in the EXAMINE
+  // that StartIdle sends to go back to INBOX.
+  ASSERT_TRUE(src.Examine("Sent Items").has_value());
+  server.messages[2] = "y\r\n\r\n2";
+  w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value());
+  EXPECT_TRUE(w->changed);
+}
+
+TEST(ImapSourceNotifyTest, ReconnectSetsNotifyAgainAndCountsAllAsChanged) {
+  FakeServer server;
+  server.notify = true;
+  server.messages = {{1, "x\r\n\r\n1"}};
+  ImapSource src(server.Connector(), Options());
+  const std::vector<std::string> folders = {"INBOX", "Sent Items"};
+  ASSERT_TRUE(src.WatchFolders(folders).value());
+  ASSERT_TRUE(src.Examine("Sent Items").has_value());
+  server.live->CloseWhenDrained();  // the server goes away
+  ASSERT_TRUE(src.ListUidsFrom("INBOX", 1).has_value());  // retried
+  EXPECT_EQ(src.connects(), 2);
+  EXPECT_EQ(CountCommands(server, "NOTIFY SET (SELECTED"), 2);
+  auto w = src.StartIdle("INBOX");
+  ASSERT_TRUE(w.has_value()) << w.error().ToString();
+  EXPECT_TRUE(w->changed);  // Sent Items may have changed meanwhile
+}
+
+TEST(ImapSourceNotifyTest, WithoutNotifyOrWhenRefusedEachFolderIsOnItsOwn) {
+  const std::vector<std::string> folders = {"INBOX", "Sent Items"};
+  {
+    FakeServer server;
+    ImapSource src(server.Connector(), Options());
+    auto watch = src.WatchFolders(folders);
+    ASSERT_TRUE(watch.has_value());
+    EXPECT_FALSE(*watch);
+    EXPECT_EQ(CountCommands(server, "NOTIFY"), 0);
+  }
+  {
+    FakeServer server;
+    server.notify = true;
+    server.notify_refused = true;
+    ImapSource src(server.Connector(), Options());
+    auto watch = src.WatchFolders(folders);
+    ASSERT_TRUE(watch.has_value()) << watch.error().ToString();
+    EXPECT_FALSE(*watch);
+    // Not watching: IDLE without NOTIFY SET STATUS.
+    auto w = src.StartIdle("INBOX");
+    ASSERT_TRUE(w.has_value());
+    EXPECT_EQ(CountCommands(server, "NOTIFY SET STATUS"), 0);
+  }
 }
 
 TEST(ImapSourceTest, AppendSendsLiteral) {

@@ -188,6 +188,15 @@ class MailSource {
     int fd = -1;           // -1: the source cannot push; poll by timer
     bool changed = false;  // a change is already known: not waiting, sync
   };
+  // Asks the source to report news of every folder in `folders` on this
+  // one connection (IMAP NOTIFY, RFC 5465): an IDLE on any of them then
+  // also ends for the others, and a reconnect counts them all as changed.
+  // False: each folder needs a connection of its own. The default: false.
+  virtual core::Result<bool> WatchFolders(
+      std::span<const std::string> folders) {
+    (void)folders;
+    return false;
+  }
   // The default cannot push (fd -1).
   virtual core::Result<IdleWait> StartIdle(const std::string& folder) {
     (void)folder;

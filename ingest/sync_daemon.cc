@@ -86,8 +86,11 @@ OnceResult SyncOnce(const std::vector<DaemonMailbox>& mailboxes, SyncSink* sink,
 
 struct SyncDaemon::Slot {
   const DaemonMailbox* mb = nullptr;
-  SyncTarget target;  // target.folder empty: resolve the mailbox's folders
-  std::string where;  // "mailbox/folder" for log lines
+  // None: resolve the mailbox's folders. One: a folder on its own
+  // connection. Several: all of a mailbox's folders on one connection that
+  // watches them with NOTIFY, idling on the first.
+  std::vector<SyncTarget> targets;
+  std::string where;  // "mailbox" or "mailbox/folder" for log lines
   std::unique_ptr<MailSource> src;
   Backoff backoff;
   SlotState state = SlotState::kReady;
@@ -208,7 +211,7 @@ void SyncDaemon::Worker(std::stop_token stop) {
       ready_.pop_front();
       slot->state = SlotState::kBusy;
     }
-    if (slot->target.folder.empty()) {
+    if (slot->targets.empty()) {
       Resolve(*slot);
     } else {
       SyncAndWait(*slot, stop);
@@ -234,23 +237,55 @@ void SyncDaemon::Resolve(Slot& slot) {
     Schedule(slot, SlotState::kTimer, Steady::now() + delay);
     return;
   }
-  std::vector<std::unique_ptr<Slot>> folders;
-  for (auto& target : *t) {
+  for (const auto& target : *t) {
     Update(mb.name, target.folder,
            [&](FolderLiveState& s) { s.role = target.role; });
+  }
+  // One connection for all folders when the server can watch them together
+  // (NOTIFY), else one per folder.
+  bool together = false;
+  if (t->size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& target : *t) names.push_back(target.folder);
+    auto watch = (*src)->WatchFolders(names);
+    if (!watch) {
+      auto delay = slot.backoff.Next();
+      spdlog::error("mailbox {}: {}; retrying in {}s", mb.name,
+                    watch.error().ToString(), delay.count());
+      Schedule(slot, SlotState::kTimer, Steady::now() + delay);
+      return;
+    }
+    together = *watch;
+  }
+  std::vector<std::unique_ptr<Slot>> slots;
+  auto add = [&](std::vector<SyncTarget> targets, std::string where) {
     auto f = std::make_unique<Slot>();
     f->mb = &mb;
-    f->where = mb.name + "/" + core::Printable(target.folder);
-    f->target = std::move(target);
+    f->where = std::move(where);
+    f->targets = std::move(targets);
     f->backoff = Backoff(options_.backoff_initial, options_.backoff_max);
-    folders.push_back(std::move(f));
+    slots.push_back(std::move(f));
+  };
+  if (together) {
+    std::string names;
+    for (const auto& target : *t) {
+      names += (names.empty() ? "" : ", ") + core::Printable(target.folder);
+    }
+    spdlog::info("mailbox {}: watching {} on one connection (NOTIFY)", mb.name,
+                 names);
+    add(std::move(*t), mb.name);
+  } else {
+    for (auto& target : *t) {
+      std::string where = mb.name + "/" + core::Printable(target.folder);
+      add({std::move(target)}, std::move(where));
+    }
   }
-  // The connection that listed the folders serves the first of them.
-  if (!folders.empty()) folders.front()->src = std::move(*src);
+  // The connection that listed the folders serves the first slot.
+  if (!slots.empty()) slots.front()->src = std::move(*src);
   {
     std::lock_guard lock(mu_);
     slot.state = SlotState::kDone;
-    for (auto& f : folders) {
+    for (auto& f : slots) {
       ready_.push_back(f.get());
       slots_.push_back(std::move(f));
     }
@@ -262,10 +297,12 @@ void SyncDaemon::Fail(Slot& slot, const core::Error& e) {
   slot.src.reset();
   slot.idling = false;
   auto delay = slot.backoff.Next();
-  Update(slot.mb->name, slot.target.folder, [&](FolderLiveState& s) {
-    s.connected = false;
-    s.last_error = e.ToString();
-  });
+  for (const auto& target : slot.targets) {
+    Update(slot.mb->name, target.folder, [&](FolderLiveState& s) {
+      s.connected = false;
+      s.last_error = e.ToString();
+    });
+  }
   if (e.code == core::Code::kPermissionDenied) {
     spdlog::error("{}: {} (check the credentials); retrying in {}s", slot.where,
                   e.ToString(), delay.count());
@@ -286,25 +323,44 @@ void SyncDaemon::SyncAndWait(Slot& slot, std::stop_token stop) {
     auto opened = mb.open();
     if (!opened) return Fail(slot, opened.error());
     slot.src = std::move(*opened);
+    if (slot.targets.size() > 1) {
+      std::vector<std::string> names;
+      for (const auto& target : slot.targets) names.push_back(target.folder);
+      auto watch = slot.src->WatchFolders(names);
+      if (!watch) return Fail(slot, watch.error());
+      if (!*watch) {
+        // The server no longer watches several folders at once: resolve
+        // the mailbox again, which gives each folder its own connection.
+        spdlog::warn(
+            "{}: NOTIFY no longer available; one connection per "
+            "folder from now on",
+            slot.where);
+        slot.targets.clear();
+        slot.src.reset();
+        return Schedule(slot, SlotState::kReady);
+      }
+    }
   }
   SyncEngine engine(slot.src.get(), &sink_, clock_, limits_);
   engine.SetStop(stop);
-  auto report = engine.SyncFolder(slot.target);
-  if (!report) return Fail(slot, report.error());
+  for (const auto& target : slot.targets) {
+    auto report = engine.SyncFolder(target);
+    if (!report) return Fail(slot, report.error());
+    const core::TimePoint now = clock_->Now();
+    Update(mb.name, target.folder, [&](FolderLiveState& s) {
+      s.connected = true;
+      s.last_sync = now;
+      s.uid_validity = report->uid_validity;
+      s.last_uid = report->last_uid;
+      s.stored_new += report->stored_new;
+      s.last_error.clear();
+    });
+    if (on_synced) on_synced(*report);
+    if (stop.stop_requested()) return Schedule(slot, SlotState::kDone);
+  }
   slot.backoff.Reset();
-  const core::TimePoint now = clock_->Now();
-  Update(mb.name, slot.target.folder, [&](FolderLiveState& s) {
-    s.connected = true;
-    s.last_sync = now;
-    s.uid_validity = report->uid_validity;
-    s.last_uid = report->last_uid;
-    s.stored_new += report->stored_new;
-    s.last_error.clear();
-  });
-  if (on_synced) on_synced(*report);
-  if (stop.stop_requested()) return Schedule(slot, SlotState::kDone);
 
-  auto wait = slot.src->StartIdle(slot.target.folder);
+  auto wait = slot.src->StartIdle(slot.targets.front().folder);
   if (!wait) return Fail(slot, wait.error());
   if (wait->changed) return Schedule(slot, SlotState::kReady);
   if (wait->fd < 0) {  // no IDLE: poll

@@ -84,6 +84,17 @@ void FakeMailSource::SetPush(bool push) {
   push_ = push;
 }
 
+void FakeMailSource::SetNotify(bool notify) {
+  std::lock_guard lock(mu_);
+  notify_ = notify;
+}
+
+Result<bool> FakeMailSource::WatchFolders(std::span<const std::string>) {
+  std::lock_guard lock(mu_);
+  if (auto st = Enter("WatchFolders"); !st) return Fail(st.error());
+  return notify_ && push_;
+}
+
 void FakeMailSource::FailCallAt(int n, core::Code code) {
   std::lock_guard lock(mu_);
   fail_at_ = n;
@@ -381,6 +392,9 @@ class FakeConnection final : public MailSource {
   }
   Result<bool> ReadIdle() override { return s_->ReadIdleOn(&idle_); }
   Result<bool> StopIdle() override { return s_->StopIdleOn(&idle_); }
+  Result<bool> WatchFolders(std::span<const std::string> f) override {
+    return s_->WatchFolders(f);
+  }
 
  private:
   FakeMailSource* s_;

@@ -60,6 +60,8 @@ class FakeMailSource : public MailSource {
   // `changed_since` ignored). Default true.
   void SetCondstore(bool condstore);
   void SetPush(bool push);
+  // true: WatchFolders succeeds (a server with NOTIFY). Default false.
+  void SetNotify(bool notify);
   // The nth call (1-based, counting every MailSource method) from now fails
   // with `code`; 0 disables.
   void FailCallAt(int n, core::Code code = core::Code::kUnavailable);
@@ -98,6 +100,8 @@ class FakeMailSource : public MailSource {
   core::Result<IdleWait> StartIdle(const std::string& folder) override;
   core::Result<bool> ReadIdle() override;
   core::Result<bool> StopIdle() override;
+  core::Result<bool> WatchFolders(
+      std::span<const std::string> folders) override;
 
   // One connection's IDLE: a pipe written by Deliver/Expunge.
   struct Idle {
@@ -127,6 +131,7 @@ class FakeMailSource : public MailSource {
   int fail_at_ = 0;
   core::Code fail_code_ = core::Code::kUnavailable;
   bool push_ = true;
+  bool notify_ = false;
   bool condstore_ = true;
 };
 

@@ -347,7 +347,9 @@ TEST_F(ImapIntegrationTest, G_IdlePicksUpNewMailWithinTwoSeconds) {
   DaemonMailbox d;
   d.name = "sales";
   d.sent_folder = "Sent";
-  d.open = [mb, this]() -> core::Result<std::unique_ptr<MailSource>> {
+  std::atomic<int> opens{0};
+  d.open = [mb, this, &opens]() -> core::Result<std::unique_ptr<MailSource>> {
+    ++opens;
     return std::unique_ptr<MailSource>(MakeImapSource(mb, limits_));
   };
   SyncDaemon daemon({d}, &sink, &clock_, limits_, DaemonOptions{});
@@ -378,10 +380,25 @@ TEST_F(ImapIntegrationTest, G_IdlePicksUpNewMailWithinTwoSeconds) {
       std::chrono::steady_clock::now() - t0);
   std::printf("[ info ] IDLE pickup latency: %lld ms\n",
               static_cast<long long>(latency.count()));
+  // An agent's reply saved to Sent: Dovecot offers NOTIFY, so INBOX and
+  // Sent are watched on one connection and the reply is reported by a
+  // STATUS during the IDLE on INBOX.
+  const size_t with_inbox = sink.Messages().size();
+  t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(writer->Append("Sent", Mail(701), {}, {}).has_value());
+  bool got_sent = wait([&] { return sink.Messages().size() > with_inbox; },
+                       std::chrono::seconds(10));
+  std::printf("[ info ] NOTIFY pickup latency (Sent): %lld ms\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count()));
   stop.request_stop();
   t.join();
   ASSERT_TRUE(got);
   EXPECT_LT(latency.count(), 2000);
+  EXPECT_TRUE(got_sent);
+  EXPECT_EQ(opens.load(), 1);  // one connection for INBOX and Sent
   for (const auto& s : daemon.States()) {
     EXPECT_TRUE(s.last_sync.has_value()) << s.mailbox << "/" << s.folder;
   }
