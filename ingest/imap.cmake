@@ -2,6 +2,7 @@
 # response parser, sync engine. Included by ingest/CMakeLists.txt after
 # inboxd_ingest is defined.
 target_sources(inboxd_ingest PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/folder_names.cc
   ${CMAKE_CURRENT_LIST_DIR}/imap_parser.cc
   ${CMAKE_CURRENT_LIST_DIR}/imap_reader.cc
   ${CMAKE_CURRENT_LIST_DIR}/imap_curl_transport.cc
@@ -20,6 +21,7 @@ inboxd_test(imap_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/imap_parser_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/imap_reader_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/imap_client_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/folder_names_test.cc
   DEPS inboxd_ingest)
 inboxd_test(sync_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_engine_test.cc

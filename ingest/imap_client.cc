@@ -892,6 +892,10 @@ Result<std::vector<FolderInfo>> ImapSource::ListFolders() {
       }
       FolderInfo f;
       f.name = resp.values[2].text;
+      if (resp.values[1].kind != ImapValue::Kind::kNil &&
+          resp.values[1].text.size() == 1) {
+        f.delimiter = resp.values[1].text[0];
+      }
       for (const auto& a : resp.values[0].list) {
         f.attributes.push_back(a.text);
         if (a.IsAtom("\\Sent")) f.is_sent = true;
@@ -904,6 +908,37 @@ Result<std::vector<FolderInfo>> ImapSource::ListFolders() {
     return out;
   });
   if (!r) return Fail(r.error().Wrap(Context("list", "")));
+  return r;
+}
+
+Result<NamespaceInfo> ImapSource::PersonalNamespace() {
+  auto r = WithRetry([&]() -> Result<NamespaceInfo> {
+    if (auto st = EnsureConnected(); !st) return Fail(st.error());
+    NamespaceInfo out;
+    if (!capabilities_.contains("NAMESPACE")) return out;
+    auto reply = Run("NAMESPACE");
+    if (!reply) return Fail(reply.error());
+    for (const auto& resp : reply->untagged) {
+      // * NAMESPACE (("INBOX." ".")) NIL NIL: the first personal one.
+      if (resp.name != "NAMESPACE" || resp.values.empty()) continue;
+      const ImapValue& personal = resp.values[0];
+      if (personal.kind != ImapValue::Kind::kList || personal.list.empty()) {
+        continue;
+      }
+      const ImapValue& first = personal.list[0];
+      if (first.kind != ImapValue::Kind::kList || first.list.size() < 2) {
+        return Fail(
+            Error::Unavailable("imap protocol error: malformed NAMESPACE"));
+      }
+      out.prefix = first.list[0].text;
+      if (first.list[1].kind != ImapValue::Kind::kNil &&
+          first.list[1].text.size() == 1) {
+        out.delimiter = first.list[1].text[0];
+      }
+    }
+    return out;
+  });
+  if (!r) return Fail(r.error().Wrap(Context("namespace", "")));
   return r;
 }
 

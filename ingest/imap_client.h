@@ -101,6 +101,8 @@ class ImapSource final : public MailSource {
   core::Result<bool> ContainsMessageId(const std::string& folder,
                                        std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
+  // NAMESPACE (RFC 2342) when offered: the first personal namespace.
+  core::Result<NamespaceInfo> PersonalNamespace() override;
   core::Result<bool> SupportsPush() override;
   // IDLE (RFC 2177) in three steps: StartIdle opens `folder` if needed,
   // sends IDLE, waits (io_timeout) for the "+" and returns the socket; a

@@ -86,6 +86,13 @@ struct FolderInfo {
   std::vector<std::string> attributes;  // "\HasNoChildren", "\Sent", ...
   bool no_select = false;               // \Noselect or \NonExistent
   bool is_sent = false;                 // has the \Sent attribute
+  char delimiter = 0;                   // hierarchy separator; 0 = NIL
+};
+
+// The personal namespace (RFC 2342): where a user's folders live.
+struct NamespaceInfo {
+  std::string prefix;   // "" (Dovecot, Exchange, Gmail) or "INBOX." (Cyrus)
+  char delimiter = '/';
 };
 
 class MailSource {
@@ -170,6 +177,11 @@ class MailSource {
 
   // Lists every folder, marking the one(s) with the \Sent SPECIAL-USE.
   virtual core::Result<std::vector<FolderInfo>> ListFolders() = 0;
+
+  // The personal namespace (IMAP NAMESPACE). The default: no prefix, '/'.
+  virtual core::Result<NamespaceInfo> PersonalNamespace() {
+    return NamespaceInfo{};
+  }
 
   // True when the source can push (IMAP IDLE); false means the caller
   // should poll.

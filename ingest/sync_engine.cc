@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/shutdown.h"
 #include "core/text.h"
+#include "ingest/folder_names.h"
 #include "ingest/header_block.h"
 
 namespace inboxd::ingest {
@@ -395,33 +396,39 @@ Result<SyncReport> SyncEngine::SyncFolder(const SyncTarget& target) {
 Result<std::vector<SyncTarget>> SyncEngine::Targets(
     const std::string& mailbox, const std::vector<std::string>& folders,
     const std::string& sent_folder, std::chrono::seconds ack_window) {
+  auto list = source_->ListFolders();
+  if (!list) return Fail(list.error());
+  auto ns = source_->PersonalNamespace();
+  if (!ns) return Fail(ns.error());
   std::vector<SyncTarget> out;
-  for (const auto& f : folders) {
-    out.push_back({mailbox, f, FolderRole::kIncoming, ack_window});
-  }
-  std::string sent = sent_folder;
-  if (sent.empty()) {
-    auto list = source_->ListFolders();
-    if (!list) return Fail(list.error());
-    for (const auto& f : *list) {
-      if (f.is_sent && !f.no_select) {
-        sent = f.name;
-        break;
-      }
+  auto add = [&](const std::string& configured, FolderRole role) {
+    auto choice = ResolveFolder(configured, role, *list, *ns);
+    const char* key = role == FolderRole::kSent ? "sent_folder" : "folders";
+    if (!choice) {
+      // Kept as configured: its syncs fail and retry, visible in status,
+      // while the mailbox's other folders are served.
+      spdlog::error("{}: {}: {}", mailbox, key, choice.error().message);
+      out.push_back({mailbox, configured, role, ack_window});
+      return;
     }
-    if (sent.empty()) {
+    if (choice->name.empty()) {
       spdlog::warn(
-          "{}: no sent_folder configured and no \\Sent SPECIAL-USE "
-          "folder found; agent replies in Sent are not ingested",
+          "{}: no sent_folder configured and no Sent folder found (no "
+          "\\Sent SPECIAL-USE, no usual name); agent replies in Sent are "
+          "not ingested",
           mailbox);
-    } else {
-      spdlog::info("{}: using \\Sent folder \"{}\"", mailbox,
-                   core::Printable(sent));
+      return;
     }
-  }
-  if (!sent.empty()) {
-    out.push_back({mailbox, sent, FolderRole::kSent, ack_window});
-  }
+    if (choice->name != configured) {
+      spdlog::info("{}: {} \"{}\" is \"{}\" on the server ({})", mailbox, key,
+                   core::Printable(configured),
+                   core::Printable(DecodeModifiedUtf7(choice->name)),
+                   choice->why);
+    }
+    out.push_back({mailbox, choice->name, role, ack_window});
+  };
+  for (const auto& f : folders) add(f, FolderRole::kIncoming);
+  add(sent_folder, FolderRole::kSent);
   return out;
 }
 

@@ -348,10 +348,21 @@ TEST(SyncEngineTest, SentFolderIsAutodetectedAndNeverAckEligible) {
   EXPECT_EQ(msgs[1].first.role, FolderRole::kSent);
   EXPECT_FALSE(msgs[1].first.ack_eligible);
 
-  // A configured sent_folder wins; no LIST needed.
+  // A configured sent_folder that exists wins over the \Sent one; one that
+  // does not exist is the \Sent folder (issue 14: "Sent" on Exchange).
+  rig.source.Deliver("Sent", Mail(3), kNow);
   auto configured = engine.Targets("support", {"INBOX"}, "Sent", hours(2));
   ASSERT_TRUE(configured.has_value());
   EXPECT_EQ(configured->back().folder, "Sent");
+  auto other = engine.Targets("support", {"INBOX"}, "Outbox", hours(2));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->back().folder, "Sent Items");
+  // A watched folder that does not exist is kept as configured (its syncs
+  // fail and retry) and does not stop the others.
+  auto missing = engine.Targets("support", {"INBOX", "Nope"}, "", hours(2));
+  ASSERT_TRUE(missing.has_value());
+  ASSERT_EQ(missing->size(), 3u);
+  EXPECT_EQ((*missing)[1].folder, "Nope");
 }
 
 TEST(SyncEngineTest, SameMessageInTwoMailboxesIsOneMessage) {
