@@ -162,6 +162,7 @@ class Pipeline::DiscardSentFolder final : public responder::SentFolder {
   core::Status Append(std::string_view, std::string_view) override {
     return core::Ok();
   }
+  bool Discards() const override { return true; }
 };
 
 std::string StorePath(const config::Config& config) {
@@ -244,6 +245,16 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
 
   // Mailers: SMTP per mailbox, or one Maildir for a dry run.
   std::map<std::string, responder::Mailer*, std::less<>> mailers;
+  for (const auto& mb : cfg.mailboxes) {
+    if (mb.tls == "none") {
+      // Allowed on loopback only (config/loader.cc), and still worth a
+      // line: the password crosses the connection in clear text.
+      spdlog::warn(
+          "mailbox {}: tls = \"none\": {} without TLS (allowed on loopback "
+          "only)",
+          mb.name, p->options_.dry_run ? "IMAP" : "IMAP and SMTP");
+    }
+  }
   if (p->options_.dry_run) {
     std::string dir = p->options_.dry_run_maildir;
     if (dir.empty()) dir = cfg.responder.dry_run_maildir;
@@ -256,15 +267,9 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
     spdlog::info("dry run: outgoing mail goes to the Maildir {}", dir);
   } else {
     for (const auto& mb : cfg.mailboxes) {
-      if (mb.tls == "none") {
-        // Allowed on loopback only (config/loader.cc), and still worth a
-        // line: the password crosses the connection in clear text.
-        spdlog::warn(
-            "mailbox {}: tls = \"none\": IMAP and SMTP without TLS (allowed "
-            "on loopback only)",
-            mb.name);
-      }
       responder::SmtpOptions so;
+      so.timeout_seconds = cfg.limits.network_timeout.count();
+      so.connect_timeout_seconds = cfg.limits.network_timeout.count();
       so.url = mb.smtp_url;
       so.tls = mb.tls;
       so.tls_ca_file = mb.tls_ca_file;

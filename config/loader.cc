@@ -764,6 +764,10 @@ void Loader::ReadLimits(const Item& it, core::Limits* limits) {
             }},
            {"scan_bytes",
             [&](const Item& f) { ByteSize(f, &limits->scan_bytes); }},
+           {"network_timeout",
+            [&](const Item& f) {
+              Duration(f, &limits->network_timeout, false);
+            }},
        });
 }
 

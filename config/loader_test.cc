@@ -494,6 +494,18 @@ TEST(ParseConfigTest, HttpListen) {
             "t.toml:1:1: http: expected a table ([http]), got a string");
 }
 
+// Issue 14: every connect, greeting, command and SMTP dialogue is bounded.
+TEST(ParseConfigTest, NetworkTimeout) {
+  EXPECT_EQ(Defaults().limits.network_timeout, Seconds{60});
+  auto r = ParseConfig("[limits]\nnetwork_timeout = \"15s\"\n", "t.toml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->limits.network_timeout, Seconds{15});
+  auto zero = ParseConfig("[limits]\nnetwork_timeout = \"0s\"\n", "t.toml");
+  ASSERT_FALSE(zero.has_value());
+  EXPECT_EQ(zero.error().message,
+            "t.toml:2:1: limits.network_timeout: must be longer than 0s");
+}
+
 // The outbox's retry schedule after a temporary SMTP failure.
 TEST(ParseConfigTest, ResponderRetrySchedule) {
   const config::Responder d = Defaults().responder;

@@ -133,6 +133,7 @@ std::string ShowConfig(const Config& c) {
   w.Int("mime_max_parts", static_cast<int64_t>(c.limits.mime_max_parts));
   w.Raw("scan_bytes",
         TomlQuote(FormatByteSize(static_cast<int64_t>(c.limits.scan_bytes))));
+  w.Duration("network_timeout", c.limits.network_timeout);
 
   w.Section("[http]");
   if (!c.http.listen.empty()) {

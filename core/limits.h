@@ -2,6 +2,7 @@
 // (Postfix mail_params.h style). Config keys live in [limits].
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 
 namespace inboxd::core {
@@ -17,6 +18,10 @@ struct Limits {
   size_t mime_max_parts = 1000;
   // [limits] scan_bytes: how much decoded body text classification reads.
   size_t scan_bytes = 64u << 10;
+  // [limits] network_timeout: the longest wait for a connect (TCP, TLS,
+  // greeting and login together), for any IMAP command's answer, and for a
+  // whole SMTP dialogue.
+  std::chrono::seconds network_timeout{60};
 
   bool operator==(const Limits&) const = default;
 };

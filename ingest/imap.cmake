@@ -22,6 +22,7 @@ inboxd_test(imap_test
           ${CMAKE_CURRENT_LIST_DIR}/imap_reader_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/imap_client_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/folder_names_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/imap_curl_transport_test.cc
   DEPS inboxd_ingest)
 inboxd_test(sync_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_engine_test.cc

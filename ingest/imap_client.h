@@ -58,7 +58,7 @@ struct ImapSourceOptions {
   std::string mailbox;  // config name, used in every error message
   ImapReaderLimits limits;
   // A response that makes no progress for this long fails the call.
-  std::chrono::seconds io_timeout{120};
+  std::chrono::seconds io_timeout{60};
   // How often a waiting IDLE checks its stop token.
   std::chrono::milliseconds stop_check{250};
 };

@@ -7,8 +7,11 @@ using core::Error;
 using core::Fail;
 using core::Result;
 
-Result<ImapEndpoint> EndpointFromConfig(const config::Mailbox& mb) {
+Result<ImapEndpoint> EndpointFromConfig(const config::Mailbox& mb,
+                                        std::chrono::seconds timeout) {
   ImapEndpoint ep;
+  ep.connect_timeout = timeout;
+  ep.io_timeout = timeout;
   ep.mailbox = mb.name;
   ep.url = mb.imap_url;
   if (mb.tls != "required" && mb.tls != "none") {
@@ -25,9 +28,10 @@ Result<ImapEndpoint> EndpointFromConfig(const config::Mailbox& mb) {
   return ep;
 }
 
-ImapConnector MakeImapConnector(const config::Mailbox& mb) {
-  return [mb]() -> Result<std::unique_ptr<ImapTransport>> {
-    auto ep = EndpointFromConfig(mb);
+ImapConnector MakeImapConnector(const config::Mailbox& mb,
+                                std::chrono::seconds timeout) {
+  return [mb, timeout]() -> Result<std::unique_ptr<ImapTransport>> {
+    auto ep = EndpointFromConfig(mb, timeout);
     if (!ep) return Fail(ep.error());
     auto t = CurlImapTransport::Connect(*ep);
     if (!t) return Fail(t.error());
@@ -40,7 +44,9 @@ std::unique_ptr<ImapSource> MakeImapSource(const config::Mailbox& mb,
   ImapSourceOptions o;
   o.mailbox = mb.name;
   o.limits.max_literal_bytes = limits.max_message_bytes + (64u << 10);
-  return std::make_unique<ImapSource>(MakeImapConnector(mb), o);
+  o.io_timeout = limits.network_timeout;
+  return std::make_unique<ImapSource>(
+      MakeImapConnector(mb, limits.network_timeout), o);
 }
 
 }  // namespace inboxd::ingest

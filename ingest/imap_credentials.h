@@ -21,13 +21,20 @@ namespace inboxd::ingest {
 
 // Builds the endpoint with a freshly read secret. Errors: as
 // config::ResolveSecret (kInvalidArgument, kPermissionDenied), and
-// kInvalidArgument for a bad tls value.
-core::Result<ImapEndpoint> EndpointFromConfig(const config::Mailbox& mailbox);
+// kInvalidArgument for a bad tls value. `timeout` bounds the connect (TCP,
+// TLS, greeting, login together) and every later send or answer
+// ([limits] network_timeout).
+core::Result<ImapEndpoint> EndpointFromConfig(
+    const config::Mailbox& mailbox,
+    std::chrono::seconds timeout = core::Limits{}.network_timeout);
 
 // A connector that reads the secret and connects via libcurl on each call.
-ImapConnector MakeImapConnector(const config::Mailbox& mailbox);
+ImapConnector MakeImapConnector(
+    const config::Mailbox& mailbox,
+    std::chrono::seconds timeout = core::Limits{}.network_timeout);
 
-// A new ImapSource for `mailbox` (connects lazily on first use).
+// A new ImapSource for `mailbox` (connects lazily on first use), with
+// limits.network_timeout for the connect and every command.
 std::unique_ptr<ImapSource> MakeImapSource(const config::Mailbox& mailbox,
                                            const core::Limits& limits);
 

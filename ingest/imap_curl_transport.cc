@@ -74,9 +74,10 @@ core::Result<std::unique_ptr<CurlImapTransport>> CurlImapTransport::Connect(
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortOnShutdown);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(ep.connect_timeout.count()));
-  // Bounds the whole connect + TLS + login phase.
+  // Bounds the whole connect + TLS + greeting + login phase: a server that
+  // accepts the connection and never greets fails after this.
   curl_easy_setopt(curl, CURLOPT_TIMEOUT,
-                   static_cast<long>(ep.connect_timeout.count() * 2));
+                   static_cast<long>(ep.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!ep.ca_file.empty())
@@ -116,6 +117,11 @@ core::Result<std::unique_ptr<CurlImapTransport>> CurlImapTransport::Connect(
       case CURLE_ABORTED_BY_CALLBACK:
         return Fail(
             Error::Unavailable(label + ": connect interrupted: shutting down"));
+      case CURLE_OPERATION_TIMEDOUT:
+        return Fail(Error::Unavailable(
+            label + ": no connection, greeting or login within " +
+            std::to_string(ep.connect_timeout.count()) +
+            "s ([limits] network_timeout): " + detail));
       default:
         return Fail(Error::Unavailable(label + ": connect failed: " + detail));
     }

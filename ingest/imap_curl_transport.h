@@ -28,8 +28,9 @@ struct ImapEndpoint {
   std::string username;
   std::string password;      // PLAIN/LOGIN secret, or
   std::string oauth2_token;  // XOAUTH2 bearer token (wins when set)
-  std::chrono::seconds connect_timeout{30};
-  std::chrono::seconds io_timeout{120};  // a send that makes no progress
+  // TCP connect, TLS, greeting and login together.
+  std::chrono::seconds connect_timeout{60};
+  std::chrono::seconds io_timeout{60};  // a send that makes no progress
 };
 
 class CurlImapTransport final : public ImapTransport {

@@ -69,7 +69,7 @@ core::Result<bool> ImapReader::Scan() {
 core::Result<std::optional<std::string>> ImapReader::Read(
     std::chrono::milliseconds timeout) {
   using Steady = std::chrono::steady_clock;
-  const auto deadline = Steady::now() + timeout;
+  auto deadline = Steady::now() + timeout;
   while (true) {
     auto complete = Scan();
     if (!complete) return Fail(complete.error());
@@ -103,6 +103,8 @@ core::Result<std::optional<std::string>> ImapReader::Read(
     buf_.resize(old + (n ? *n : 0));
     if (!n) return Fail(n.error());
     if (*n == 0) return std::optional<std::string>();
+    deadline = Steady::now() + timeout;  // progress: a 25 MB literal on a
+                                         // slow link is not a stalled server
   }
 }
 

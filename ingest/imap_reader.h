@@ -34,10 +34,10 @@ class ImapReader {
       : transport_(transport), limits_(limits) {}
 
   // Returns the next complete response (with its CRLF and inline literals),
-  // or nullopt when `timeout` passed before it was complete (bytes read so
-  // far stay buffered). Errors: kUnavailable (transport failure),
-  // kDataLoss (a line or literal over the limits; the session is then
-  // unusable and must be closed).
+  // or nullopt when `timeout` passed without any byte arriving (bytes read
+  // so far stay buffered; each byte that arrives starts the wait again).
+  // Errors: kUnavailable (transport failure), kDataLoss (a line or literal over
+  // the limits; the session is then unusable and must be closed).
   core::Result<std::optional<std::string>> Read(
       std::chrono::milliseconds timeout);
 

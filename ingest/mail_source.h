@@ -91,7 +91,7 @@ struct FolderInfo {
 
 // The personal namespace (RFC 2342): where a user's folders live.
 struct NamespaceInfo {
-  std::string prefix;   // "" (Dovecot, Exchange, Gmail) or "INBOX." (Cyrus)
+  std::string prefix;  // "" (Dovecot, Exchange, Gmail) or "INBOX." (Cyrus)
   char delimiter = '/';
 };
 

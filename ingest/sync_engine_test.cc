@@ -527,6 +527,56 @@ TEST(SyncDaemonTest, ManyFoldersWithNotifyOneConnectionPerMailbox) {
   RunManyFolders(/*notify=*/true);
 }
 
+TEST(SyncDaemonTest, AHangingServerDoesNotHoldUpAnotherMailbox) {
+  // sales' server takes its time to answer the connect (as one that
+  // accepts and never greets, up to [limits] network_timeout); support's
+  // mail is picked up meanwhile.
+  FakeMailSource sales, support;
+  sales.Deliver("INBOX", Mail(1), kNow);
+  support.Deliver("INBOX", Mail(2), kNow);
+  std::atomic<bool> release{false};
+  auto box = [](std::string name, auto open) {
+    DaemonMailbox mb;
+    mb.name = std::move(name);
+    mb.sent_folder = "INBOX";
+    mb.folders = {};
+    mb.open = open;
+    return mb;
+  };
+  std::vector<DaemonMailbox> boxes = {
+      box("sales",
+          [&]() -> core::Result<std::unique_ptr<MailSource>> {
+            while (!release) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            return sales.Connect();
+          }),
+      box("support", [&]() -> core::Result<std::unique_ptr<MailSource>> {
+        return support.Connect();
+      })};
+  MemorySyncSink sink;
+  core::FakeClock clock(kNow);
+  DaemonOptions opt;
+  opt.workers = 2;
+  SyncDaemon daemon(std::move(boxes), &sink, &clock, {}, opt);
+  std::stop_source stop;
+  std::thread t([&] { daemon.Run(stop.get_token()); });
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 500 && !pred(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  };
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 1; }));
+  support.Deliver("INBOX", Mail(3), kNow);
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
+  EXPECT_FALSE(release.load());  // all while sales was still connecting
+  release = true;
+  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 3; }));
+  stop.request_stop();
+  t.join();
+}
+
 TEST(SyncDaemonTest, WithoutIdleItPollsEveryInterval) {
   FakeMailSource source;
   source.SetPush(false);

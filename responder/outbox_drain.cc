@@ -302,7 +302,7 @@ void OutboxDrain::AppendToSent(const store::Outgoing& row, bool look_first,
     report.errors.push_back(m.error().Wrap(what).ToString());
     return;
   }
-  ++report.appended;
+  if (!sent_->Discards()) ++report.appended;
 }
 
 void OutboxDrain::Defer(const store::Outgoing& row, core::TimePoint now,

@@ -104,6 +104,9 @@ class SentFolder {
   // ContainsMessageId.
   virtual core::Status Append(std::string_view mailbox,
                               std::string_view raw) = 0;
+  // True when Append writes nothing (a dry run): the copy is then marked
+  // done but not counted in DrainReport::appended.
+  virtual bool Discards() const { return false; }
 };
 
 struct DrainOptions {

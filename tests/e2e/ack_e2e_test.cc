@@ -169,7 +169,16 @@ TEST_F(AckE2eTest, DryRunWritesMaildirAndSendsNothing) {
       CustomerMail("Dave <dave@customer.example>", "support@shop.example",
                    "Invoice question", "<dry-1@customer.example>")));
   std::string dry = rig_->dir() + "/dry";
-  Once("--dry-run --dry-run-maildir " + dry);
+  ShellResult r = rig_->Inboxd("once --dry-run --dry-run-maildir " + dry);
+  ASSERT_EQ(r.status, 0) << r.out;
+  // Nothing is appended to Sent in a dry run, and the summary says so.
+  EXPECT_NE(r.out.find("1 sent (dry run: written to the Maildir)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(", 0 copied to Sent"), std::string::npos) << r.out;
+  // The rig's IMAP is clear text: the documented warning, dry run or not.
+  EXPECT_NE(r.out.find("tls = \"none\": IMAP without TLS"), std::string::npos)
+      << r.out;
   EXPECT_TRUE(rig_->DeliveriesTo("customer").empty());
   EXPECT_TRUE(rig_->Messages("customer").empty());
   EXPECT_TRUE(rig_->Messages("support", "Sent").empty());
