@@ -68,8 +68,13 @@ void RegisterConfigCommands(CLI::App& app, int* exit_code) {
   auto* check = app.add_subcommand(
       "check-config", "validate a config file; exit 2 naming file:line:key");
   auto check_path = std::make_shared<std::string>();
+  auto connect = std::make_shared<bool>(false);
   check->add_option("file", *check_path, "config file")->required();
-  check->callback([check_path, exit_code] {
+  check->add_flag("--connect", *connect,
+                  "also log in to every mailbox over IMAP and SMTP, check its "
+                  "folders and show the server's capabilities (changes no "
+                  "mail); exit 1 when a mailbox cannot be served");
+  check->callback([check_path, connect, exit_code] {
     config::Config cfg;
     if (!LoadConfigOrReport(*check_path, &cfg)) {
       *exit_code = kExitConfig;
@@ -77,6 +82,7 @@ void RegisterConfigCommands(CLI::App& app, int* exit_code) {
     }
     std::printf("%s: ok (%zu mailbox%s)\n", check_path->c_str(),
                 cfg.mailboxes.size(), cfg.mailboxes.size() == 1 ? "" : "es");
+    if (*connect) *exit_code = CheckConnect(cfg);
   });
 
   auto* cfg_cmd = app.add_subcommand("config", "inspect the configuration");

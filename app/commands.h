@@ -16,6 +16,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // a run failed (I/O, server)
 inline constexpr int kExitConfig = 2;   // bad config or usage
 
+// `check-config --connect`: every mailbox over IMAP and SMTP; kExitOk when
+// all can be served, else kExitFailure (app/cmd_check_connect.cc).
+int CheckConnect(const config::Config& cfg);
+
 // Loads the config at `path`, or prints its errors to stderr (one
 // FILE:LINE:COL: KEY: message line each) and returns false.
 bool LoadConfigOrReport(const std::string& path, config::Config* out);

@@ -165,6 +165,25 @@ class Pipeline::DiscardSentFolder final : public responder::SentFolder {
   bool Discards() const override { return true; }
 };
 
+core::Result<responder::SmtpOptions> SmtpOptionsFor(const config::Config& cfg,
+                                                    const config::Mailbox& mb) {
+  responder::SmtpOptions so;
+  so.timeout_seconds = cfg.limits.network_timeout.count();
+  so.connect_timeout_seconds = cfg.limits.network_timeout.count();
+  so.url = mb.smtp_url;
+  so.tls = mb.tls;
+  so.tls_ca_file = mb.tls_ca_file;
+  so.username = mb.username;
+  auto secret = config::ResolveSecret(mb);
+  if (!secret) return core::Fail(secret.error());
+  if (!mb.oauth2_token_command.empty()) {
+    so.oauth2_token = std::move(*secret);
+  } else {
+    so.password = std::move(*secret);
+  }
+  return so;
+}
+
 std::string StorePath(const config::Config& config) {
   return (fs::path(config.state.dir) / "inboxd.db").string();
 }
@@ -267,21 +286,9 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::Open(
     spdlog::info("dry run: outgoing mail goes to the Maildir {}", dir);
   } else {
     for (const auto& mb : cfg.mailboxes) {
-      responder::SmtpOptions so;
-      so.timeout_seconds = cfg.limits.network_timeout.count();
-      so.connect_timeout_seconds = cfg.limits.network_timeout.count();
-      so.url = mb.smtp_url;
-      so.tls = mb.tls;
-      so.tls_ca_file = mb.tls_ca_file;
-      so.username = mb.username;
-      auto secret = config::ResolveSecret(mb);
-      if (!secret) return core::Fail(secret.error());
-      if (!mb.oauth2_token_command.empty()) {
-        so.oauth2_token = std::move(*secret);
-      } else {
-        so.password = std::move(*secret);
-      }
-      auto m = responder::SmtpMailer::Create(std::move(so));
+      auto so = SmtpOptionsFor(cfg, mb);
+      if (!so) return core::Fail(so.error());
+      auto m = responder::SmtpMailer::Create(std::move(*so));
       if (!m)
         return core::Fail(m.error().Wrap("mailbox " + mb.name + ": smtp"));
       mailers[mb.name] = m->get();

@@ -38,6 +38,11 @@
 
 namespace inboxd::app {
 
+// The SMTP options of `mb` with its secret read now (the daemon's mailers and
+// `check-config --connect` use the same).
+core::Result<responder::SmtpOptions> SmtpOptionsFor(const config::Config& cfg,
+                                                    const config::Mailbox& mb);
+
 struct PipelineOptions {
   // Write outgoing mail to `dry_run_maildir` (or responder.dry_run_maildir,
   // else <state.dir>/dry-run) instead of SMTP; nothing is APPENDed to Sent.

@@ -942,6 +942,12 @@ Result<NamespaceInfo> ImapSource::PersonalNamespace() {
   return r;
 }
 
+Result<std::set<std::string>> ImapSource::Capabilities() {
+  auto st = WithRetry([&]() { return EnsureConnected(); });
+  if (!st) return Fail(st.error().Wrap(Context("connect", "")));
+  return capabilities_;
+}
+
 Result<bool> ImapSource::SupportsPush() {
   auto st = WithRetry([&]() { return EnsureConnected(); });
   if (!st) return Fail(st.error().Wrap(Context("connect", "")));

@@ -124,6 +124,9 @@ class ImapSource final : public MailSource {
   core::Result<bool> WatchFolders(
       std::span<const std::string> folders) override;
 
+  // The server's capabilities after login (upper case); connects if needed.
+  core::Result<std::set<std::string>> Capabilities();
+
   // Sends LOGOUT (best effort; DONE first when idling) and closes the
   // connection.
   void Close();

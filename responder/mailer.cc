@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "core/shutdown.h"
 #include "core/text.h"
@@ -67,6 +69,19 @@ int KeepLastReply(CURL*, curl_infotype type, char* data, size_t size,
   return 0;
 }
 
+// Keeps every server reply line (CURLINFO_HEADER_IN) for Probe.
+int KeepReplies(CURL*, curl_infotype type, char* data, size_t size,
+                void* userdata) {
+  if (type != CURLINFO_HEADER_IN) return 0;
+  std::string_view line(data, size);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  static_cast<std::vector<std::string>*>(userdata)->emplace_back(
+      line.substr(0, 300));
+  return 0;
+}
+
 // Calls curl_global_init once (thread-safe through a static).
 void GlobalInit() {
   static const bool done = [] {
@@ -107,6 +122,88 @@ SmtpMailer::~SmtpMailer() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
+void SmtpMailer::Configure(void* handle) const {
+  CURL* c = static_cast<CURL*>(handle);
+  std::string url = options_.url;
+  // The URL path is the EHLO name (libcurl SMTP).
+  size_t scheme = url.find("://");
+  if (url.find('/', scheme + 3) == std::string::npos) {
+    url += "/" + (options_.helo_name.empty() ? std::string("localhost")
+                                             : options_.helo_name);
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortAfterShutdownGrace);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  if (options_.tls == "required") {
+    // smtps:// is TLS from the start; smtp:// must STARTTLS or fail.
+    curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.tls_ca_file.empty()) {
+      curl_easy_setopt(c, CURLOPT_CAINFO, options_.tls_ca_file.c_str());
+    }
+  }
+  if (!options_.username.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, options_.username.c_str());
+    if (!options_.oauth2_token.empty()) {
+      curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER,
+                       options_.oauth2_token.c_str());
+      curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+      // Without SASL-IR libcurl waits for a 334 that some servers never send.
+      curl_easy_setopt(c, CURLOPT_SASL_IR, 1L);
+    } else {
+      curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
+    }
+  }
+}
+
+core::Result<std::string> SmtpMailer::Probe() {
+  CURL* c = curl_easy_init();
+  if (c == nullptr) return Fail(Error::Internal("smtp: curl_easy_init failed"));
+  std::unique_ptr<CURL, void (*)(CURL*)> owned(c, curl_easy_cleanup);
+  Configure(c);
+  // Greeting, EHLO, STARTTLS and AUTH are libcurl's connect phase for SMTP:
+  // with CONNECT_ONLY it stops there (QUIT at cleanup). No MAIL FROM.
+  curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  std::vector<std::string> replies;
+  curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, KeepReplies);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &replies);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  const std::string where = "smtp " + core::Printable(options_.url) + ": ";
+  if (rc != CURLE_OK) {
+    std::string what =
+        where +
+        (errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc)));
+    if (!replies.empty()) {
+      what += ": server said \"" + core::Printable(replies.back()) + "\"";
+    }
+    if (rc == CURLE_LOGIN_DENIED) return Fail(Error::PermissionDenied(what));
+    return Fail(Error::Unavailable(what));
+  }
+  bool tls = options_.url.starts_with("smtps://");
+  bool auth = false;
+  for (const auto& r : replies) {
+    if (r.starts_with("220") && r.find("TLS") != std::string::npos) tls = true;
+    if (r.starts_with("235")) auth = true;
+  }
+  std::string out = "connected";
+  out += tls ? " over TLS" : " without TLS";
+  if (options_.username.empty()) {
+    out += ", no login configured";
+  } else if (auth) {
+    out += ", logged in as \"" + core::Printable(options_.username) + "\"";
+  } else {
+    out += ", the server offered no AUTH: the credentials were not checked";
+  }
+  return out;
+}
+
 core::Status SmtpMailer::Send(std::string_view envelope_from,
                               const std::vector<std::string>& recipients,
                               std::string_view raw) {
@@ -145,40 +242,7 @@ core::Status SmtpMailer::Send(std::string_view envelope_from,
     curl_easy_cleanup(c);
     curl_ = nullptr;
   };
-  std::string url = options_.url;
-  // The URL path is the EHLO name (libcurl SMTP).
-  size_t scheme = url.find("://");
-  if (url.find('/', scheme + 3) == std::string::npos) {
-    url += "/" + (options_.helo_name.empty() ? std::string("localhost")
-                                             : options_.helo_name);
-  }
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortAfterShutdownGrace);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-  if (options_.tls == "required") {
-    // smtps:// is TLS from the start; smtp:// must STARTTLS or fail.
-    curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.tls_ca_file.empty()) {
-      curl_easy_setopt(c, CURLOPT_CAINFO, options_.tls_ca_file.c_str());
-    }
-  }
-  if (!options_.username.empty()) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, options_.username.c_str());
-    if (!options_.oauth2_token.empty()) {
-      curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER,
-                       options_.oauth2_token.c_str());
-      curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-      // Without SASL-IR libcurl waits for a 334 that some servers never send.
-      curl_easy_setopt(c, CURLOPT_SASL_IR, 1L);
-    } else {
-      curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
-    }
-  }
+  Configure(c);
   curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
   // The composer already wrote CRLF; CURLOPT_CRLF=1 would double the CRs.

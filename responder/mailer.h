@@ -74,8 +74,16 @@ class SmtpMailer final : public Mailer {
                     const std::vector<std::string>& recipients,
                     std::string_view raw) override;
 
+  // Connects, says EHLO, STARTTLS (tls = "required") and AUTH, then QUIT:
+  // no mail is sent (`inboxd check-config --connect`). Returns what was
+  // checked, e.g. "connected over TLS, logged in as \"support\"". Errors:
+  // kPermissionDenied (AUTH refused), kUnavailable (connect, TLS, timeout).
+  core::Result<std::string> Probe();
+
  private:
   explicit SmtpMailer(SmtpOptions options) : options_(std::move(options)) {}
+  // Sets URL (with the EHLO name), timeouts, TLS and login on a handle.
+  void Configure(void* curl) const;
   SmtpOptions options_;
   std::mutex mu_;         // serialises Send
   void* curl_ = nullptr;  // CURL*: the kept connection's handle, or none

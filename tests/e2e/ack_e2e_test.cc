@@ -197,6 +197,83 @@ TEST_F(AckE2eTest, DryRunWritesMaildirAndSendsNothing) {
   EXPECT_EQ(written, 1);
 }
 
+// Issue 14: `check-config --connect` logs in over IMAP and SMTP with the
+// real secrets, resolves and examines every folder, names what the server
+// lacks, changes no mail, and exits 1 when a mailbox cannot be served.
+TEST_F(AckE2eTest, CheckConfigConnectReportsEveryMailboxAndChangesNothing) {
+  ASSERT_TRUE(rig_->Deliver(
+      "support",
+      CustomerMail("Erin <erin@customer.example>", "support@shop.example",
+                   "Where is my parcel?", "<cc-1@customer.example>")));
+  ShellResult good = rig_->Inboxd("check-config --connect " + rig_->config(),
+                                  /*with_config=*/false);
+  EXPECT_EQ(good.status, 0) << good.out;
+  for (const char* want :
+       {"mailbox support\n", "logged in as \"support\"",
+        "capabilities: IDLE yes, NOTIFY yes, CONDSTORE yes",
+        "folder \"INBOX\": \"INBOX\" (INBOX), 1 message, selectable",
+        "sent_folder \"Sent\": \"Sent\" (as configured)",
+        "connected without TLS, logged in as \"sales\"",
+        "all 2 mailboxes can be served"}) {
+    EXPECT_NE(good.out.find(want), std::string::npos) << want << "\n"
+                                                      << good.out;
+  }
+  // Nothing changed: still unseen, nothing sent, nothing in Sent.
+  auto inbox = rig_->Messages("support");
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0].file.find(":2,S"), std::string::npos) << inbox[0].file;
+  EXPECT_TRUE(rig_->DeliveriesTo("customer").empty());
+  EXPECT_TRUE(rig_->Messages("support", "Sent").empty());
+
+  // A Sent folder named otherwise is found by its SPECIAL-USE flag; a
+  // missing watched folder, a wrong password and a closed SMTP port each
+  // make a mailbox unservable.
+  std::string text = ReadFile(rig_->config());
+  auto replace_in = [](std::string s, const std::string& from,
+                       const std::string& to, size_t nth) {
+    size_t at = std::string::npos;
+    for (size_t i = 0; i <= nth; ++i) at = s.find(from, at + 1);
+    if (at != std::string::npos) s.replace(at, from.size(), to);
+    return s;
+  };
+  // sales is the first [[mailbox]], support the second.
+  std::string bad = replace_in(text, "sent_folder = \"Sent\"",
+                               "sent_folder = \"Gesendet\"", 0);
+  bad = replace_in(bad, "folders = [\"INBOX\"]",
+                   "folders = [\"INBOX\", \"Quotes\"]", 0);
+  std::string wrong_pw = rig_->dir() + "/wrong-password";
+  std::ofstream(wrong_pw) << "not-the-password\n";
+  std::filesystem::permissions(
+      wrong_pw,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string support_pw = rig_->dir() + "/secrets/support";
+  bad = replace_in(bad, support_pw, wrong_pw, 0);
+  std::string bad_path = rig_->dir() + "/bad.toml";
+  std::ofstream(bad_path) << bad;
+  ShellResult r =
+      rig_->Inboxd("check-config --connect " + bad_path, /*with_config=*/false);
+  EXPECT_EQ(r.status, 1) << r.out;
+  for (const char* want :
+       {"sent_folder \"Gesendet\": \"Sent\" (the \\Sent SPECIAL-USE folder)",
+        "FAIL folder \"Quotes\": no folder \"Quotes\" on the server (its "
+        "folders: ",
+        "FAIL imap imap://127.0.0.1:", "refused", "cannot be served",
+        "2 of 2 mailboxes cannot be served"}) {
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+  }
+  // SMTP port closed.
+  std::string smtp = rig_->env("SMTP_URL");
+  std::string closed = replace_in(text, smtp, "smtp://127.0.0.1:1", 0);
+  std::ofstream(bad_path) << closed;
+  ShellResult s =
+      rig_->Inboxd("check-config --connect " + bad_path, /*with_config=*/false);
+  EXPECT_EQ(s.status, 1) << s.out;
+  EXPECT_NE(s.out.find("FAIL smtp smtp://127.0.0.1:1"), std::string::npos)
+      << s.out;
+  EXPECT_NE(s.out.find("1 of 2 mailboxes cannot be served"), std::string::npos)
+      << s.out;
+}
+
 // 3c: the customer has a Sieve vacation responder. It never answers our ack
 // (Auto-Submitted); when an agent writes to the customer by hand, the
 // vacation reply comes back to support@ and inboxd does not answer it.
