@@ -173,6 +173,22 @@ TemplateVars CommonTemplateVars(const config::Config& config,
     const config::Mailbox* m = FindMailbox(config, name);
     return m != nullptr ? m->address : mailbox.address;
   };
+  // Every shared address, each once (ignoring case), in config order; the
+  // renderer joins them in the reply's language (kListSeparator).
+  std::vector<std::string> shared;
+  for (const config::Mailbox& m : config.mailboxes) {
+    const bool seen =
+        std::any_of(shared.begin(), shared.end(), [&](const std::string& a) {
+          return core::AsciiLower(a) == core::AsciiLower(m.address);
+        });
+    if (!seen && !m.address.empty()) shared.push_back(m.address);
+  }
+  if (shared.empty()) shared.push_back(mailbox.address);
+  std::string shared_list;
+  for (const auto& a : shared) {
+    if (!shared_list.empty()) shared_list += kListSeparator;
+    shared_list += a;
+  }
   return {
       {"ticket_tag", FormatTicketTag(config.classify.ticket_tag_format,
                                      ticket.prefix, ticket.number)},
@@ -180,6 +196,7 @@ TemplateVars CommonTemplateVars(const config::Config& config,
       {"mailbox_name", mailbox.name},
       {"sales_address", address_of("sales")},
       {"support_address", address_of("support")},
+      {"shared_addresses", shared_list},
       {"customer_address", ticket.customer},
       {"customer_name", ""},
       {"original_subject", core::StripCrLf(ticket.subject)},

@@ -118,8 +118,10 @@ core::Result<Composer> MakeComposer(const config::Config& config,
 
 // The variables every template shares (Common() in templates.cc) for a
 // ticket of `mailbox`: ticket_tag, mailbox_address, mailbox_name,
-// sales_address and support_address (the mailboxes named "sales" and
-// "support", else this mailbox's address: C2 needs both non-empty).
+// shared_addresses (every configured mailbox address once, joined by the
+// renderer as "a or b" in the reply's language: POLICY C2), and for
+// operators' own templates sales_address and support_address (the
+// mailboxes named "sales" and "support", else this mailbox's address).
 TemplateVars CommonTemplateVars(const config::Config& config,
                                 const config::Mailbox& mailbox,
                                 const store::Ticket& ticket);

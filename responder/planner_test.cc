@@ -309,6 +309,30 @@ TEST(PlannerTest, FormatTicketTagTable) {
   EXPECT_EQ(AckTemplateFor("personal"), "ack");
 }
 
+TEST(PlannerTest, SharedAddressesListEachConfiguredAddressOnce) {
+  config::Config cfg;
+  config::Mailbox support;
+  support.name = "support";
+  support.address = "support@shop.example";
+  cfg.mailboxes = {support};
+  store::Ticket t;
+  t.prefix = "S";
+  t.number = 1;
+  // One mailbox: one address (before: the same address twice).
+  EXPECT_EQ(CommonTemplateVars(cfg, cfg.mailboxes[0], t)["shared_addresses"],
+            "support@shop.example");
+  config::Mailbox sales = support;
+  sales.name = "sales";
+  sales.address = "sales@shop.example";
+  config::Mailbox again = support;
+  again.name = "helpdesk";
+  again.address = "Support@Shop.example";  // the same mailbox, another case
+  cfg.mailboxes = {sales, support, again};
+  EXPECT_EQ(CommonTemplateVars(cfg, cfg.mailboxes[1], t)["shared_addresses"],
+            std::string("sales@shop.example") + kListSeparator +
+                "support@shop.example");
+}
+
 TEST(PlannerTest, HmacKeyIsGeneratedOnceWithMode0600OrReadFromFile) {
   config::Config c = testing::RigConfig();
   c.state.dir = ::testing::TempDir() + "/hmac_" + std::to_string(getpid());

@@ -66,6 +66,7 @@ const std::vector<TemplateVariable>& Common() {
       {"customer_address", true}, {"original_subject", false},
       {"mailbox_address", true},  {"mailbox_name", true},
       {"sales_address", true},    {"support_address", true},
+      {"shared_addresses", true},
   };
   return v;
 }
@@ -524,6 +525,40 @@ const TemplateSet::Entry* TemplateSet::Find(std::string_view lang,
   return nullptr;
 }
 
+std::string JoinAlternatives(std::string_view items,
+                             std::string_view language) {
+  std::vector<std::string> list;
+  for (std::string_view rest = items; !rest.empty();) {
+    size_t at = rest.find(kListSeparator);
+    std::string item(rest.substr(0, at));
+    if (!item.empty()) list.push_back(std::move(item));
+    if (at == std::string_view::npos) break;
+    rest.remove_prefix(at + 1);
+  }
+  const bool rtl = language == "fa";
+  if (rtl) {
+    // U+2068 FIRST STRONG ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE: an
+    // address keeps its order inside Persian text.
+    for (auto& item : list) item = "\u2068" + item + "\u2069";
+  }
+  std::string comma = ", ", last = " or ";
+  if (language == "de") {
+    last = " oder ";
+  } else if (language == "zh") {
+    comma = "、";
+    last = " 或 ";
+  } else if (language == "fa") {
+    comma = "، ";
+    last = " یا ";
+  }
+  std::string out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += i + 1 == list.size() ? last : comma;
+    out += list[i];
+  }
+  return out;
+}
+
 Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
                                              std::string_view language,
                                              std::string_view fallback_language,
@@ -571,6 +606,8 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
     }
     if (it->second.empty()) {
       data.set(used, false);  // falsy in sections, renders as ""
+    } else if (used == "shared_addresses") {
+      data.set(used, core::SanitizeUtf8(JoinAlternatives(it->second, lang)));
     } else {
       data.set(used, core::SanitizeUtf8(it->second));
     }

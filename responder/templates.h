@@ -68,6 +68,15 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name);
 
 using TemplateVars = std::map<std::string, std::string>;
 
+// Separates the items of a list variable (shared_addresses): Render joins
+// them as the language writes a list of alternatives ("a or b", "a, b or
+// c"; "a oder b"; "a 或 b"; "a یا b"), isolating each for right-to-left
+// text.
+inline constexpr char kListSeparator = '\x1f';
+
+// `items` (kListSeparator-separated) as alternatives in `language`.
+std::string JoinAlternatives(std::string_view items, std::string_view language);
+
 struct RenderedTemplate {
   std::string name;      // "ack"
   std::string language;  // the language actually used ("de")

@@ -55,6 +55,8 @@ TemplateVars FullVars() {
       {"mailbox_name", "Shop Support"},
       {"sales_address", "sales@shop.example"},
       {"support_address", "support@shop.example"},
+      {"shared_addresses", std::string("sales@shop.example") + kListSeparator +
+                               "support@shop.example"},
       {"due_at", "Tuesday, 24 November 2026, 14:00 CET"},
       {"previous_due_at", "Monday, 23 November 2026, 14:00 CET"},
       {"agent_name", "Anna Agent"},
@@ -119,7 +121,10 @@ TEST(TemplatesTest, EveryTemplateRendersInEveryLanguage) {
         std::ifstream in(r->source);
         std::string src((std::istreambuf_iterator<char>(in)), {});
         if (src.find(marker) == std::string::npos) continue;
-        const std::string& value = vars.at(std::string(v.name));
+        const std::string value =
+            v.name == "shared_addresses"
+                ? JoinAlternatives(vars.at("shared_addresses"), lang)
+                : vars.at(std::string(v.name));
         EXPECT_TRUE(r->text.find(value) != std::string::npos ||
                     r->subject.find(value) != std::string::npos)
             << v.name;
@@ -142,6 +147,51 @@ TEST(TemplatesTest, EveryTemplateRendersInEveryLanguage) {
       if (!internal) {
         EXPECT_NE(r->text.find("support@shop.example"), std::string::npos);
       }
+    }
+  }
+}
+
+// Issue 14: with one shared mailbox the customer is told one address, not
+// the same one twice; with several, a list in the reply's language.
+TEST(TemplatesTest, SharedAddressesAreOneLocalizedList) {
+  const std::string two = std::string("sales@shop.example") + kListSeparator +
+                          "support@shop.example";
+  const std::string three = two + kListSeparator + "billing@shop.example";
+  EXPECT_EQ(JoinAlternatives("support@shop.example", "en"),
+            "support@shop.example");
+  EXPECT_EQ(JoinAlternatives(two, "en"),
+            "sales@shop.example or support@shop.example");
+  EXPECT_EQ(JoinAlternatives(three, "en"),
+            "sales@shop.example, support@shop.example or "
+            "billing@shop.example");
+  EXPECT_EQ(JoinAlternatives(two, "de"),
+            "sales@shop.example oder support@shop.example");
+  EXPECT_EQ(JoinAlternatives(three, "zh"),
+            "sales@shop.example、support@shop.example 或 billing@shop.example");
+  EXPECT_EQ(
+      JoinAlternatives(two, "fa"),
+      "\u2068sales@shop.example\u2069 یا \u2068support@shop.example\u2069");
+
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  TemplateVars vars = FullVars();
+  vars["shared_addresses"] = "support@shop.example";
+  for (std::string_view lang : kShippedLanguages) {
+    for (std::string_view name : {"ack", "quote_ack", "complaint_receipt",
+                                  "delay_notice", "absence_fallback", "csat"}) {
+      SCOPED_TRACE(std::string(lang) + "/" + std::string(name));
+      auto r = set->Render(name, lang, "en", "support", "", vars);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      for (const char* twice :
+           {"support@shop.example or support@shop.example",
+            "support@shop.example oder support@shop.example",
+            "support@shop.example 或 support@shop.example",
+            "support@shop.example\u2069 یا \u2068support@shop.example",
+            "support@shop.example and support@shop.example",
+            "support@shop.example und support@shop.example"}) {
+        EXPECT_EQ(r->text.find(twice), std::string::npos) << r->text;
+      }
+      EXPECT_EQ(r->text.find("sales@"), std::string::npos) << r->text;
     }
   }
 }
