@@ -194,6 +194,9 @@ TemplateVars CommonTemplateVars(const config::Config& config,
                                      ticket.prefix, ticket.number)},
       {"mailbox_address", mailbox.address},
       {"mailbox_name", mailbox.name},
+      {"signature", !core::Trim(mailbox.display_name).empty()
+                        ? core::StripCrLf(mailbox.display_name)
+                        : mailbox.address},
       {"sales_address", address_of("sales")},
       {"support_address", address_of("support")},
       {"shared_addresses", shared_list},
@@ -201,6 +204,27 @@ TemplateVars CommonTemplateVars(const config::Config& config,
       {"customer_name", ""},
       {"original_subject", core::StripCrLf(ticket.subject)},
   };
+}
+
+std::string SalutationName(const core::Address& recipient,
+                           const core::Address& from) {
+  std::string name =
+      core::StripCrLf(!recipient.name.empty() ? recipient.name : from.name);
+  std::string_view bare = core::Trim(name);
+  while (!bare.empty() &&
+         (bare.front() == '<' || bare.front() == '\'' || bare.front() == '"')) {
+    bare.remove_prefix(1);
+  }
+  while (!bare.empty() &&
+         (bare.back() == '>' || bare.back() == '\'' || bare.back() == '"')) {
+    bare.remove_suffix(1);
+  }
+  // An address for a name: one word with an '@' in it.
+  if (bare.find('@') != std::string_view::npos &&
+      bare.find(' ') == std::string_view::npos) {
+    return "";
+  }
+  return name;
 }
 
 std::string ReplyLanguage(const TemplateSet& templates, std::string_view wanted,
@@ -556,9 +580,7 @@ Result<bool> Planner::TellAbsence(const store::Decision& d,
       ReplyLanguage(*templates_, d.language, mailbox.language);
   TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
   vars["customer_address"] = send->recipient.addr;
-  vars["customer_name"] =
-      core::StripCrLf(!send->recipient.name.empty() ? send->recipient.name
-                                                    : message->from.name);
+  vars["customer_name"] = SalutationName(send->recipient, message->from);
   vars["original_subject"] = core::StripCrLf(message->subject);
   vars["agent_name"] = away->name;
   // Who handles it now: the ticket's owner when it is an agent, else the
@@ -709,8 +731,7 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
   if (!due_text) return Fail(due_text.error().Wrap(what));
   TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
   vars["customer_address"] = recipient.addr;
-  vars["customer_name"] = core::StripCrLf(
-      !recipient.name.empty() ? recipient.name : message->from.name);
+  vars["customer_name"] = SalutationName(recipient, message->from);
   vars["original_subject"] = core::StripCrLf(message->subject);
   vars["due_at"] = *due_text;
   if (!parts.calendar.IsBusinessTime(stored->arrived_at)) {

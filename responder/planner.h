@@ -118,13 +118,21 @@ core::Result<Composer> MakeComposer(const config::Config& config,
 
 // The variables every template shares (Common() in templates.cc) for a
 // ticket of `mailbox`: ticket_tag, mailbox_address, mailbox_name,
-// shared_addresses (every configured mailbox address once, joined by the
+// signature (the mailbox's display_name, else its address: the sign-off of
+// customer mail), shared_addresses (every configured mailbox address once,
+// joined by the
 // renderer as "a or b" in the reply's language: POLICY C2), and for
 // operators' own templates sales_address and support_address (the
 // mailboxes named "sales" and "support", else this mailbox's address).
 TemplateVars CommonTemplateVars(const config::Config& config,
                                 const config::Mailbox& mailbox,
                                 const store::Ticket& ticket);
+
+// The name to greet a customer by: the reply recipient's display name, else
+// the sender's; "" (the templates then greet without a name) when it is
+// only an address ("hans@x.de", "<hans@x.de>", "'hans@x.de'").
+std::string SalutationName(const core::Address& recipient,
+                           const core::Address& from);
 
 // The language a reply is rendered in: `wanted` when `templates` has it,
 // else the mailbox's language when it has that, else "en".

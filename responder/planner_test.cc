@@ -333,6 +333,23 @@ TEST(PlannerTest, SharedAddressesListEachConfiguredAddressOnce) {
                 "support@shop.example");
 }
 
+// Issue 15: "Guten Tag hans@x.de," is no greeting; a name is.
+TEST(PlannerTest, SalutationNameIsNeverAnAddress) {
+  auto name = [](std::string recipient, std::string from = "") {
+    return SalutationName(core::Address{std::move(recipient), "hans@x.de"},
+                          core::Address{std::move(from), "hans@x.de"});
+  };
+  EXPECT_EQ(name("Hans Meier"), "Hans Meier");
+  EXPECT_EQ(name("", "Hans Meier"), "Hans Meier");
+  EXPECT_EQ(name("hans@x.de"), "");
+  EXPECT_EQ(name("<hans@x.de>"), "");
+  EXPECT_EQ(name("'hans@x.de'"), "");
+  EXPECT_EQ(name("\"HANS@X.DE\""), "");
+  EXPECT_EQ(name(""), "");
+  // A name that mentions an address among words is still a name.
+  EXPECT_EQ(name("Hans Meier (hans@x.de)"), "Hans Meier (hans@x.de)");
+}
+
 TEST(PlannerTest, HmacKeyIsGeneratedOnceWithMode0600OrReadFromFile) {
   config::Config c = testing::RigConfig();
   c.state.dir = ::testing::TempDir() + "/hmac_" + std::to_string(getpid());

@@ -66,7 +66,7 @@ const std::vector<TemplateVariable>& Common() {
       {"customer_address", true}, {"original_subject", false},
       {"mailbox_address", true},  {"mailbox_name", true},
       {"sales_address", true},    {"support_address", true},
-      {"shared_addresses", true},
+      {"shared_addresses", true}, {"signature", true},
   };
   return v;
 }

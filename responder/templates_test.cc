@@ -52,7 +52,8 @@ TemplateVars FullVars() {
       {"customer_address", "zoe@customer.example"},
       {"original_subject", "Drucker druckt nicht"},
       {"mailbox_address", "support@shop.example"},
-      {"mailbox_name", "Shop Support"},
+      {"mailbox_name", "support"},
+      {"signature", "Shop Support"},
       {"sales_address", "sales@shop.example"},
       {"support_address", "support@shop.example"},
       {"shared_addresses", std::string("sales@shop.example") + kListSeparator +

@@ -470,9 +470,7 @@ Result<std::string> Watcher::QueueCustomerMail(const store::Ticket& ticket,
   TemplateVars v = CommonTemplateVars(*config_, mailbox, ticket);
   for (auto& [k, val] : vars) v[k] = val;
   v["customer_address"] = send->recipient.addr;
-  v["customer_name"] =
-      core::StripCrLf(!send->recipient.name.empty() ? send->recipient.name
-                                                    : original->from.name);
+  v["customer_name"] = SalutationName(send->recipient, original->from);
   v["original_subject"] = core::StripCrLf(original->subject);
   auto rendered = templates_->Render(template_name, lang, mailbox.language,
                                      mailbox.name, ticket.cls, v);
