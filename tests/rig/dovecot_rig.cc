@@ -1,15 +1,9 @@
 #include "tests/rig/dovecot_rig.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,61 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 using core::Error;
 using core::Fail;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-bool CanConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Tail(const std::string& s, size_t n = 2000) {
-  return s.size() > n ? s.substr(s.size() - n) : s;
-}
+using rig_internal::CanConnect;
+using rig_internal::FreePort;
+using rig_internal::ProcessGone;
+using rig_internal::ReadFile;
+using rig_internal::Tail;
 
 }  // namespace
-
-core::Result<std::string> RunShell(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return Fail(Error::Unavailable("popen failed: " + cmd));
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    return Fail(Error::Unavailable("command failed (" + std::to_string(st) +
-                                   "): " + cmd + "\n" + Tail(out)));
-  }
-  return out;
-}
 
 core::Result<std::unique_ptr<DovecotRig>> DovecotRig::Start(
     const std::vector<User>& users) {
@@ -90,6 +36,7 @@ core::Result<std::unique_ptr<DovecotRig>> DovecotRig::Start(
     if (!inst) return Fail(inst.error());
   }
   std::unique_ptr<DovecotRig> rig(new DovecotRig());
+  rig->users_ = users;
   char tmpl[] = "/tmp/inboxd-dovecot-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
     return Fail(Error::Unavailable("mkdtemp failed"));
@@ -178,7 +125,7 @@ core::Status DovecotRig::Stop() {
   int pid = std::atoi(pid_text.c_str());
   if (pid <= 0) return Fail(Error::Unavailable("no dovecot master.pid"));
   ::kill(pid, SIGTERM);
-  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
+  for (int i = 0; i < 200 && !ProcessGone(pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   // Wait for the ports to be released so a restart can bind them again.
@@ -200,13 +147,6 @@ DovecotRig::~DovecotRig() {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-}
-
-std::string DovecotRig::imap_url() const {
-  return "imap://127.0.0.1:" + std::to_string(imap_port_);
-}
-std::string DovecotRig::imaps_url() const {
-  return "imaps://127.0.0.1:" + std::to_string(imaps_port_);
 }
 
 std::string DovecotRig::MaildirOf(const std::string& user,

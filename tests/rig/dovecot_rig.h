@@ -13,54 +13,48 @@
 
 #include <memory>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "tests/rig/mail_server_rig.h"
 
 namespace inboxd::tests {
 
-class DovecotRig {
+class DovecotRig : public MailServerRig {
  public:
-  struct User {
-    std::string name;
-    std::string password;
-  };
-
   // Starts a server with `users` (each gets INBOX and Sent). Errors:
   // kUnavailable when dovecot cannot be installed or does not come up (the
   // message quotes the rig's log).
   static core::Result<std::unique_ptr<DovecotRig>> Start(
       const std::vector<User>& users);
-  ~DovecotRig();
+  ~DovecotRig() override;
 
-  int imap_port() const { return imap_port_; }
-  int imaps_port() const { return imaps_port_; }
-  std::string imap_url() const;   // imap://127.0.0.1:<port>
-  std::string imaps_url() const;  // imaps://127.0.0.1:<port>
-  const std::string& dir() const { return dir_; }
-  std::string ca_file() const { return dir_ + "/cert.pem"; }
+  std::string_view server() const override { return "dovecot"; }
+  int imap_port() const override { return imap_port_; }
+  int imaps_port() const override { return imaps_port_; }
+  const std::string& dir() const override { return dir_; }
+  std::string SentFolder() const override { return "Sent"; }
 
   // The Maildir directory of `folder` ("INBOX" or e.g. "Sent").
   std::string MaildirOf(const std::string& user,
                         const std::string& folder) const;
   // Writes `raw` as a new, unseen message (tmp/ then rename into new/).
   core::Status DeliverUnseen(const std::string& user, const std::string& folder,
-                             const std::string& raw);
+                             const std::string& raw) override;
   // Runs `doveadm -c <conf> <args>`; returns stdout. kUnavailable on failure.
   core::Result<std::string> Doveadm(const std::string& args) const;
-  // Drops every IMAP session of `user` (as a server fault would).
-  core::Status Kick(const std::string& user) const;
-  // "uid flags" lines of every message in `folder`, e.g. {"1 \Recent"}.
-  core::Result<std::vector<std::string>> Flags(const std::string& user,
-                                               const std::string& folder) const;
+  // doveadm kick.
+  core::Status Kick(const std::string& user) const override;
+  // doveadm fetch 'uid flags' ("uid=1 flags=\Recent").
+  core::Result<std::vector<std::string>> Flags(
+      const std::string& user, const std::string& folder) const override;
   // Deletes the folder's uidlist and indexes so Dovecot assigns a new
-  // UIDVALIDITY and renumbers (kicks the user first).
+  // UIDVALIDITY and renumbers only that folder (kicks the user first).
   core::Status ResetUidValidity(const std::string& user,
-                                const std::string& folder);
-  // Stops and starts the server on the same ports.
-  core::Status Restart();
-  core::Status Stop();
+                                const std::string& folder) override;
+  core::Status Restart() override;
+  core::Status Stop() override;
 
  private:
   DovecotRig() = default;
@@ -72,9 +66,5 @@ class DovecotRig {
   bool running_ = false;
   int seq_ = 0;
 };
-
-// Runs `cmd` through /bin/sh; returns stdout, kUnavailable with the exit
-// status and output on failure.
-core::Result<std::string> RunShell(const std::string& cmd);
 
 }  // namespace inboxd::tests
