@@ -650,5 +650,58 @@ TEST_P(ImapIntegrationTest, K_FetchFlagsSeesAgentKeywordsAndChangedSince) {
       << rebuilt.error().ToString();
 }
 
+// Issue 14: the configured name "Sent" is the server's Sent folder
+// ("INBOX.Sent" on Cyrus), and `inboxd check-config --connect` says so,
+// with the capabilities the server lacks. The rig has no SMTP server, so
+// the check ends with one FAIL line, for SMTP, and exit status 1.
+TEST_P(ImapIntegrationTest, L_ConfiguredSentResolvesAndCheckConfigConnect) {
+  auto mb = Box("support", "s3cret");
+  auto src = MakeImapSource(mb, limits_);
+  MemorySyncSink sink;
+  SyncEngine engine(src.get(), &sink, &clock_, limits_);
+  auto targets = engine.Targets("support", {"INBOX"}, "Sent", hours(2));
+  ASSERT_TRUE(targets.has_value()) << targets.error().ToString();
+  ASSERT_EQ(targets->size(), 2u);
+  EXPECT_EQ(targets->back().folder, rig_->SentFolder());
+  auto autodetect = engine.Targets("support", {"INBOX"}, "", hours(2));
+  ASSERT_TRUE(autodetect.has_value());
+  EXPECT_EQ(autodetect->back().folder, rig_->SentFolder());
+
+  const std::string cfg = rig_->dir() + "/check-" +
+                          (GetParam() == Server::kCyrus ? "cyrus" : "dovecot") +
+                          ".toml";
+  std::ofstream(cfg) << "[state]\ndir = \"" << rig_->dir()
+                     << "/check-state\"\n\n[[mailbox]]\nname = \"support\"\n"
+                     << "address = \"support@shop.example\"\nimap_url = \""
+                     << rig_->imap_url()
+                     << "\"\nsmtp_url = \"smtp://127.0.0.1:1\"\n"
+                     << "tls = \"none\"\nusername = \"support\"\n"
+                     << "password_file = \"" << mb.password_file << "\"\n"
+                     << "folders = [\"INBOX\"]\nsent_folder = \"Sent\"\n";
+  auto out =
+      tests::RunShell(std::string(INBOXD_BIN) + " check-config --connect " +
+                      cfg + " 2>&1; echo \"exit=$?\"");
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  std::printf("%s", out->c_str());
+  EXPECT_NE(out->find("logged in as \"support\""), std::string::npos);
+  const std::string sent_line =
+      "sent_folder \"Sent\": \"" + rig_->SentFolder() + "\"";
+  EXPECT_NE(out->find(sent_line), std::string::npos) << sent_line;
+  const bool notify = rig_->Capabilities("support")
+                          .value_or(std::set<std::string>{})
+                          .contains("NOTIFY");
+  EXPECT_EQ(out->find("without NOTIFY: one connection per watched folder") !=
+                std::string::npos,
+            !notify);
+  EXPECT_NE(out->find("FAIL smtp smtp://127.0.0.1:1"), std::string::npos);
+  size_t fails = 0;
+  for (size_t at = 0; (at = out->find("  FAIL ", at)) != std::string::npos;
+       ++at) {
+    ++fails;
+  }
+  EXPECT_EQ(fails, 1u);
+  EXPECT_NE(out->find("exit=1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inboxd::ingest
