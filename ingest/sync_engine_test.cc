@@ -365,6 +365,20 @@ TEST(SyncEngineTest, SentFolderIsAutodetectedAndNeverAckEligible) {
   EXPECT_EQ((*missing)[1].folder, "Nope");
 }
 
+// Gmail labels: one message shows in several folders of one mailbox (INBOX
+// and a label folder); it is stored once.
+TEST(SyncEngineTest, SameMessageInTwoFoldersOfAMailboxIsOneMessage) {
+  Rig rig;
+  rig.source.Deliver("INBOX", Mail(1), kNow);
+  rig.source.Deliver("Orders", Mail(1), kNow);
+  ASSERT_TRUE(rig.Sync().has_value());
+  SyncEngine e(&rig.source, &rig.sink, &rig.clock, rig.limits);
+  auto r = e.SyncFolder({"support", "Orders", FolderRole::kIncoming, hours(2)});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->duplicates, 1u);
+  EXPECT_EQ(rig.sink.Messages().size(), 1u);
+}
+
 TEST(SyncEngineTest, SameMessageInTwoMailboxesIsOneMessage) {
   Rig rig;
   FakeMailSource sales;
