@@ -89,6 +89,14 @@ std::string_view AckTemplateFor(std::string_view cls) {
   return "ack";
 }
 
+std::string_view AnswerMilestoneFor(std::string_view cls) {
+  if (cls == "quote") return "D2";
+  if (cls == "complaint") return "D6";
+  if (cls == "support") return "D3";
+  if (cls == "personal") return "D4";
+  return "";
+}
+
 std::string FormatTicketTag(std::string_view format, std::string_view prefix,
                             int64_t number) {
   std::string out(format);
@@ -654,20 +662,18 @@ core::Status Planner::NoticeForbiddenPhrase(const store::Decision& d,
   return core::Ok();
 }
 
-Result<core::TimePoint> Planner::PromisedDue(const store::Ticket& ticket,
-                                             const BusinessCalendar& calendar,
-                                             core::TimePoint arrived_at) {
+Result<std::optional<core::TimePoint>> Planner::PromisedDue(
+    const store::Ticket& ticket, std::string_view cls) {
+  const std::string_view id = AnswerMilestoneFor(cls);
+  if (id.empty()) return std::optional<core::TimePoint>();
   auto milestones = store_->ListMilestones(ticket.id);
   if (!milestones) return Fail(milestones.error());
-  std::optional<core::TimePoint> latest;
   for (const store::Milestone& m : *milestones) {
-    if (m.state != store::MilestoneState::kOpen) continue;
-    if (!latest || m.due_at > *latest) latest = m.due_at;
+    if (m.milestone_id == id && m.state == store::MilestoneState::kOpen) {
+      return std::optional<core::TimePoint>(m.due_at);
+    }
   }
-  if (latest) return *latest;
-  config::Deadline d1{
-      .id = "D1", .name = "ack", .within = std::chrono::hours(2)};
-  return calendar.DueAt(arrived_at, d1);
+  return std::optional<core::TimePoint>();
 }
 
 Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
@@ -722,18 +728,22 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
   if (cls.empty()) cls = ticket->cls;
   if (cls.empty()) cls = mailbox.default_class;
   if (cls.empty()) cls = "other";
-  auto due = PromisedDue(*ticket, parts.calendar, stored->arrived_at);
+  auto due = PromisedDue(*ticket, cls);
   if (!due) return Fail(due.error().Wrap(what));
 
   const std::string lang =
       ReplyLanguage(*templates_, d.language, mailbox.language);
-  auto due_text = FormatLocalTime(*due, mailbox.time_zone, lang);
-  if (!due_text) return Fail(due_text.error().Wrap(what));
+  std::string due_text;  // "": no answer milestone, no time promised
+  if (*due) {
+    auto text = FormatLocalTime(**due, mailbox.time_zone, lang);
+    if (!text) return Fail(text.error().Wrap(what));
+    due_text = std::move(*text);
+  }
   TemplateVars vars = CommonTemplateVars(*config_, mailbox, *ticket);
   vars["customer_address"] = recipient.addr;
   vars["customer_name"] = SalutationName(recipient, message->from);
   vars["original_subject"] = core::StripCrLf(message->subject);
-  vars["due_at"] = *due_text;
+  vars["due_at"] = due_text;
   if (!parts.calendar.IsBusinessTime(stored->arrived_at)) {
     // Outside business hours or on a holiday: when the office opens again
     // (issue 10 item 5), the first business second after arrival.

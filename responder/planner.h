@@ -97,6 +97,12 @@ std::string AckReason(int64_t message_row);
 // complaint_receipt, otherwise ack.
 std::string_view AckTemplateFor(std::string_view cls);
 
+// The milestone whose due time an acknowledgement of class `cls` promises
+// as the answer: quote -> D2 (the quote), complaint -> D6 (the response),
+// support -> D3 (the fix, by contract tier), personal -> D4; "" for a class
+// with no answer milestone (other: only D1, the acknowledgement itself).
+std::string_view AnswerMilestoneFor(std::string_view cls);
+
 // "[#{prefix}-{number}]" -> "[#S-1042]" (config.classify.ticket_tag_format).
 std::string FormatTicketTag(std::string_view format, std::string_view prefix,
                             int64_t number);
@@ -235,11 +241,11 @@ class Planner {
   // of any route) the day it is seen, once per reply.
   core::Status NoticeForbiddenPhrase(const store::Decision& d,
                                      core::TimePoint now);
-  // The due time an acknowledgement promises (D8): the latest open
-  // milestone of the ticket; D1 (2 hours after arrival) when it has none.
-  core::Result<core::TimePoint> PromisedDue(const store::Ticket& ticket,
-                                            const BusinessCalendar& calendar,
-                                            core::TimePoint arrived_at);
+  // The due time an acknowledgement promises (D8): that of the ticket's
+  // open milestone AnswerMilestoneFor(cls); nullopt when there is none (the
+  // templates then promise a personal reply and no time: issue 15).
+  core::Result<std::optional<core::TimePoint>> PromisedDue(
+      const store::Ticket& ticket, std::string_view cls);
 
   const config::Config* config_ = nullptr;
   store::Store* store_ = nullptr;

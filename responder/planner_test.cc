@@ -50,8 +50,9 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   EXPECT_TRUE(IsOurMessageId(reply.message_id, "test-key", "shop.example"));
 
   // Milestones of "support": D1 (2 h); D7 (48 h) starts only when the
-  // ticket is closed. The reply names the latest open one (D8) in the
-  // mailbox zone.
+  // ticket is closed; no D3 (this customer has no contract tier). The
+  // reply promises no time that no answer milestone tracks (issue 15: D1 is
+  // the acknowledgement itself), and a personal reply instead.
   auto milestones = rig.db->ListMilestones(rec.ticket_id);
   ASSERT_TRUE(milestones.has_value());
   std::map<std::string, core::TimePoint> due;
@@ -60,7 +61,10 @@ TEST(PlannerTest, QueuesOneAckPerDecisionAndReRunsQueueNothing) {
   EXPECT_EQ(due["D1"], kT0 + std::chrono::hours(2));
   auto text = FormatLocalTime(due["D1"], "Europe/Berlin", "en");
   ASSERT_TRUE(text.has_value());
-  EXPECT_NE(reply.text.find(*text), std::string::npos) << reply.text;
+  EXPECT_EQ(reply.text.find(*text), std::string::npos) << reply.text;
+  EXPECT_EQ(reply.text.find("full answer by"), std::string::npos);
+  EXPECT_NE(reply.text.find("reply to you personally"), std::string::npos)
+      << reply.text;
   EXPECT_NE(reply.text.find("[#S-1000]"), std::string::npos);
   EXPECT_NE(reply.text.find("sales@shop.example"), std::string::npos);  // C2
 
@@ -107,6 +111,34 @@ TEST(PlannerTest, TakesTheParseFromTheParseCache) {
   }
 }
 
+// Issue 15: the time an acknowledgement promises is its class's answer
+// milestone (a quote: D2, two days), never D1 (the acknowledgement itself).
+TEST(PlannerTest, AQuoteAckPromisesTheQuoteMilestone) {
+  Rig rig;
+  Incoming in;
+  in.cls = "quote";
+  in.language = "en";
+  auto rec = rig.Receive(in);
+  auto r = rig.NewPlanner()->PlanPending(kT0);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->enqueued, 1);
+  auto milestones = rig.db->ListMilestones(rec.ticket_id);
+  ASSERT_TRUE(milestones.has_value());
+  std::map<std::string, core::TimePoint> due;
+  for (const auto& m : *milestones) due[m.milestone_id] = m.due_at;
+  ASSERT_TRUE(due.contains("D2"));
+  const std::string text =
+      Parse(rig.Rows(store::OutboxState::kQueued)[0].raw).text;
+  auto d2 = FormatLocalTime(due["D2"], "Europe/Berlin", "en");
+  auto d1 = FormatLocalTime(due["D1"], "Europe/Berlin", "en");
+  ASSERT_TRUE(d2.has_value() && d1.has_value());
+  EXPECT_NE(text.find(*d2), std::string::npos) << text;
+  EXPECT_EQ(text.find(*d1), std::string::npos) << text;
+  EXPECT_EQ(AnswerMilestoneFor("support"), "D3");
+  EXPECT_EQ(AnswerMilestoneFor("complaint"), "D6");
+  EXPECT_EQ(AnswerMilestoneFor("other"), "");
+}
+
 TEST(PlannerTest, TemplateAndLanguagePerDecision) {
   struct Case {
     std::string cls, language, want_text;
@@ -114,7 +146,7 @@ TEST(PlannerTest, TemplateAndLanguagePerDecision) {
       {"support", "en", "has arrived at"},             // ack
       {"quote", "en", "request for a quote"},          // quote_ack
       {"complaint", "en", "received your complaint"},  // complaint_receipt
-      {"support", "de", "Uhr"},                        // German due time
+      {"quote", "de", "Uhr"},                          // German due time
       {"support", "xx", "has arrived at"},  // unknown -> mailbox language
       {"", "en", "has arrived at"},         // no class -> "other" -> ack
   };

@@ -320,13 +320,16 @@ const std::vector<TemplateVariable>& AllowedVariables(std::string_view name) {
           // one). Both optional; see MayBeAbsent.
           // office_opens_at (optional): mail that arrived outside business
           // hours or on a holiday hears when the office opens again.
-          {"ack", With({{"due_at", true},
+          // due_at (optional in the three acknowledgements): the answer
+          // milestone's due time; "" when the class has none, and the
+          // template then promises a personal reply without a time.
+          {"ack", With({{"due_at", false},
                         {"office_opens_at", false},
                         {"assurance_until", false},
                         {"assurance_not_covered", false}})},
-          {"quote_ack", With({{"due_at", true}, {"office_opens_at", false}})},
+          {"quote_ack", With({{"due_at", false}, {"office_opens_at", false}})},
           {"complaint_receipt",
-           With({{"due_at", true}, {"office_opens_at", false}})},
+           With({{"due_at", false}, {"office_opens_at", false}})},
           {"delay_notice", With({{"due_at", true}, {"previous_due_at", true}})},
           {"absence_fallback", With({{"agent_name", true},
                                      {"alternative_address", true},

@@ -213,7 +213,6 @@ TEST(TemplatesTest, OptionalAndMissingVariables) {
     const char* want;
   } cases[] = {
       {"missing due_at", "due_at", true, "variable 'due_at' has no value"},
-      {"empty due_at", "due_at", false, "required variable 'due_at' is empty"},
       {"empty ticket", "ticket_tag", false, "'ticket_tag' is empty"},
   };
   for (const auto& c : cases) {
@@ -228,6 +227,18 @@ TEST(TemplatesTest, OptionalAndMissingVariables) {
     EXPECT_EQ(got.error().code, core::Code::kInvalidArgument);
     EXPECT_NE(got.error().message.find(c.want), std::string::npos)
         << c.label << ": " << got.error().message;
+  }
+  // An empty due_at (a class without an answer milestone): no time, a
+  // personal reply instead, in every language.
+  for (std::string_view lang : kShippedLanguages) {
+    for (std::string_view name : {"ack", "quote_ack", "complaint_receipt"}) {
+      TemplateVars v = FullVars();
+      v["due_at"] = "";
+      auto r = set->Render(name, lang, "en", "", "", v);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      EXPECT_EQ(r->text.find("2026, 14:00"), std::string::npos) << r->text;
+      EXPECT_EQ(r->text.find("{{"), std::string::npos);
+    }
   }
   auto unknown = set->Render("welcome", "en", "en", "", "", FullVars());
   ASSERT_FALSE(unknown.has_value());
