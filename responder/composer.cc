@@ -502,7 +502,9 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
                     ? orig
                     : "Re: " + orig;
       if (!tag.empty() && subject.find(tag) == std::string::npos) {
-        subject += " " + tag;
+        // In a right-to-left reply the tag is isolated, so a Persian
+        // subject shows "[#S-1042]", not "[S-1042#]".
+        subject += " " + (body.rtl ? IsolateLines(tag) : tag);
       }
     }
   } else {

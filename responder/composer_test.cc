@@ -150,6 +150,22 @@ TEST(ComposerTest, GoldenReplyHeaders) {
   EXPECT_EQ(again->raw, raw);
 }
 
+// Issue 15: a right-to-left reply isolates the ticket tag it appends to the
+// subject, so a Persian subject shows "[#S-1042]", not "[S-1042#]".
+TEST(ComposerTest, RightToLeftReplyIsolatesTheTagInTheSubject) {
+  Composer c = Make();
+  auto body = Body();
+  body.rtl = true;
+  body.language = "fa";
+  auto original = Original();
+  original.subject = "چاپگر کار نمی‌کند";
+  auto mail = c.ComposeReply(original, Spec(), body, T0());
+  ASSERT_TRUE(mail.has_value()) << mail.error().ToString();
+  EXPECT_EQ(DecodeWords(Header(mail->raw, "Subject")),
+            "Re: چاپگر کار نمی‌کند \u2068[#S-1042]\u2069");
+  ExpectWireSafe(mail->raw);
+}
+
 TEST(ComposerTest, RecipientChoiceAndRefusals) {
   Composer c = Make();
   core::Message with_reply_to = Original();

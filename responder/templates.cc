@@ -528,6 +528,40 @@ const TemplateSet::Entry* TemplateSet::Find(std::string_view lang,
   return nullptr;
 }
 
+std::string IsolateLines(std::string_view value) {
+  std::string out;
+  for (std::string_view rest = value;;) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    if (!line.empty()) {
+      out += kFirstStrongIsolate;
+      out += line;
+      out += kPopDirectionalIsolate;
+    }
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    rest.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::string IsolatesToBdi(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (size_t i = 0; i < html.size();) {
+    if (html.substr(i).starts_with(kFirstStrongIsolate)) {
+      out += "<bdi>";
+      i += kFirstStrongIsolate.size();
+    } else if (html.substr(i).starts_with(kPopDirectionalIsolate)) {
+      out += "</bdi>";
+      i += kPopDirectionalIsolate.size();
+    } else {
+      out += html[i++];
+    }
+  }
+  return out;
+}
+
 std::string JoinAlternatives(std::string_view items,
                              std::string_view language) {
   std::vector<std::string> list;
@@ -540,9 +574,8 @@ std::string JoinAlternatives(std::string_view items,
   }
   const bool rtl = language == "fa";
   if (rtl) {
-    // U+2068 FIRST STRONG ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE: an
-    // address keeps its order inside Persian text.
-    for (auto& item : list) item = "\u2068" + item + "\u2069";
+    // An address keeps its order inside Persian text.
+    for (auto& item : list) item = IsolateLines(item);
   }
   std::string comma = ", ", last = " or ";
   if (language == "de") {
@@ -609,11 +642,17 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
     }
     if (it->second.empty()) {
       data.set(used, false);  // falsy in sections, renders as ""
-    } else if (used == "shared_addresses") {
-      data.set(used, core::SanitizeUtf8(JoinAlternatives(it->second, lang)));
-    } else {
-      data.set(used, core::SanitizeUtf8(it->second));
+      continue;
     }
+    std::string value = used == "shared_addresses"
+                            ? JoinAlternatives(it->second, lang)
+                            : it->second;
+    value = core::SanitizeUtf8(value);
+    // In right-to-left text every inserted value is isolated, so a ticket
+    // tag, an address or a Latin name keeps its own order ("[#S-1042]",
+    // not "[S-1042#]"); the HTML part turns the isolates into <bdi>.
+    if (lang == "fa") value = IsolateLines(value);
+    data.set(used, value);
   }
   RenderedTemplate out;
   out.name = std::string(name);
@@ -629,7 +668,7 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
   if (!e->html.empty()) {
     auto html = RenderMustache(e->html, data, true, e->html_path);
     if (!html) return Fail(html.error());
-    out.html = std::move(*html);
+    out.html = IsolatesToBdi(*html);
   } else {
     const char* dir = out.rtl ? "rtl" : "ltr";
     out.html =
@@ -637,7 +676,7 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
         dir +
         "\">\n<head><meta charset=\"utf-8\"></head>\n<body>\n<div dir=\"" +
         dir + "\" style=\"white-space:pre-wrap;font-family:sans-serif\">" +
-        HtmlEscape(out.text) + "</div>\n</body>\n</html>\n";
+        IsolatesToBdi(HtmlEscape(out.text)) + "</div>\n</body>\n</html>\n";
   }
   return out;
 }

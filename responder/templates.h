@@ -74,6 +74,17 @@ using TemplateVars = std::map<std::string, std::string>;
 // text.
 inline constexpr char kListSeparator = '\x1f';
 
+// U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE (UAX #9).
+inline constexpr std::string_view kFirstStrongIsolate = "\u2068";
+inline constexpr std::string_view kPopDirectionalIsolate = "\u2069";
+
+// Each non-empty line of `value` between U+2068 and U+2069: in
+// right-to-left text it keeps its own direction (a ticket tag, an address).
+std::string IsolateLines(std::string_view value);
+
+// HTML with every U+2068 ... U+2069 pair as <bdi> ... </bdi>.
+std::string IsolatesToBdi(std::string_view html);
+
 // `items` (kListSeparator-separated) as alternatives in `language`.
 std::string JoinAlternatives(std::string_view items, std::string_view language);
 

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/text.h"
+#include "tests/ci_env.h"
 
 namespace inboxd::responder {
 namespace {
@@ -197,6 +200,82 @@ TEST(TemplatesTest, SharedAddressesAreOneLocalizedList) {
   }
 }
 
+// The visual order of `text` as FriBidi lays it out (Debian's `fribidi`,
+// package libfribidi-bin; DEPS-FACTS 8), or nullopt when it is missing.
+std::optional<std::string> Fribidi(const std::string& text) {
+  if (::access("/usr/bin/fribidi", X_OK) != 0) return std::nullopt;
+  const fs::path in = fs::temp_directory_path() /
+                      ("inboxd-bidi-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(in, std::ios::binary) << text;
+  std::string cmd = "/usr/bin/fribidi --nopad --nobreak < " + in.string();
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+    out.append(buf, n);
+  const int status = ::pclose(p);
+  fs::remove(in);
+  if (status != 0) return std::nullopt;
+  return out;
+}
+
+// Issue 15: in Persian text the ticket tag and the addresses keep their
+// order, in subject and body; without the isolates FriBidi shows the tag
+// as "[S-1042#]" (checked too, so the test can fail).
+TEST(TemplatesBidiTest, PersianKeepsTagsAndAddressesInOrderUnderFribidi) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  if (!Fribidi("x")) {
+    INBOXD_SKIP_OR_FAIL() << "no /usr/bin/fribidi (apt-get install "
+                             "libfribidi-bin; scripts/install-deps "
+                             "--with-servers)";
+  }
+  TemplateVars vars = FullVars();
+  int shown_wrong_bare = 0;
+  for (std::string_view name : {"ack", "quote_ack", "complaint_receipt",
+                                "delay_notice", "absence_fallback", "csat"}) {
+    SCOPED_TRACE(std::string(name));
+    auto r = set->Render(name, "fa", "en", "support", "", vars);
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    for (const std::string& part : {r->subject, r->text}) {
+      if (part.find("S-1042") == std::string::npos) continue;
+      auto shown = Fribidi(part);
+      ASSERT_TRUE(shown.has_value());
+      EXPECT_NE(shown->find("[#S-1042]"), std::string::npos) << *shown;
+      EXPECT_EQ(shown->find("[S-1042#]"), std::string::npos) << *shown;
+      if (part.find("support@shop.example") != std::string::npos) {
+        EXPECT_NE(shown->find("support@shop.example"), std::string::npos)
+            << *shown;
+      }
+      // The control: the same text without isolates is shown wrongly.
+      std::string bare;
+      for (size_t i = 0; i < part.size();) {
+        std::string_view rest = std::string_view(part).substr(i);
+        if (rest.starts_with(kFirstStrongIsolate) ||
+            rest.starts_with(kPopDirectionalIsolate)) {
+          i += kFirstStrongIsolate.size();
+          continue;
+        }
+        bare += part[i++];
+      }
+      auto wrong = Fribidi(bare);
+      ASSERT_TRUE(wrong.has_value());
+      if (wrong->find("[S-1042#]") != std::string::npos) ++shown_wrong_bare;
+    }
+    // HTML isolates with <bdi>.
+    EXPECT_NE(r->html.find("<bdi>[#S-1042]</bdi>"), std::string::npos);
+    EXPECT_EQ(r->html.find(kFirstStrongIsolate), std::string::npos);
+  }
+  // Without the isolates at least the tags inside Persian sentences are
+  // reversed: the test would notice their loss.
+  EXPECT_GT(shown_wrong_bare, 0);
+  // Other languages are left alone.
+  auto en = set->Render("ack", "en", "en", "support", "", vars);
+  ASSERT_TRUE(en.has_value());
+  EXPECT_EQ(en->text.find(kFirstStrongIsolate), std::string::npos);
+}
+
 TEST(TemplatesTest, OptionalAndMissingVariables) {
   auto set = TemplateSet::Load(kShipped, "", {});
   ASSERT_TRUE(set.has_value());
@@ -274,7 +353,8 @@ TEST(TemplatesTest, AckStatesSoftwareAssurance) {
        "软件保障（Software Assurance，有效期至 2027年3月31日）服务范围内。",
        "因此可能会产生费用；在开始任何收费工作之前，我们会先告知您具体费用。",
        "就此事与我们联系时"},
-      {"fa", "۳۱ مارس ۲۰۲۷", "Software Assurance شما (معتبر تا ۳۱ مارس ۲۰۲۷)",
+      {"fa", "۳۱ مارس ۲۰۲۷",
+       "\u2068Software Assurance\u2069 شما (معتبر تا \u2068۳۱ مارس ۲۰۲۷\u2069)",
        "ممکن است مشمول هزینه باشد؛ پیش از آغاز هرگونه کار مشمول هزینه، مبلغ "
        "آن را به اطلاع شما خواهیم رساند.",
        "لطفاً هنگام مکاتبه"},
