@@ -50,6 +50,36 @@ TEST(FindForbiddenPhrasesTest, Table) {
   }
 }
 
+// Issue 15 / POLICY C5: "don't know" and "unclear" (不清楚) in en, de and fa
+// are flagged; the polite "if anything is unclear, ask us" of a human reply,
+// which uses the same word, is not.
+TEST(FindForbiddenPhrasesTest, UnclearAndDontKnowInEveryLanguage) {
+  const std::vector<std::string>& builtin = BuiltinForbiddenPhrases();
+  struct Case {
+    std::string text;
+    bool flagged;
+  } cases[] = {
+      {"Why it fails is unclear to us.", true},
+      {"That is not clear to us either.", true},
+      {"We do not know when the update ships.", true},
+      {"Warum das passiert, ist uns unklar.", true},
+      {"Das ist uns nicht klar.", true},
+      {"Wir wissen es nicht.", true},
+      {"علت این خطا برای ما روشن نیست.", true},
+      {"زمان ارسال برای ما مشخص نیست.", true},
+      // Human replies with the same words, not forbidden:
+      {"If anything is unclear, please ask us.", false},
+      {"Falls etwas unklar ist, melden Sie sich gern.", false},
+      {"Let us know if the steps are not clear.", false},
+      {"اگر نکته‌ای روشن نیست، لطفاً بپرسید.",
+       false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_EQ(!FindForbiddenPhrases(c.text, builtin).empty(), c.flagged);
+  }
+}
+
 TEST(AgentReplyForbiddenPhrasesTest, BuiltinsPlusConfigOnce) {
   config::Config c;
   c.templates.forbidden_phrases = {"  maybe next year ", "", "随便"};

@@ -73,16 +73,22 @@ const std::vector<std::string>& BuiltinForbiddenPhrases() {
       // en equivalents.
       "not our problem", "not our business", "nothing to do with us",
       "cannot be solved", "can't be solved", "whatever", "i don't know",
-      "we don't know", "no idea",
+      "we don't know", "no idea", "i do not know", "we do not know",
+      // "unclear" (不清楚) said of the matter itself, not the customer's
+      // "if anything is unclear, ask us".
+      "unclear to us", "not clear to us", "it is unclear to me",
       // de equivalents.
       "nicht unser problem", "nicht unsere sache", "nichts mit uns zu tun",
       "nicht lösbar", "kann nicht gelöst werden", "keine ahnung",
       "weiß ich nicht", "wissen wir nicht", "ist uns egal", "ist mir egal",
+      "ich weiß es nicht", "wir wissen es nicht", "ist uns unklar",
+      "ist mir unklar", "ist uns nicht klar", "ist mir nicht klar",
       // fa equivalents (matched after ZWNJ removal and yeh/kaf folding).
       "به ما مربوط نیست", "ربطی به ما ندارد", "قابل حل نیست",
       "راهی برای حل وجود ندارد", "هر چی", "فرقی نمی‌کند",
       "نمی‌دانم", "نمی‌دانیم", "اطلاعی ندارم",
-      "اطلاعی نداریم"};
+      "اطلاعی نداریم", "برای ما روشن نیست", "برای ما مشخص نیست",
+      "برای من روشن نیست"};
   return v;
 }
 

@@ -348,7 +348,7 @@ TEST(TemplatesTest, AckStatesSoftwareAssurance) {
        "2027) abgedeckt.",
        "kann daher kostenpflichtig sein; über die Kosten informieren wir Sie, "
        "bevor kostenpflichtige Arbeiten beginnen.",
-       "Bitte behalten Sie"},
+       "Bitte geben Sie die Vorgangsnummer"},
       {"zh", "2027年3月31日",
        "软件保障（Software Assurance，有效期至 2027年3月31日）服务范围内。",
        "因此可能会产生费用；在开始任何收费工作之前，我们会先告知您具体费用。",
@@ -357,7 +357,7 @@ TEST(TemplatesTest, AckStatesSoftwareAssurance) {
        "\u2068Software Assurance\u2069 شما (معتبر تا \u2068۳۱ مارس ۲۰۲۷\u2069)",
        "ممکن است مشمول هزینه باشد؛ پیش از آغاز هرگونه کار مشمول هزینه، مبلغ "
        "آن را به اطلاع شما خواهیم رساند.",
-       "لطفاً هنگام مکاتبه"},
+       "لطفاً در مکاتبات بعدی"},
   };
   enum Facts { kCovered, kNotCovered, kNeitherEmpty, kNeitherAbsent };
   for (const auto& l : langs) {
