@@ -248,6 +248,99 @@ Result<TimePoint> BusinessCalendar::DueAt(
                                      "' (calendar|business)"));
 }
 
+namespace {
+
+// The break years of the Solar Hijri leap rule (years where the 33-year
+// cycle of leap years shifts), as published with the astronomical
+// calendar's arithmetic form.
+constexpr std::array<int, 20> kHijriBreaks = {
+    -61,  9,    38,   199,  426,  686,  756,  818,  1111, 1181,
+    1210, 1635, 2060, 2097, 2192, 2262, 2324, 2394, 2456, 3178};
+
+struct HijriYear {
+  bool leap = false;  // Esfand has 30 days
+  int march = 0;      // 1 Farvardin is this day of March of year + 621
+};
+
+HijriYear HijriYearInfo(int jy) {
+  const int gy = jy + 621;
+  int leap_j = -14;
+  int jp = kHijriBreaks[0];
+  int jump = 0;
+  for (size_t i = 1; i < kHijriBreaks.size(); ++i) {
+    const int jm = kHijriBreaks[i];
+    jump = jm - jp;
+    if (jy < jm) break;
+    leap_j += jump / 33 * 8 + (jump % 33) / 4;
+    jp = jm;
+  }
+  int n = jy - jp;
+  leap_j += n / 33 * 8 + (n % 33 + 3) / 4;
+  if (jump % 33 == 4 && jump - n == 4) ++leap_j;
+  const int leap_g = gy / 4 - (gy / 100 + 1) * 3 / 4 - 150;
+  HijriYear out;
+  out.march = 20 + leap_j - leap_g;
+  if (jump - n < 6) n = n - jump + (jump + 4) / 33 * 33;
+  int since = ((n + 1) % 33 - 1) % 4;  // years since the last leap year
+  if (since == -1) since = 4;
+  out.leap = since == 0;
+  return out;
+}
+
+}  // namespace
+
+SolarHijriDate ToSolarHijri(std::chrono::year_month_day gregorian) {
+  using namespace std::chrono;
+  const sys_days day{gregorian};
+  const int gy = int(gregorian.year());
+  int jy = gy - 621;
+  const HijriYear info = HijriYearInfo(jy);
+  const sys_days nowruz{year{gy} / March /
+                        std::chrono::day{unsigned(info.march)}};
+  int k = int((day - nowruz).count());
+  if (k >= 0) {
+    if (k <= 185) {  // Farvardin .. Shahrivar: 31 days each
+      return {jy, unsigned(1 + k / 31), unsigned(k % 31 + 1)};
+    }
+    k -= 186;
+  } else {  // Dey, Bahman or Esfand of the year before
+    --jy;
+    k += 179 + (HijriYearInfo(jy).leap ? 1 : 0);
+  }
+  return {jy, unsigned(7 + k / 30), unsigned(k % 30 + 1)};
+}
+
+std::string_view ZoneLocalName(std::string_view time_zone,
+                               std::string_view language) {
+  struct Name {
+    std::string_view zone, lang, name;
+  };
+  static constexpr Name kNames[] = {
+      {"Asia/Shanghai", "zh", "北京时间"},
+      {"Asia/Chongqing", "zh", "北京时间"},
+      {"Asia/Harbin", "zh", "北京时间"},
+      {"Asia/Urumqi", "zh", "乌鲁木齐时间"},
+      {"Asia/Hong_Kong", "zh", "香港时间"},
+      {"Asia/Macau", "zh", "澳门时间"},
+      {"Asia/Taipei", "zh", "台北时间"},
+      {"Asia/Singapore", "zh", "新加坡时间"},
+      {"Asia/Tokyo", "zh", "东京时间"},
+      {"Europe/Berlin", "zh", "德国时间"},
+      {"Europe/London", "zh", "伦敦时间"},
+      {"America/New_York", "zh", "纽约时间"},
+      {"Asia/Tehran", "fa", "به وقت تهران"},
+      {"Asia/Dubai", "fa", "به وقت دبی"},
+      {"Asia/Kabul", "fa", "به وقت کابل"},
+      {"Europe/Istanbul", "fa", "به وقت استانبول"},
+      {"Europe/Berlin", "fa", "به وقت آلمان"},
+      {"Europe/London", "fa", "به وقت لندن"},
+  };
+  for (const Name& n : kNames) {
+    if (n.zone == time_zone && n.lang == language) return n.name;
+  }
+  return "";
+}
+
 Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
                                     std::string_view language) {
   auto zone = LocateZone(time_zone);
@@ -290,9 +383,10 @@ Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
   if (language == "zh") {
     static const std::array<const char*, 7> kDays = {
         "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
+    std::string_view name = ZoneLocalName(time_zone, language);
     return std::to_string(year) + "年" + std::to_string(month) + "月" +
-           std::to_string(mday) + "日 " + kDays[wd] + " " + hhmm + " (" +
-           offset + ")";
+           std::to_string(mday) + "日 " + kDays[wd] + " " + hhmm + "（" +
+           (name.empty() ? offset : std::string(name)) + "）";
   }
   if (language == "fa") {
     static const std::array<const char*, 7> kDays = {
@@ -301,10 +395,21 @@ Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
     static const std::array<const char*, 12> kMonths = {
         "ژانویه", "فوریه", "مارس",    "آوریل", "مه",     "ژوئن",
         "ژوئیه",  "اوت",   "سپتامبر", "اکتبر", "نوامبر", "دسامبر"};
-    return std::string(kDays[wd]) + " " + PersianDigits(std::to_string(mday)) +
-           " " + kMonths[month - 1] + " " +
-           PersianDigits(std::to_string(year)) + "، ساعت " +
-           PersianDigits(hhmm) + " (" + offset + ")";
+    static const std::array<const char*, 12> kHijriMonths = {
+        "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+        "مهر",     "آبان",     "آذر",   "دی",  "بهمن",  "اسفند"};
+    const SolarHijriDate sh = ToSolarHijri(std::chrono::year_month_day{
+        std::chrono::year{year}, std::chrono::month{month},
+        std::chrono::day{mday}});
+    std::string_view name = ZoneLocalName(time_zone, language);
+    return std::string(kDays[wd]) + " " +
+           PersianDigits(std::to_string(sh.day)) + " " +
+           kHijriMonths[sh.month - 1] + " " +
+           PersianDigits(std::to_string(sh.year)) + " (" +
+           PersianDigits(std::to_string(mday)) + " " + kMonths[month - 1] +
+           " " + PersianDigits(std::to_string(year)) + ")، ساعت " +
+           PersianDigits(hhmm) + " " +
+           (name.empty() ? "(" + offset + ")" : std::string(name));
   }
   static const std::array<const char*, 7> kDays = {
       "Monday", "Tuesday",  "Wednesday", "Thursday",

@@ -112,13 +112,33 @@ class BusinessCalendar {
   std::set<std::chrono::sys_days> holidays_;
 };
 
+// A day of the Solar Hijri calendar (the official calendar of Iran): year
+// 1405 began on 21 March 2026 (1 Farvardin).
+struct SolarHijriDate {
+  int year = 0;
+  unsigned month = 0;  // 1 = Farvardin .. 12 = Esfand
+  unsigned day = 0;
+};
+// The Solar Hijri date of a Gregorian day, from the 33-year leap cycles
+// between the break years of the astronomical calendar (valid for years
+// 1..3177 of the Solar Hijri era, i.e. Gregorian 622..3798).
+SolarHijriDate ToSolarHijri(std::chrono::year_month_day gregorian);
+
+// The name readers of `language` give the time of `time_zone` ("北京时间"
+// for Asia/Shanghai in zh, "به وقت تهران" for Asia/Tehran in fa); "" when
+// the table has none (the caller shows the UTC offset).
+std::string_view ZoneLocalName(std::string_view time_zone,
+                               std::string_view language);
+
 // Formats `t` in `time_zone` for a reader of `language`:
 //   en  "Tuesday, 24 November 2026, 14:00 CET"
 //   de  "Dienstag, 24. November 2026, 14:00 Uhr (MEZ)"
-//   zh  "2026年11月24日 星期二 14:00 (UTC+08:00)"
-//   fa  "سه‌شنبه ۲۴ نوامبر ۲۰۲۶، ساعت ۱۴:۰۰
-//   (UTC+03:30)" (Gregorian calendar,
-//       Persian month names and Persian digits; not the Solar Hijri calendar)
+//   zh  "2026年11月24日 星期二 14:00（北京时间）" (full-width brackets;
+//       the zone's Chinese name, else "（UTC+01:00）")
+//   fa  the Solar Hijri date with the Gregorian in parentheses, Persian
+//       digits and the zone's local name, else the UTC offset:
+//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت
+//       تهران"
 // The zone abbreviation is used for en/de when tzdata has a letter one
 // (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
 // Fails with kInvalidArgument on an unknown zone.

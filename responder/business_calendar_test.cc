@@ -320,6 +320,39 @@ TEST(BusinessCalendarTest, CreateRejectsBadInput) {
   EXPECT_TRUE(BusinessCalendar::Create(PolicyHours(), "Asia/Tehran"));
 }
 
+// Days whose Solar Hijri date is known from Iran's official calendar.
+TEST(BusinessCalendarTest, SolarHijriDates) {
+  using namespace std::chrono;
+  struct {
+    year_month_day g;
+    int y;
+    unsigned m, d;
+  } cases[] = {
+      {2026y / March / 21d, 1405, 1, 1},       // Nowruz 1405
+      {2026y / March / 20d, 1404, 12, 29},     // 1404 is not a leap year
+      {2025y / March / 21d, 1404, 1, 1},       // Nowruz 1404
+      {2025y / March / 20d, 1403, 12, 30},     // 1403 is a leap year
+      {2024y / March / 20d, 1403, 1, 1},       // Nowruz 1403
+      {2020y / March / 20d, 1399, 1, 1},       // Nowruz 1399
+      {1979y / February / 11d, 1357, 11, 22},  // 22 Bahman 1357
+      {2026y / November / 24d, 1405, 9, 3},    // 3 Azar 1405
+      {2026y / September / 22d, 1405, 6, 31},  // last day of Shahrivar
+      {2026y / September / 23d, 1405, 7, 1},   // 1 Mehr
+  };
+  for (const auto& c : cases) {
+    SolarHijriDate got = ToSolarHijri(c.g);
+    EXPECT_EQ(got.year, c.y) << int(c.g.year()) << "-" << unsigned(c.g.month())
+                             << "-" << unsigned(c.g.day());
+    EXPECT_EQ(got.month, c.m) << int(c.g.year()) << "-" << unsigned(c.g.month())
+                              << "-" << unsigned(c.g.day());
+    EXPECT_EQ(got.day, c.d) << int(c.g.year()) << "-" << unsigned(c.g.month())
+                            << "-" << unsigned(c.g.day());
+  }
+  EXPECT_EQ(ZoneLocalName("Asia/Shanghai", "zh"), "北京时间");
+  EXPECT_EQ(ZoneLocalName("Asia/Tehran", "fa"), "به وقت تهران");
+  EXPECT_EQ(ZoneLocalName("Asia/Tehran", "zh"), "");
+}
+
 TEST(BusinessCalendarTest, FormatLocalTime) {
   struct {
     core::TimePoint t;
@@ -334,10 +367,19 @@ TEST(BusinessCalendarTest, FormatLocalTime) {
       {Utc(2026, 6, 2, 12), "Europe/Berlin", "de",
        "Dienstag, 2. Juni 2026, 14:00 Uhr (MESZ)"},
       {Utc(2026, 11, 24, 6), "Asia/Shanghai", "zh",
-       "2026年11月24日 星期二 14:00 (UTC+08:00)"},
+       "2026年11月24日 星期二 14:00（北京时间）"},
+      {Utc(2026, 11, 24, 13), "Europe/Paris", "zh",
+       "2026年11月24日 星期二 14:00（UTC+01:00）"},
       {Utc(2026, 11, 24, 10, 30), "Asia/Tehran", "fa",
-       "سه‌شنبه ۲۴ نوامبر ۲۰۲۶، ساعت ۱۴:۰۰ "
-       "(UTC+03:30)"},
+       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت "
+       "تهران"},
+      // Iran has had no summer time since 2022: +03:30 in June too.
+      {Utc(2026, 6, 2, 10, 30), "Asia/Tehran", "fa",
+       "سه‌شنبه ۱۲ خرداد ۱۴۰۵ (۲ ژوئن ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت "
+       "تهران"},
+      {Utc(2026, 11, 24, 13), "Europe/Paris", "fa",
+       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ "
+       "(UTC+01:00)"},
       {Utc(2026, 11, 24, 10, 30), "Asia/Tehran", "en",
        "Tuesday, 24 November 2026, 14:00 UTC+03:30"},
       {Utc(2026, 11, 24, 13), "Europe/Berlin", "xx",
