@@ -296,7 +296,7 @@ if [[ $mode == real ]] && ((!man_excluded)); then
     [[ "$(man -w inboxd)" == /usr/share/man/man8/inboxd.8.gz ]] || die "man -w inboxd: $(man -w inboxd)"
     # Captured first: grep -q stopping early would SIGPIPE man (pipefail).
     page=$(MANWIDTH=80 man 8 inboxd 2>/dev/null || true)
-    grep -q "inboxd check-config FILE" <<<"$page" ||
+    grep -q "inboxd check-config \[--connect\] FILE" <<<"$page" ||
       die "man 8 inboxd does not render the commands"
   fi
 elif command -v man >/dev/null; then
