@@ -244,7 +244,7 @@ void SyncDaemon::Resolve(Slot& slot) {
   // One connection for all folders when the server can watch them together
   // (NOTIFY), else one per folder.
   bool together = false;
-  if (t->size() > 1) {
+  if (options_.notify && t->size() > 1) {
     std::vector<std::string> names;
     for (const auto& target : *t) names.push_back(target.folder);
     auto watch = (*src)->WatchFolders(names);

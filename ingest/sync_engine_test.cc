@@ -490,6 +490,7 @@ void RunManyFolders(bool notify) {
   core::FakeClock clock(kNow);
   DaemonOptions opt;
   opt.workers = 3;
+  opt.notify = notify;
   SyncDaemon daemon(std::move(boxes), &sink, &clock, {}, opt);
   std::atomic<int> syncs{0};
   daemon.on_synced = [&](const SyncReport&) { ++syncs; };

@@ -404,7 +404,9 @@ TEST_P(ImapIntegrationTest, G_IdlePicksUpNewMailWithinTwoSeconds) {
     ++opens;
     return std::unique_ptr<MailSource>(MakeImapSource(mb, limits_));
   };
-  SyncDaemon daemon({d}, &sink, &clock_, limits_, DaemonOptions{});
+  DaemonOptions options;
+  options.notify = true;  // --notify: one connection where NOTIFY is offered
+  SyncDaemon daemon({d}, &sink, &clock_, limits_, options);
   std::atomic<int> inbox_syncs{0};
   daemon.on_synced = [&](const SyncReport& r) {
     if (r.folder == "INBOX") ++inbox_syncs;
