@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "classify/return_date.h"
 #include "core/text.h"
 
 namespace inboxd::responder {
@@ -248,65 +249,16 @@ Result<TimePoint> BusinessCalendar::DueAt(
                                      "' (calendar|business)"));
 }
 
-namespace {
-
-// The break years of the Solar Hijri leap rule (years where the 33-year
-// cycle of leap years shifts), as published with the astronomical
-// calendar's arithmetic form.
-constexpr std::array<int, 20> kHijriBreaks = {
-    -61,  9,    38,   199,  426,  686,  756,  818,  1111, 1181,
-    1210, 1635, 2060, 2097, 2192, 2262, 2324, 2394, 2456, 3178};
-
-struct HijriYear {
-  bool leap = false;  // Esfand has 30 days
-  int march = 0;      // 1 Farvardin is this day of March of year + 621
-};
-
-HijriYear HijriYearInfo(int jy) {
-  const int gy = jy + 621;
-  int leap_j = -14;
-  int jp = kHijriBreaks[0];
-  int jump = 0;
-  for (size_t i = 1; i < kHijriBreaks.size(); ++i) {
-    const int jm = kHijriBreaks[i];
-    jump = jm - jp;
-    if (jy < jm) break;
-    leap_j += jump / 33 * 8 + (jump % 33) / 4;
-    jp = jm;
-  }
-  int n = jy - jp;
-  leap_j += n / 33 * 8 + (n % 33 + 3) / 4;
-  if (jump % 33 == 4 && jump - n == 4) ++leap_j;
-  const int leap_g = gy / 4 - (gy / 100 + 1) * 3 / 4 - 150;
-  HijriYear out;
-  out.march = 20 + leap_j - leap_g;
-  if (jump - n < 6) n = n - jump + (jump + 4) / 33 * 33;
-  int since = ((n + 1) % 33 - 1) % 4;  // years since the last leap year
-  if (since == -1) since = 4;
-  out.leap = since == 0;
-  return out;
-}
-
-}  // namespace
-
 SolarHijriDate ToSolarHijri(std::chrono::year_month_day gregorian) {
-  using namespace std::chrono;
-  const sys_days day{gregorian};
-  const int gy = int(gregorian.year());
-  int jy = gy - 621;
-  const HijriYear info = HijriYearInfo(jy);
-  const sys_days nowruz{year{gy} / March /
-                        std::chrono::day{unsigned(info.march)}};
-  int k = int((day - nowruz).count());
-  if (k >= 0) {
-    if (k <= 185) {  // Farvardin .. Shahrivar: 31 days each
-      return {jy, unsigned(1 + k / 31), unsigned(k % 31 + 1)};
-    }
-    k -= 186;
-  } else {  // Dey, Bahman or Esfand of the year before
-    --jy;
-    k += 179 + (HijriYearInfo(jy).leap ? 1 : 0);
+  // The calendar arithmetic is classify's (it reads Persian return dates).
+  const std::chrono::sys_days day{gregorian};
+  const int jy = classify::SolarHijriYearOf(day);
+  const auto first = classify::SolarHijriToGregorian(jy, 1, 1);
+  int k = first ? int((day - *first).count()) : 0;
+  if (k < 186) {  // Farvardin .. Shahrivar: 31 days each
+    return {jy, unsigned(1 + k / 31), unsigned(k % 31 + 1)};
   }
+  k -= 186;  // Mehr .. Esfand: 30 days each (Esfand 29 or 30)
   return {jy, unsigned(7 + k / 30), unsigned(k % 30 + 1)};
 }
 

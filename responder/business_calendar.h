@@ -119,9 +119,8 @@ struct SolarHijriDate {
   unsigned month = 0;  // 1 = Farvardin .. 12 = Esfand
   unsigned day = 0;
 };
-// The Solar Hijri date of a Gregorian day, from the 33-year leap cycles
-// between the break years of the astronomical calendar (valid for years
-// 1..3177 of the Solar Hijri era, i.e. Gregorian 622..3798).
+// The Solar Hijri date of a Gregorian day (622..3798 CE), from classify's
+// calendar arithmetic (classify/return_date.h).
 SolarHijriDate ToSolarHijri(std::chrono::year_month_day gregorian);
 
 // The name readers of `language` give the time of `time_zone` ("北京时间"
@@ -137,8 +136,8 @@ std::string_view ZoneLocalName(std::string_view time_zone,
 //       the zone's Chinese name, else "（UTC+01:00）")
 //   fa  the Solar Hijri date with the Gregorian in parentheses, Persian
 //       digits and the zone's local name, else the UTC offset:
-//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت
-//       تهران"
+//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به
+//       وقت تهران"
 // The zone abbreviation is used for en/de when tzdata has a letter one
 // (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
 // Fails with kInvalidArgument on an unknown zone.
