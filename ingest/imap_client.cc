@@ -1027,21 +1027,17 @@ Result<bool> ImapSource::ReadIdle() {
   while (true) {
     auto raw = reader_->Read(std::chrono::milliseconds(0));
     if (!raw) {
-      idle_tag_.clear();
-      Drop();
+      Drop();  // also ends the IDLE
       return Fail(raw.error().Wrap(ctx()));
     }
     if (!raw->has_value()) break;
     auto r = ParseImapResponse(**raw);
     if (!r) {
-      idle_tag_.clear();
       Drop();
       return Fail(r.error().Wrap(ctx()));
     }
-    if (auto st = IdleResponse(*r); !st) {
-      idle_tag_.clear();
-      return Fail(st.error().Wrap(ctx()));
-    }
+    // A bad response drops the connection (IdleResponse).
+    if (auto st = IdleResponse(*r); !st) return Fail(st.error().Wrap(ctx()));
   }
   return WatchedChanged(idle_folder_);
 }

@@ -84,6 +84,16 @@ OnceResult SyncOnce(const std::vector<DaemonMailbox>& mailboxes, SyncSink* sink,
 
 // ---------------------------------------------------------------- SyncDaemon
 
+namespace {
+
+std::vector<std::string> FolderNames(const std::vector<SyncTarget>& targets) {
+  std::vector<std::string> names;
+  for (const auto& t : targets) names.push_back(t.folder);
+  return names;
+}
+
+}  // namespace
+
 struct SyncDaemon::Slot {
   const DaemonMailbox* mb = nullptr;
   // None: resolve the mailbox's folders. One: a folder on its own
@@ -245,9 +255,7 @@ void SyncDaemon::Resolve(Slot& slot) {
   // (NOTIFY), else one per folder.
   bool together = false;
   if (options_.notify && t->size() > 1) {
-    std::vector<std::string> names;
-    for (const auto& target : *t) names.push_back(target.folder);
-    auto watch = (*src)->WatchFolders(names);
+    auto watch = (*src)->WatchFolders(FolderNames(*t));
     if (!watch) {
       auto delay = slot.backoff.Next();
       spdlog::error("mailbox {}: {}; retrying in {}s", mb.name,
@@ -324,9 +332,7 @@ void SyncDaemon::SyncAndWait(Slot& slot, std::stop_token stop) {
     if (!opened) return Fail(slot, opened.error());
     slot.src = std::move(*opened);
     if (slot.targets.size() > 1) {
-      std::vector<std::string> names;
-      for (const auto& target : slot.targets) names.push_back(target.folder);
-      auto watch = slot.src->WatchFolders(names);
+      auto watch = slot.src->WatchFolders(FolderNames(slot.targets));
       if (!watch) return Fail(slot, watch.error());
       if (!*watch) {
         // The server no longer watches several folders at once: resolve

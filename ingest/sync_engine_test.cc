@@ -407,6 +407,15 @@ TEST(SyncEngineTest, ExpungedMeanwhileIsSkippedAndErrorsNameTheFolder) {
   EXPECT_EQ(r->last_uid, 1u);
 }
 
+// Polls `pred` every 10 ms, `tries` times at most; returns its last value.
+template <typename Pred>
+bool WaitFor(Pred pred, int tries = 500) {
+  for (int i = 0; i < tries && !pred(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
 TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
   FakeMailSource source;
   MemorySyncSink sink;
@@ -432,18 +441,12 @@ TEST(SyncDaemonTest, PicksUpNewMailAndRetriesAfterFailures) {
   daemon.on_synced = [&](const SyncReport&) { ++syncs; };
   std::stop_source stop;
   std::thread t([&] { daemon.Run(stop.get_token()); });
-  auto wait_for = [&](auto pred) {
-    for (int i = 0; i < 500 && !pred(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return pred();
-  };
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 1; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 1; }));
   source.Deliver("INBOX", Mail(2), kNow);
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 2; }));
   source.FailCallAt(1);  // the next call fails; the daemon reconnects
   source.Deliver("INBOX", Mail(3), kNow);
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 3; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 3; }));
   auto states = daemon.States();
   stop.request_stop();
   t.join();
@@ -497,20 +500,16 @@ void RunManyFolders(bool notify) {
   const int before = ThreadCount();
   std::stop_source stop;
   std::thread t([&] { daemon.Run(stop.get_token()); });
-  auto wait_for = [&](auto pred) {
-    for (int i = 0; i < 1000 && !pred(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return pred();
-  };
-  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 2 * kBoxes; }));
+  EXPECT_TRUE(WaitFor([&] { return syncs.load() >= 2 * kBoxes; }, 1000));
   EXPECT_EQ(sink.Messages().size(), 2u * kBoxes);
   const int idles_wanted = notify ? kBoxes : 2 * kBoxes;
-  EXPECT_TRUE(wait_for([&] {
-    int idling = 0;
-    for (auto& s : sources) idling += s->Calls()["StartIdle"];
-    return idling >= idles_wanted;
-  }));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        int idling = 0;
+        for (auto& s : sources) idling += s->Calls()["StartIdle"];
+        return idling >= idles_wanted;
+      },
+      1000));
   EXPECT_EQ(opens.load(), idles_wanted);  // connections
   EXPECT_LE(ThreadCount(), before + 1 + opt.workers);
   // New mail in INBOX of every fifth mailbox and, one further, an agent's
@@ -519,9 +518,9 @@ void RunManyFolders(bool notify) {
     sources[i]->Deliver("INBOX", Mail(5000 + i), kNow);
     sources[(i + 1) % kBoxes]->Deliver("Sent", Mail(7000 + i), kNow);
   }
-  EXPECT_TRUE(wait_for([&] {
-    return sink.Messages().size() == 2u * kBoxes + 2 * (kBoxes / 5);
-  }));
+  EXPECT_TRUE(WaitFor(
+      [&] { return sink.Messages().size() == 2u * kBoxes + 2 * (kBoxes / 5); },
+      1000));
   EXPECT_LE(ThreadCount(), before + 1 + opt.workers);
   EXPECT_EQ(opens.load(), idles_wanted);  // no reconnects
   auto states = daemon.States();
@@ -576,18 +575,12 @@ TEST(SyncDaemonTest, AHangingServerDoesNotHoldUpAnotherMailbox) {
   SyncDaemon daemon(std::move(boxes), &sink, &clock, {}, opt);
   std::stop_source stop;
   std::thread t([&] { daemon.Run(stop.get_token()); });
-  auto wait_for = [&](auto pred) {
-    for (int i = 0; i < 500 && !pred(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return pred();
-  };
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 1; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 1; }));
   support.Deliver("INBOX", Mail(3), kNow);
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 2; }));
   EXPECT_FALSE(release.load());  // all while sales was still connecting
   release = true;
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 3; }));
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 3; }));
   stop.request_stop();
   t.join();
 }
@@ -612,16 +605,10 @@ TEST(SyncDaemonTest, WithoutIdleItPollsEveryInterval) {
   daemon.on_synced = [&](const SyncReport&) { ++syncs; };
   std::stop_source stop;
   std::thread t([&] { daemon.Run(stop.get_token()); });
-  auto wait_for = [&](auto pred) {
-    for (int i = 0; i < 500 && !pred(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return pred();
-  };
-  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 1; }));
+  EXPECT_TRUE(WaitFor([&] { return syncs.load() >= 1; }));
   source.Deliver("INBOX", Mail(7), kNow);
-  EXPECT_TRUE(wait_for([&] { return sink.Messages().size() == 2; }));
-  EXPECT_TRUE(wait_for([&] { return syncs.load() >= 3; }));  // keeps polling
+  EXPECT_TRUE(WaitFor([&] { return sink.Messages().size() == 2; }));
+  EXPECT_TRUE(WaitFor([&] { return syncs.load() >= 3; }));  // keeps polling
   stop.request_stop();
   t.join();
   EXPECT_EQ(source.Calls()["ReadIdle"], 0);

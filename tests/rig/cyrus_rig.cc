@@ -28,7 +28,9 @@ using rig_internal::ChildrenOf;
 using rig_internal::FreePort;
 using rig_internal::ProcessGone;
 using rig_internal::ReadFile;
+using rig_internal::RemoveRigDir;
 using rig_internal::Tail;
+using rig_internal::WaitPortsFree;
 
 // cyrus-common's programs; imapd and idled come from kCyrusImapdDir.
 constexpr std::string_view kCommonBin = "/usr/lib/cyrus/bin/";
@@ -315,13 +317,7 @@ core::Status CyrusRig::Stop() {
     ::kill(pid, SIGKILL);
     for (int child : children) ::kill(child, SIGKILL);
   }
-  // Wait for the ports to be released so a restart can bind them again.
-  for (int i = 0;
-       i < 200 && (CanConnect(imap_port_) || CanConnect(imaps_port_) ||
-                   CanConnect(lmtp_port_));
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  WaitPortsFree({imap_port_, imaps_port_, lmtp_port_});
   return core::Ok();
 }
 
@@ -332,10 +328,7 @@ core::Status CyrusRig::Restart() {
 
 CyrusRig::~CyrusRig() {
   (void)Stop();
-  if (std::getenv("INBOXD_KEEP_RIG") == nullptr && !dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  RemoveRigDir(dir_);
 }
 
 core::Result<RigImapSession> CyrusRig::Admin() const {

@@ -24,7 +24,9 @@ using rig_internal::CanConnect;
 using rig_internal::FreePort;
 using rig_internal::ProcessGone;
 using rig_internal::ReadFile;
+using rig_internal::RemoveRigDir;
 using rig_internal::Tail;
+using rig_internal::WaitPortsFree;
 
 }  // namespace
 
@@ -128,11 +130,7 @@ core::Status DovecotRig::Stop() {
   for (int i = 0; i < 200 && !ProcessGone(pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  // Wait for the ports to be released so a restart can bind them again.
-  for (int i = 0;
-       i < 200 && (CanConnect(imap_port_) || CanConnect(imaps_port_)); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  WaitPortsFree({imap_port_, imaps_port_});
   return core::Ok();
 }
 
@@ -143,10 +141,7 @@ core::Status DovecotRig::Restart() {
 
 DovecotRig::~DovecotRig() {
   (void)Stop();
-  if (std::getenv("INBOXD_KEEP_RIG") == nullptr && !dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  RemoveRigDir(dir_);
 }
 
 std::string DovecotRig::MaildirOf(const std::string& user,

@@ -13,11 +13,13 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 namespace inboxd::tests {
@@ -307,6 +309,24 @@ std::vector<int> ChildrenOf(int pid) {
     if (ppid == pid) out.push_back(child);
   }
   return out;
+}
+
+void WaitPortsFree(std::initializer_list<int> ports) {
+  auto busy = [&] {
+    for (int p : ports) {
+      if (CanConnect(p)) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 200 && busy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+
+void RemoveRigDir(const std::string& dir) {
+  if (std::getenv("INBOXD_KEEP_RIG") != nullptr || dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 bool ProcessGone(int pid) {

@@ -12,6 +12,7 @@
 // anything but 127.0.0.1.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -137,6 +138,11 @@ std::string ReadFile(const std::string& path);
 std::string Tail(const std::string& s, size_t n = 2000);
 // True once `pid` has exited (gone, or a zombie nobody reaped yet).
 bool ProcessGone(int pid);
+// Waits (up to 5 s) until nothing accepts on any of `ports`, so a restart
+// can bind them again.
+void WaitPortsFree(std::initializer_list<int> ports);
+// Removes a rig's directory unless INBOXD_KEEP_RIG is set.
+void RemoveRigDir(const std::string& dir);
 // The pids whose parent is `pid` (from /proc).
 std::vector<int> ChildrenOf(int pid);
 
