@@ -67,11 +67,20 @@ TEST(FindForbiddenPhrasesTest, UnclearAndDontKnowInEveryLanguage) {
       {"Wir wissen es nicht.", true},
       {"علت این خطا برای ما روشن نیست.", true},
       {"زمان ارسال برای ما مشخص نیست.", true},
+      {"این موضوع به ما ربطی ندارد.", true},
+      {"نمی‌دونم کی درست می‌شه.", true},
+      {"این مشکل فعلاً حل‌شدنی نیست.", true},
+      {"ایده‌ای نداریم چرا این‌طور شده.", true},
       // Human replies with the same words, not forbidden:
       {"If anything is unclear, please ask us.", false},
       {"Falls etwas unklar ist, melden Sie sich gern.", false},
       {"Let us know if the steps are not clear.", false},
       {"اگر نکته‌ای روشن نیست، لطفاً بپرسید.",
+       false},
+      // "no one says it can't be solved", "the fix is in the update".
+      {"هیچ مشکلی نیست که حل‌شدنی نباشد.", false},
+      {"ربط این خطا به به‌روزرسانی را بررسی "
+       "کردیم.",
        false},
   };
   for (const Case& c : cases) {
