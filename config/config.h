@@ -7,9 +7,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/limits.h"
@@ -31,6 +33,9 @@ struct Mailbox {
   std::string name;          // unique, [a-z0-9_-]+
   std::string address;       // the shared address, "support@shop.example"
   std::string display_name;  // From display name of our mail ("" = none)
+  // The display name in one language ("de" -> "Shop Kundendienst"), used
+  // instead of display_name for mail in that language (DisplayNameFor).
+  std::map<std::string, std::string, std::less<>> display_names;
   std::vector<std::string> aliases;  // other addresses delivered here
   std::string imap_url;              // imap:// or imaps://, host[:port]
   std::string smtp_url;              // smtp:// or smtps://, host[:port]
@@ -52,6 +57,15 @@ struct Mailbox {
 
   bool operator==(const Mailbox&) const = default;
 };
+
+// The name that signs mail to a customer in `language` and stands in its
+// From: the mailbox's display_names entry for that language, else its
+// display_name ("" = none: the address alone).
+inline const std::string& DisplayNameFor(const Mailbox& mailbox,
+                                         std::string_view language) {
+  auto it = mailbox.display_names.find(language);
+  return it != mailbox.display_names.end() ? it->second : mailbox.display_name;
+}
 
 struct State {
   std::string dir = "/var/lib/inboxd";

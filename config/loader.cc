@@ -356,6 +356,13 @@ class Loader {
     }
   }
 
+  // A From display name: one line, at most 200 bytes.
+  void DisplayName(const Item& it, const std::string& name) {
+    if (name.find_first_of("\r\n") != std::string::npos || name.size() > 200) {
+      Report(it, "must be one line of at most 200 bytes");
+    }
+  }
+
   bool Bool(const Item& it, bool* out) {
     if (!it.node.is_boolean()) {
       Report(it, "expected a boolean, got " + std::string(TypeName(it.node)));
@@ -927,9 +934,20 @@ void Loader::ReadMailbox(const toml::table& t, const std::string& path,
            {"display_name",
             [&](const Item& f) {
               if (!Str(f, &mb->display_name)) return;
-              if (mb->display_name.find_first_of("\r\n") != std::string::npos ||
-                  mb->display_name.size() > 200) {
-                Report(f, "must be one line of at most 200 bytes");
+              DisplayName(f, mb->display_name);
+            }},
+           {"display_names",
+            [&](const Item& f) {
+              const toml::table* t = Table(f);
+              if (t == nullptr) return;
+              for (auto&& [key, node] : *t) {
+                std::string lang(key.str());
+                Item p{key, node, f.path + "." + KeyName(lang)};
+                std::string v;
+                LanguageCode(p, lang);
+                if (!Str(p, &v)) continue;
+                DisplayName(p, v);
+                mb->display_names[lang] = std::move(v);
               }
             }},
            {"time_zone",

@@ -156,6 +156,22 @@ answer = { within = "8h", clock = "business" }
   EXPECT_EQ(support[2].id, "D3");
 }
 
+TEST(ParseConfigTest, DisplayNamesPerLanguage) {
+  std::string text =
+      Replace(kMailbox, "sent_folder = \"Sent\"",
+              "display_name = \"Shop Support\"\n"
+              "display_names = { de = \"Shop Kundenservice\", fa = "
+              "\"پشتیبانی فروشگاه\" }");
+  auto cfg = ParseConfig(text, "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  const Mailbox& mb = cfg->mailboxes[0];
+  EXPECT_EQ(mb.display_names.size(), 2u);
+  EXPECT_EQ(DisplayNameFor(mb, "de"), "Shop Kundenservice");
+  EXPECT_EQ(DisplayNameFor(mb, "fa"), "پشتیبانی فروشگاه");
+  EXPECT_EQ(DisplayNameFor(mb, "en"), "Shop Support");
+  EXPECT_EQ(DisplayNameFor(mb, "zh"), "Shop Support");
+}
+
 TEST(ParseConfigTest, LoopbackWithoutTls) {
   std::string text = Replace(kMailbox, "tls = \"required\"", "tls = \"none\"");
   text = Replace(text, "imaps://imap.shop.example", "imap://127.0.0.1:11143");
@@ -747,6 +763,18 @@ TEST(ParseConfigTest, BadConfigs) {
        M("sent_folder = \"Sent\"", "display_name = \"Shop\\r\\nBcc: x@y\""),
        "t.toml:10:1: mailbox[0].display_name: must be one line of at most 200 "
        "bytes"},
+      {"display name per language: not a language",
+       M("sent_folder = \"Sent\"", "display_names = { German = \"Shop\" }"),
+       "t.toml:10:19: mailbox[0].display_names.German: must be an ISO 639 "
+       "code like \"en\" or \"de\", got \"German\""},
+      {"display name per language with a line break",
+       M("sent_folder = \"Sent\"", "display_names = { de = \"a\\nb\" }"),
+       "t.toml:10:19: mailbox[0].display_names.de: must be one line of at "
+       "most 200 bytes"},
+      {"display names not a table",
+       M("sent_folder = \"Sent\"", "display_names = \"Shop\""),
+       "t.toml:10:1: mailbox[0].display_names: expected a table "
+       "([mailbox[0].display_names]), got a string"},
       {"unknown top-level section", "[limit]\n",
        "t.toml:1:2: limit: unknown key; did you mean 'limits'?"},
       {"unknown key without a close one", "[state]\nzzzzzz = 1\n",

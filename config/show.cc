@@ -165,6 +165,14 @@ std::string ShowConfig(const Config& c) {
     w.Strs("folders", mb.folders);
     w.Str("sent_folder", mb.sent_folder);
     w.StrIfSet("display_name", mb.display_name);
+    if (!mb.display_names.empty()) {
+      std::string names;
+      for (const auto& [lang, name] : mb.display_names) {
+        names +=
+            (names.empty() ? "{ " : ", ") + Key(lang) + " = " + TomlQuote(name);
+      }
+      w.Raw("display_names", names + " }");
+    }
     w.Str("time_zone", mb.time_zone);
     w.Str("language", mb.language);
     w.Str("default_class", mb.default_class);

@@ -55,6 +55,7 @@ folders = ["INBOX", "Anfragen/Österreich", "收件箱"]
 sent_folder = ""
 time_zone = "Asia/Tehran"
 language = "fa"
+display_names = { fa = "پشتیبانی \"فروشگاه\"", "zh" = "商城客服中心" }
 default_class = ""
 ack_window = 90061
 [business_hours]

@@ -293,57 +293,27 @@ std::string_view ZoneLocalName(std::string_view time_zone,
   return "";
 }
 
-Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
-                                    std::string_view language) {
-  auto zone = LocateZone(time_zone);
-  if (!zone) return Fail(zone.error());
-  date::sys_info info = (*zone)->get_info(t);
-  auto local = (*zone)->to_local(t);
-  auto day = date::floor<date::days>(local);
-  date::year_month_day ymd{day};
-  date::hh_mm_ss<std::chrono::seconds> hms{local - day};
-  int year = int(ymd.year());
-  unsigned month = unsigned(ymd.month());
-  unsigned mday = unsigned(ymd.day());
-  unsigned wd = date::weekday(day).iso_encoding() - 1;  // 0 = Monday
-  std::string hhmm = TwoDigits(int(hms.hours().count())) + ":" +
-                     TwoDigits(int(hms.minutes().count()));
-  bool letter_abbrev = !info.abbrev.empty() &&
-                       std::all_of(info.abbrev.begin(), info.abbrev.end(),
-                                   [](char c) { return c >= 'A' && c <= 'Z'; });
-  std::string offset = OffsetName(info.offset);
+namespace {
 
+// A calendar date in `language`, without the weekday: "24 November 2026",
+// "24. November 2026", "2026年11月24日", "۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)".
+std::string DateText(const date::year_month_day& ymd,
+                     std::string_view language) {
+  const int year = int(ymd.year());
+  const unsigned month = unsigned(ymd.month());
+  const unsigned mday = unsigned(ymd.day());
   if (language == "de") {
-    static const std::array<const char*, 7> kDays = {
-        "Montag",  "Dienstag", "Mittwoch", "Donnerstag",
-        "Freitag", "Samstag",  "Sonntag"};
     static const std::array<const char*, 12> kMonths = {
         "Januar", "Februar", "März",      "April",   "Mai",      "Juni",
         "Juli",   "August",  "September", "Oktober", "November", "Dezember"};
-    std::string zone_label = offset;
-    if (info.abbrev == "CET") {
-      zone_label = "MEZ";
-    } else if (info.abbrev == "CEST") {
-      zone_label = "MESZ";
-    } else if (letter_abbrev) {
-      zone_label = info.abbrev;
-    }
-    return std::string(kDays[wd]) + ", " + std::to_string(mday) + ". " +
-           kMonths[month - 1] + " " + std::to_string(year) + ", " + hhmm +
-           " Uhr (" + zone_label + ")";
+    return std::to_string(mday) + ". " + kMonths[month - 1] + " " +
+           std::to_string(year);
   }
   if (language == "zh") {
-    static const std::array<const char*, 7> kDays = {
-        "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
-    std::string_view name = ZoneLocalName(time_zone, language);
     return std::to_string(year) + "年" + std::to_string(month) + "月" +
-           std::to_string(mday) + "日 " + kDays[wd] + " " + hhmm + "（" +
-           (name.empty() ? offset : std::string(name)) + "）";
+           std::to_string(mday) + "日";
   }
   if (language == "fa") {
-    static const std::array<const char*, 7> kDays = {
-        "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه",
-        "شنبه",   "یکشنبه"};
     static const std::array<const char*, 12> kMonths = {
         "ژانویه", "فوریه", "مارس",    "آوریل", "مه",     "ژوئن",
         "ژوئیه",  "اوت",   "سپتامبر", "اکتبر", "نوامبر", "دسامبر"};
@@ -353,25 +323,167 @@ Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
     const SolarHijriDate sh = ToSolarHijri(std::chrono::year_month_day{
         std::chrono::year{year}, std::chrono::month{month},
         std::chrono::day{mday}});
-    std::string_view name = ZoneLocalName(time_zone, language);
-    return std::string(kDays[wd]) + " " +
-           PersianDigits(std::to_string(sh.day)) + " " +
+    return PersianDigits(std::to_string(sh.day)) + " " +
            kHijriMonths[sh.month - 1] + " " +
            PersianDigits(std::to_string(sh.year)) + " (" +
            PersianDigits(std::to_string(mday)) + " " + kMonths[month - 1] +
-           " " + PersianDigits(std::to_string(year)) + ")، ساعت " +
-           PersianDigits(hhmm) + " " +
-           (name.empty() ? "(" + offset + ")" : std::string(name));
+           " " + PersianDigits(std::to_string(year)) + ")";
   }
-  static const std::array<const char*, 7> kDays = {
-      "Monday", "Tuesday",  "Wednesday", "Thursday",
-      "Friday", "Saturday", "Sunday"};
   static const std::array<const char*, 12> kMonths = {
       "January", "February", "March",     "April",   "May",      "June",
       "July",    "August",   "September", "October", "November", "December"};
-  return std::string(kDays[wd]) + ", " + std::to_string(mday) + " " +
-         kMonths[month - 1] + " " + std::to_string(year) + ", " + hhmm + " " +
-         (letter_abbrev ? info.abbrev : offset);
+  return std::to_string(mday) + " " + kMonths[month - 1] + " " +
+         std::to_string(year);
+}
+
+}  // namespace
+
+namespace {
+
+// The weekday (0 = Monday) in `language`.
+std::string WeekdayName(unsigned wd, std::string_view language) {
+  static const std::array<const char*, 7> kDe = {
+      "Montag",  "Dienstag", "Mittwoch", "Donnerstag",
+      "Freitag", "Samstag",  "Sonntag"};
+  static const std::array<const char*, 7> kZh = {
+      "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
+  static const std::array<const char*, 7> kFa = {
+      "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه",
+      "شنبه",   "یکشنبه"};
+  static const std::array<const char*, 7> kEn = {
+      "Monday", "Tuesday",  "Wednesday", "Thursday",
+      "Friday", "Saturday", "Sunday"};
+  if (language == "de") return kDe[wd];
+  if (language == "zh") return kZh[wd];
+  if (language == "fa") return kFa[wd];
+  return kEn[wd];
+}
+
+// The day with its weekday: "Tuesday, 24 November 2026", "Dienstag, 24.
+// November 2026", "2026年11月24日 星期二", "سه‌شنبه ۳ آذر ۱۴۰۵
+// (...)".
+std::string DayText(const date::local_days& day, std::string_view language) {
+  const unsigned wd = date::weekday(day).iso_encoding() - 1;
+  const std::string name = WeekdayName(wd, language);
+  const std::string date_text = DateText(date::year_month_day{day}, language);
+  if (language == "zh") return date_text + " " + name;
+  if (language == "fa") return name + " " + date_text;
+  return name + ", " + date_text;
+}
+
+}  // namespace
+
+Result<std::string> FormatLocalTime(TimePoint t, std::string_view time_zone,
+                                    std::string_view language) {
+  auto zone = LocateZone(time_zone);
+  if (!zone) return Fail(zone.error());
+  date::sys_info info = (*zone)->get_info(t);
+  auto local = (*zone)->to_local(t);
+  auto day = date::floor<date::days>(local);
+  date::hh_mm_ss<std::chrono::seconds> hms{local - day};
+  std::string hhmm = TwoDigits(int(hms.hours().count())) + ":" +
+                     TwoDigits(int(hms.minutes().count()));
+  bool letter_abbrev = !info.abbrev.empty() &&
+                       std::all_of(info.abbrev.begin(), info.abbrev.end(),
+                                   [](char c) { return c >= 'A' && c <= 'Z'; });
+  std::string offset = OffsetName(info.offset);
+  const std::string day_text = DayText(day, language);
+
+  if (language == "de") {
+    std::string zone_label = offset;
+    if (info.abbrev == "CET") {
+      zone_label = "MEZ";
+    } else if (info.abbrev == "CEST") {
+      zone_label = "MESZ";
+    } else if (letter_abbrev) {
+      zone_label = info.abbrev;
+    }
+    return day_text + ", " + hhmm + " Uhr (" + zone_label + ")";
+  }
+  if (language == "zh") {
+    std::string_view name = ZoneLocalName(time_zone, language);
+    return day_text + " " + hhmm + "（" +
+           (name.empty() ? offset : std::string(name)) + "）";
+  }
+  if (language == "fa") {
+    std::string_view name = ZoneLocalName(time_zone, language);
+    return day_text + "، ساعت " + PersianDigits(hhmm) + " " +
+           (name.empty() ? "(" + PersianDigits(offset) + ")"
+                         : std::string(name));
+  }
+  return day_text + ", " + hhmm + " " + (letter_abbrev ? info.abbrev : offset);
+}
+
+Result<std::string> FormatLocalDay(TimePoint t, std::string_view time_zone,
+                                   std::string_view language) {
+  auto zone = LocateZone(time_zone);
+  if (!zone) return Fail(zone.error());
+  return DayText(date::floor<date::days>((*zone)->to_local(t)), language);
+}
+
+std::string LocalDigits(std::string_view ascii, std::string_view language) {
+  return language == "fa" ? PersianDigits(ascii) : std::string(ascii);
+}
+
+std::string FormatElapsed(std::chrono::seconds elapsed,
+                          std::string_view language) {
+  int64_t v = elapsed.count();
+  const bool negative = v < 0;
+  if (negative) v = -v;
+  // Two units, the larger first: s; min s; h min; d h.
+  int64_t big = v, small = -1;
+  int unit = 0;  // 0 s, 1 min, 2 h, 3 d
+  if (v >= 86400) {
+    big = v / 86400, small = v % 86400 / 3600, unit = 3;
+  } else if (v >= 3600) {
+    big = v / 3600, small = v % 3600 / 60, unit = 2;
+  } else if (v >= 60) {
+    big = v / 60, small = v % 60, unit = 1;
+  }
+  struct Units {
+    const char* names[4];
+    const char* join;  // between the two parts
+    bool pad;          // the smaller part with two digits
+  };
+  static const Units kEn = {{"s", "m", "h", "d"}, " ", true};
+  static const Units kDe = {{" s", " min", " h", " d"}, " ", true};
+  static const Units kZh = {{"秒", "分", "小时", "天"}, "", false};
+  static const Units kFa = {
+      {" ثانیه", " دقیقه", " ساعت", " روز"}, " و ", false};
+  const Units& u = language == "de"   ? kDe
+                   : language == "zh" ? kZh
+                   : language == "fa" ? kFa
+                                      : kEn;
+  auto number = [&](int64_t n, bool pad) {
+    std::string text = std::to_string(n);
+    if (pad && text.size() < 2) text = "0" + text;
+    return LocalDigits(text, language);
+  };
+  std::string out = (negative ? "-" : "") + number(big, false) + u.names[unit];
+  // The smaller unit is left out when it is 0 in zh and fa ("4分", "۴
+  // دقیقه"), kept in en and de as before ("4m 00s").
+  if (small >= 0 && (u.pad || small > 0)) {
+    out += u.join + number(small, u.pad) + u.names[unit - 1];
+  }
+  return out;
+}
+
+Result<std::string> FormatLocalDate(std::string_view iso_date,
+                                    std::string_view language) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  const std::string text(iso_date);
+  const date::year_month_day ymd =
+      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) == 3 &&
+              text.size() == 10
+          ? date::year{y} / date::month{m} / date::day{d}
+          : date::year_month_day{};
+  if (!ymd.ok() || y < 622 || y > 3798) {
+    return Fail(Error::InvalidArgument("not a date (YYYY-MM-DD): '" +
+                                       core::Printable(text) + "'"));
+  }
+  return DateText(ymd, language);
 }
 
 Result<std::string> FormatRfc3339Local(TimePoint t,

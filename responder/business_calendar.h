@@ -136,13 +136,40 @@ std::string_view ZoneLocalName(std::string_view time_zone,
 //       the zone's Chinese name, else "（UTC+01:00）")
 //   fa  the Solar Hijri date with the Gregorian in parentheses, Persian
 //       digits and the zone's local name, else the UTC offset:
-//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به
-//       وقت تهران"
+//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰
+//       به وقت تهران"
 // The zone abbreviation is used for en/de when tzdata has a letter one
 // (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
 // Fails with kInvalidArgument on an unknown zone.
 core::Result<std::string> FormatLocalTime(core::TimePoint t,
                                           std::string_view time_zone,
+                                          std::string_view language);
+
+// The local day of `t` in `time_zone` with its weekday, without the time:
+// en "Tuesday, 24 November 2026", de "Dienstag, 24. November 2026", zh
+// "2026年11月24日 星期二", fa "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر
+// ۲۰۲۶)" (a digest's day, a report's period). kInvalidArgument on an unknown
+// zone.
+core::Result<std::string> FormatLocalDay(core::TimePoint t,
+                                         std::string_view time_zone,
+                                         std::string_view language);
+
+// `ascii` with its digits as `language` writes them in running text:
+// Persian digits in fa, unchanged otherwise (counts in staff mail).
+std::string LocalDigits(std::string_view ascii, std::string_view language);
+
+// A duration as `language` abbreviates it, two units at most: en "1m 20s",
+// "2h 05m" (as store::FormatSeconds); de "1 min 20 s", "1 d 03 h"; zh
+// "1分20秒", "4分"; fa "۱ دقیقه و ۲۰ ثانیه", "۴ دقیقه".
+std::string FormatElapsed(std::chrono::seconds elapsed,
+                          std::string_view language);
+
+// Formats a calendar date "YYYY-MM-DD" (an end of Software Assurance) for a
+// reader of `language`, without weekday, time or zone: en "31 March 2027",
+// de "31. März 2027", zh "2027年3月31日", fa the Solar Hijri date with the
+// Gregorian in parentheses "۱۱ فروردین ۱۴۰۶ (۳۱ مارس ۲۰۲۷)". Fails with
+// kInvalidArgument when it is no valid date (years 622..3798).
+core::Result<std::string> FormatLocalDate(std::string_view iso_date,
                                           std::string_view language);
 
 // Formats `t` as an RFC 3339 date-time in `time_zone`, with the zone's UTC

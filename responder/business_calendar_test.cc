@@ -3,6 +3,8 @@
 #include <date/date.h>
 #include <gtest/gtest.h>
 
+#include "store/report.h"
+
 namespace inboxd::responder {
 namespace {
 
@@ -371,15 +373,21 @@ TEST(BusinessCalendarTest, FormatLocalTime) {
       {Utc(2026, 11, 24, 13), "Europe/Paris", "zh",
        "2026年11月24日 星期二 14:00（UTC+01:00）"},
       {Utc(2026, 11, 24, 10, 30), "Asia/Tehran", "fa",
-       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت "
+       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ "
+       "به "
+       "وقت "
        "تهران"},
       // Iran has had no summer time since 2022: +03:30 in June too.
       {Utc(2026, 6, 2, 10, 30), "Asia/Tehran", "fa",
-       "سه‌شنبه ۱۲ خرداد ۱۴۰۵ (۲ ژوئن ۲۰۲۶)، ساعت ۱۴:۰۰ به وقت "
+       "سه‌شنبه ۱۲ خرداد ۱۴۰۵ (۲ ژوئن ۲۰۲۶)، ساعت ۱۴:۰۰ "
+       "به "
+       "وقت "
        "تهران"},
       {Utc(2026, 11, 24, 13), "Europe/Paris", "fa",
-       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰ "
-       "(UTC+01:00)"},
+       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، "
+       "ساعت "
+       "۱۴:۰۰ "
+       "(UTC+۰۱:۰۰)"},
       {Utc(2026, 11, 24, 10, 30), "Asia/Tehran", "en",
        "Tuesday, 24 November 2026, 14:00 UTC+03:30"},
       {Utc(2026, 11, 24, 13), "Europe/Berlin", "xx",
@@ -391,6 +399,70 @@ TEST(BusinessCalendarTest, FormatLocalTime) {
     EXPECT_EQ(*got, c.want);
   }
   EXPECT_FALSE(FormatLocalTime(Utc(2026, 1, 1, 0), "Nowhere/Land", "en"));
+}
+
+TEST(BusinessCalendarTest, FormatLocalDate) {
+  EXPECT_EQ(FormatLocalDate("2027-03-31", "en").value_or(""), "31 March 2027");
+  EXPECT_EQ(FormatLocalDate("2027-03-31", "de").value_or(""), "31. März 2027");
+  EXPECT_EQ(FormatLocalDate("2027-03-31", "zh").value_or(""), "2027年3月31日");
+  // 1 Farvardin 1406 is 21 March 2027.
+  EXPECT_EQ(FormatLocalDate("2027-03-31", "fa").value_or(""),
+            "۱۱ فروردین ۱۴۰۶ (۳۱ مارس ۲۰۲۷)");
+  EXPECT_EQ(FormatLocalDate("2027-03-20", "fa").value_or(""),
+            "۲۹ اسفند ۱۴۰۵ (۲۰ مارس ۲۰۲۷)");
+  EXPECT_EQ(FormatLocalDate("2028-02-29", "xx").value_or(""),
+            "29 February 2028");
+  for (const char* bad : {"2027-02-30", "2027-3-31", "31.03.2027", "",
+                          "2027-03-31x", "0001-01-01"}) {
+    EXPECT_FALSE(FormatLocalDate(bad, "en").has_value()) << bad;
+  }
+}
+
+TEST(BusinessCalendarTest, FormatLocalDayLocalDigitsAndElapsed) {
+  // 23:30 UTC is already Wednesday in Berlin and Shanghai.
+  const core::TimePoint t = Utc(2026, 11, 24, 23, 30);
+  EXPECT_EQ(FormatLocalDay(t, "UTC", "en").value_or(""),
+            "Tuesday, 24 November 2026");
+  EXPECT_EQ(FormatLocalDay(t, "Europe/Berlin", "de").value_or(""),
+            "Mittwoch, 25. November 2026");
+  EXPECT_EQ(FormatLocalDay(t, "Asia/Shanghai", "zh").value_or(""),
+            "2026年11月25日 星期三");
+  EXPECT_EQ(FormatLocalDay(t, "Asia/Tehran", "fa").value_or(""),
+            "چهارشنبه ۴ آذر ۱۴۰۵ (۲۵ نوامبر ۲۰۲۶)");
+  EXPECT_FALSE(FormatLocalDay(t, "Nowhere/Land", "en").has_value());
+
+  EXPECT_EQ(LocalDigits("42", "fa"), "۴۲");
+  EXPECT_EQ(LocalDigits("42", "zh"), "42");
+
+  using std::chrono::seconds;
+  struct {
+    int64_t s;
+    const char* lang;
+    const char* want;
+  } cases[] = {
+      {20, "en", "20s"},
+      {80, "en", "1m 20s"},
+      {240, "en", "4m 00s"},
+      {7500, "en", "2h 05m"},
+      {97200, "en", "1d 03h"},
+      {80, "de", "1 min 20 s"},
+      {97200, "de", "1 d 03 h"},
+      {80, "zh", "1分20秒"},
+      {240, "zh", "4分"},
+      {7500, "zh", "2小时5分"},
+      {80, "fa", "۱ دقیقه و ۲۰ ثانیه"},
+      {240, "fa", "۴ دقیقه"},
+      {97200, "fa", "۱ روز و ۳ ساعت"},
+      {-80, "en", "-1m 20s"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(FormatElapsed(seconds(c.s), c.lang), c.want) << c.s << c.lang;
+  }
+  // English keeps the report's format.
+  for (int64_t v : {0, 59, 61, 3599, 3600, 86399, 86400, 1000000}) {
+    EXPECT_EQ(FormatElapsed(seconds(v), "en"),
+              store::FormatSeconds(seconds(v)));
+  }
 }
 
 TEST(BusinessCalendarTest, FormatRfc3339Local) {

@@ -364,6 +364,12 @@ bool Composer::IsOwn(std::string_view addr) const {
   return false;
 }
 
+const std::string& Composer::FromName(std::string_view language) const {
+  auto it = options_.display_names.find(language);
+  return it != options_.display_names.end() ? it->second
+                                            : options_.display_name;
+}
+
 Result<core::Address> Composer::ReplyRecipient(
     const core::Message& original) const {
   core::Address to;
@@ -433,8 +439,8 @@ Result<OutgoingMail> Composer::ComposeAssignment(std::string_view to,
                                           "' is not a plain address"));
   }
   Assignment a;
-  a.reply_to = {customer,
-                core::Address{options_.display_name, options_.mailbox_address}};
+  a.reply_to = {customer, core::Address{FromName(body.language),
+                                        options_.mailbox_address}};
   a.original_raw = original_raw;
   return Build(core::Address{"", addr}, &original, spec, body, now, &a);
 }
@@ -514,7 +520,7 @@ Result<OutgoingMail> Composer::Build(const core::Address& to,
   Result<std::string> err = std::string();
   std::string h;
   h += "Date: " + FormatRfc5322Date(now) + "\r\n";
-  h += AddressField("From", options_.display_name, options_.mailbox_address,
+  h += AddressField("From", FromName(body.language), options_.mailbox_address,
                     &err);
   h += AddressField("To", to.name, to.addr, &err);
   if (!err) return Fail(err.error());

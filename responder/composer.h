@@ -32,6 +32,7 @@
 // (templates.h), sending (mailer.h).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,8 +61,10 @@ inline constexpr size_t kMessageIdTokenHex = 20;
 inline constexpr size_t kMaxAttachedOriginal = 10u << 20;
 
 struct ComposerOptions {
-  std::string mailbox_address;    // From; "support@shop.example"
-  std::string display_name;       // From display name ("" = none)
+  std::string mailbox_address;  // From; "support@shop.example"
+  std::string display_name;     // From display name ("" = none)
+  // From display name of mail in one language (RenderedTemplate::language).
+  std::map<std::string, std::string, std::less<>> display_names;
   std::string message_id_domain;  // "" = domain of mailbox_address
   std::string hmac_key;           // secret for Message-ID tokens (required)
   std::string envelope_sender;    // "" = mailbox_address; "<>" = null sender
@@ -167,6 +170,8 @@ class Composer {
       const ReplySpec& spec, const RenderedTemplate& body, core::TimePoint now,
       const Assignment* assignment = nullptr) const;
   bool IsOwn(std::string_view addr) const;
+  // The From display name of mail in `language`.
+  const std::string& FromName(std::string_view language) const;
 
   ComposerOptions options_;
   std::string domain_;

@@ -226,17 +226,18 @@ Result<DigestReport> QueueDigests(store::Store& store,
       list += line;
     }
     if (count == 0) continue;  // nobody gets an empty digest
-    auto date_text = FormatLocalTime(now, mailbox.time_zone, lang);
+    auto date_text = FormatLocalDay(now, mailbox.time_zone, lang);
     if (!date_text) return Fail(date_text.error());
     TemplateVars vars;
     vars["recipient_name"] = r->target.name;
     vars["digest_date"] = *date_text;
-    vars["ticket_count"] = std::to_string(count);
+    vars["ticket_count"] = LocalDigits(std::to_string(count), lang);
     vars["team_view"] = r->team_view ? "yes" : "";
     vars["overdue_list"] = lists[0];
     vars["at_risk_list"] = lists[1];
     vars["other_list"] = lists[2];
-    vars["more_count"] = count > shown ? std::to_string(count - shown) : "";
+    vars["more_count"] =
+        count > shown ? LocalDigits(std::to_string(count - shown), lang) : "";
     auto rendered = templates.Render("digest", lang, mailbox.language,
                                      mailbox.name, "", vars);
     if (!rendered) return Fail(rendered.error());

@@ -495,7 +495,7 @@ TEST(DigestTest, OverdueFirstThenAtRiskThenByNextDeadline) {
     // Wanted order of the section headings and the tickets in them.
     const std::vector<std::string> order = {
         "Overdue:",      Tag(rig, missed), Tag(rig, past_due),
-        "At risk",       Tag(rig, risky),  "By next deadline:",
+        "At risk",       Tag(rig, risky),  "Others, by next deadline:",
         Tag(rig, later), Tag(rig, none),   Tag(rig, late),
         Tag(rig, met)};
     size_t last = 0;

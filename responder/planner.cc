@@ -160,6 +160,7 @@ Result<Composer> MakeComposer(const config::Config& config,
   ComposerOptions o;
   o.mailbox_address = mailbox.address;
   o.display_name = mailbox.display_name;
+  o.display_names = mailbox.display_names;
   o.message_id_domain = config.responder.message_id_domain;
   o.hmac_key = hmac_key;
   o.envelope_sender = config.responder.envelope_sender;
@@ -197,14 +198,16 @@ TemplateVars CommonTemplateVars(const config::Config& config,
     if (!shared_list.empty()) shared_list += kListSeparator;
     shared_list += a;
   }
-  return {
+  auto signature = [&](const std::string& display_name) {
+    return !core::Trim(display_name).empty() ? core::StripCrLf(display_name)
+                                             : mailbox.address;
+  };
+  TemplateVars vars = {
       {"ticket_tag", FormatTicketTag(config.classify.ticket_tag_format,
                                      ticket.prefix, ticket.number)},
       {"mailbox_address", mailbox.address},
       {"mailbox_name", mailbox.name},
-      {"signature", !core::Trim(mailbox.display_name).empty()
-                        ? core::StripCrLf(mailbox.display_name)
-                        : mailbox.address},
+      {"signature", signature(mailbox.display_name)},
       {"sales_address", address_of("sales")},
       {"support_address", address_of("support")},
       {"shared_addresses", shared_list},
@@ -212,6 +215,12 @@ TemplateVars CommonTemplateVars(const config::Config& config,
       {"customer_name", ""},
       {"original_subject", core::StripCrLf(ticket.subject)},
   };
+  // Mail in a language with its own display name is signed with it.
+  for (const auto& [lang, name] : mailbox.display_names) {
+    vars["signature/" + lang] =
+        signature(config::DisplayNameFor(mailbox, lang));
+  }
+  return vars;
 }
 
 std::string SalutationName(const core::Address& recipient,
@@ -762,7 +771,9 @@ Result<Planner::Outcome> Planner::PlanOne(const store::Decision& d,
       const std::string today = core::FormatUtc(now).substr(0, 10);
       if (!account->software_assurance_until.empty() &&
           account->software_assurance_until >= today) {
-        vars["assurance_until"] = account->software_assurance_until;
+        auto until = FormatLocalDate(account->software_assurance_until, lang);
+        vars["assurance_until"] =
+            until ? *until : account->software_assurance_until;
       } else {
         vars["assurance_not_covered"] = "yes";
       }

@@ -125,11 +125,11 @@ core::Result<Composer> MakeComposer(const config::Config& config,
 // The variables every template shares (Common() in templates.cc) for a
 // ticket of `mailbox`: ticket_tag, mailbox_address, mailbox_name,
 // signature (the mailbox's display_name, else its address: the sign-off of
-// customer mail), shared_addresses (every configured mailbox address once,
-// joined by the
-// renderer as "a or b" in the reply's language: POLICY C2), and for
-// operators' own templates sales_address and support_address (the
-// mailboxes named "sales" and "support", else this mailbox's address).
+// customer mail; "signature/<lang>" from display_names), shared_addresses
+// (every configured mailbox address once, joined by the renderer as "a or b" in
+// the reply's language: POLICY C2), and for operators' own templates
+// sales_address and support_address (the mailboxes named "sales" and "support",
+// else this mailbox's address).
 TemplateVars CommonTemplateVars(const config::Config& config,
                                 const config::Mailbox& mailbox,
                                 const store::Ticket& ticket);

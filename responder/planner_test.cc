@@ -166,6 +166,64 @@ TEST(PlannerTest, TemplateAndLanguagePerDecision) {
   }
 }
 
+// Issue 15: a mailbox signs mail in German with its German name (From and
+// signature), and keeps display_name for the other languages.
+TEST(PlannerTest, DisplayNamePerLanguageSignsAndFromsTheReply) {
+  for (const std::string lang : {"de", "en"}) {
+    Rig rig;
+    rig.config.mailboxes[0].display_names = {{"de", "Shop Kundenservice"}};
+    Incoming in;
+    in.language = lang;
+    rig.Receive(in);
+    auto r = rig.NewPlanner()->PlanPending(kT0);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->enqueued, 1) << lang;
+    auto rows = rig.Rows(store::OutboxState::kQueued);
+    ASSERT_EQ(rows.size(), 1u);
+    core::Message reply = Parse(rows[0].raw);
+    const std::string want =
+        lang == "de" ? "Shop Kundenservice" : "Shop Support";
+    const std::string other = lang == "de" ? "Shop Support" : "Kundenservice";
+    EXPECT_EQ(reply.from.name, want) << lang;
+    EXPECT_NE(reply.text.find(want), std::string::npos) << reply.text;
+    EXPECT_EQ(reply.text.find(other), std::string::npos) << reply.text;
+  }
+  config::Mailbox mb;
+  mb.display_name = "Shop Support";
+  mb.display_names = {{"fa", "پشتیبانی فروشگاه"}};
+  EXPECT_EQ(config::DisplayNameFor(mb, "fa"), "پشتیبانی فروشگاه");
+  EXPECT_EQ(config::DisplayNameFor(mb, "zh"), "Shop Support");
+}
+
+// POLICY C3 in the customer's language: the end of Software Assurance is a
+// date as the reader writes it, not "2027-03-31".
+TEST(PlannerTest, SoftwareAssuranceEndIsALocalDate) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"en", "31 March 2027"},
+      {"de", "31. März 2027"},
+      {"zh", "2027年3月31日"},
+      {"fa", "۱۱ فروردین ۱۴۰۶ (۳۱ مارس ۲۰۲۷)"},
+  };
+  for (const auto& [lang, want] : cases) {
+    Rig rig;
+    config::Account account;
+    account.name = "Kunde GmbH";
+    account.addresses = {"anna@customer.example"};
+    account.software_assurance_until = "2027-03-31";
+    rig.config.accounts = {account};
+    Incoming in;
+    in.language = lang;
+    rig.Receive(in);
+    auto r = rig.NewPlanner()->PlanPending(kT0);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->enqueued, 1) << lang;
+    const std::string text =
+        Parse(rig.Rows(store::OutboxState::kQueued)[0].raw).text;
+    EXPECT_NE(text.find(want), std::string::npos) << lang << ":\n" << text;
+    EXPECT_EQ(text.find("2027-03-31"), std::string::npos) << text;
+  }
+}
+
 TEST(PlannerTest, LoopGuardRefusalsAreAuditedOnceAndQueueNothing) {
   struct Case {
     std::string name;

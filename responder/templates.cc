@@ -111,6 +111,57 @@ bool IsKnownTemplate(std::string_view name) {
          kTemplateNames.end();
 }
 
+// Marks where a line that held only section tags was. kainjow drops such a
+// "standalone" line when its section is rendered but leaves an empty line
+// when it is skipped, so a paragraph only some tickets get would leave a
+// blank line behind. The line's tags are kept, its newline is replaced by
+// this mark (so kainjow no longer sees a standalone line) and Render removes
+// the mark: the spec's behaviour either way.
+constexpr char kStandaloneMark = '\x01';
+
+// True when `line` is one or more "{{#x}}", "{{^x}}", "{{/x}}" tags and
+// blanks, nothing else.
+bool OnlySectionTags(std::string_view line) {
+  std::string_view t = core::Trim(line);
+  if (t.empty()) return false;
+  while (!t.empty()) {
+    if (!t.starts_with("{{") || t.size() < 5 ||
+        (t[2] != '#' && t[2] != '^' && t[2] != '/')) {
+      return false;
+    }
+    size_t close = t.find("}}");
+    if (close == std::string_view::npos) return false;
+    t = core::Trim(t.substr(close + 2));
+  }
+  return true;
+}
+
+// `source` with every line of only section tags joined to the next line
+// through kStandaloneMark.
+std::string MarkStandaloneSectionLines(std::string_view source) {
+  std::string out;
+  out.reserve(source.size());
+  size_t start = 0;
+  while (start < source.size()) {
+    size_t nl = source.find('\n', start);
+    size_t end = nl == std::string_view::npos ? source.size() : nl + 1;
+    std::string_view line = source.substr(start, end - start);
+    if (nl != std::string_view::npos && OnlySectionTags(line)) {
+      out.append(core::Trim(line));
+      out += kStandaloneMark;
+    } else {
+      out.append(line);
+    }
+    start = end;
+  }
+  return out;
+}
+
+std::string DropMarks(std::string text) {
+  std::erase(text, kStandaloneMark);
+  return text;
+}
+
 // Splits "Subject: ...\n\nbody" into its parts.
 Result<TemplateSet::Entry> ParseTemplateFile(std::string content,
                                              const std::string& path) {
@@ -270,6 +321,8 @@ core::Status LoadTree(const std::string& dir, const std::string& origin,
     if (!key.starts_with(origin + "/")) continue;
     std::string_view name = std::string_view(key).substr(key.rfind('/') + 1);
     if (auto s = Validate(entry, name, phrases); !s) return s;
+    entry.body = MarkStandaloneSectionLines(entry.body);
+    entry.html = MarkStandaloneSectionLines(entry.html);
   }
   if (require_all) {
     for (std::string_view lang : kShippedLanguages) {
@@ -623,7 +676,8 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
   kainjow::mustache::data data;
   const auto& allowed = AllowedVariables(name);
   for (const std::string& used : e->used) {
-    auto it = vars.find(used);
+    auto it = vars.find(used + "/" + lang);
+    if (it == vars.end()) it = vars.find(used);
     if (it == vars.end() && MayBeAbsent(used)) {
       data.set(used, false);
       continue;
@@ -664,11 +718,11 @@ Result<RenderedTemplate> TemplateSet::Render(std::string_view name,
   out.subject = std::string(core::Trim(core::StripCrLf(*subject)));
   auto text = RenderMustache(e->body, data, false, e->path);
   if (!text) return Fail(text.error());
-  out.text = std::move(*text);
+  out.text = DropMarks(std::move(*text));
   if (!e->html.empty()) {
     auto html = RenderMustache(e->html, data, true, e->html_path);
     if (!html) return Fail(html.error());
-    out.html = IsolatesToBdi(*html);
+    out.html = IsolatesToBdi(DropMarks(std::move(*html)));
   } else {
     const char* dir = out.rtl ? "rtl" : "ltr";
     out.html =

@@ -66,6 +66,9 @@ struct TemplateVariable {
 // The variables template `name` may use; empty for an unknown name.
 const std::vector<TemplateVariable>& AllowedVariables(std::string_view name);
 
+// Variable name -> value. A value for one language only is keyed
+// "<name>/<language>" ("signature/de") and wins over "<name>" when the
+// template is rendered in that language (after Render's fallback).
 using TemplateVars = std::map<std::string, std::string>;
 
 // Separates the items of a list variable (shared_addresses): Render joins

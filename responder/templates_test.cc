@@ -350,11 +350,12 @@ TEST(TemplatesTest, AckStatesSoftwareAssurance) {
        "bevor kostenpflichtige Arbeiten beginnen.",
        "Bitte geben Sie die Vorgangsnummer"},
       {"zh", "2027年3月31日",
-       "软件保障（Software Assurance，有效期至 2027年3月31日）服务范围内。",
-       "因此可能会产生费用；在开始任何收费工作之前，我们会先告知您具体费用。",
+       "软件保障（Software Assurance）服务范围，该服务有效期至 2027年3月31日。",
+       "因此可能会产生费用；在提供任何收费服务之前，我们会先告知您具体费用。",
        "就此事与我们联系时"},
-      {"fa", "۳۱ مارس ۲۰۲۷",
-       "\u2068Software Assurance\u2069 شما (معتبر تا \u2068۳۱ مارس ۲۰۲۷\u2069)",
+      {"fa", "۱۱ فروردین ۱۴۰۶ (۳۱ مارس ۲۰۲۷)",
+       "\u2068Software Assurance\u2069 شما قرار دارد؛ اعتبار این پوشش تا "
+       "\u2068۱۱ فروردین ۱۴۰۶ (۳۱ مارس ۲۰۲۷)\u2069 است.",
        "ممکن است مشمول هزینه باشد؛ پیش از آغاز هرگونه کار مشمول هزینه، مبلغ "
        "آن را به اطلاع شما خواهیم رساند.",
        "لطفاً در مکاتبات بعدی"},
@@ -436,6 +437,31 @@ TEST(TemplatesTest, LanguageFallback) {
   auto none = set->Render("ack", "it", "", "", "", FullVars());
   ASSERT_TRUE(none.has_value());
   EXPECT_EQ(none->language, "en");
+}
+
+TEST(TemplatesTest, PerLanguageValueWinsInItsLanguageOnly) {
+  auto set = TemplateSet::Load(kShipped, "", {});
+  ASSERT_TRUE(set.has_value());
+  TemplateVars vars = FullVars();
+  vars["signature/de"] = "Shop Kundenservice";
+  vars["signature/fa"] = "پشتیبانی فروشگاه";
+  auto de = set->Render("ack", "de", "en", "", "", vars);
+  ASSERT_TRUE(de.has_value());
+  EXPECT_NE(de->text.find("Shop Kundenservice"), std::string::npos);
+  EXPECT_EQ(de->text.find("Shop Support"), std::string::npos);
+  auto en = set->Render("ack", "en", "en", "", "", vars);
+  ASSERT_TRUE(en.has_value());
+  EXPECT_NE(en->text.find("Shop Support"), std::string::npos);
+  EXPECT_EQ(en->text.find("Kundenservice"), std::string::npos);
+  // The value of the language actually rendered: "it" falls back to "de".
+  auto it = set->Render("ack", "it", "de", "", "", vars);
+  ASSERT_TRUE(it.has_value());
+  EXPECT_EQ(it->language, "de");
+  EXPECT_NE(it->text.find("Shop Kundenservice"), std::string::npos);
+  // Isolated like every inserted value in Persian.
+  auto fa = set->Render("ack", "fa", "en", "", "", vars);
+  ASSERT_TRUE(fa.has_value());
+  EXPECT_NE(fa->text.find("\u2068پشتیبانی فروشگاه\u2069"), std::string::npos);
 }
 
 TEST(TemplatesTest, OverridesPerMailboxAndClass) {

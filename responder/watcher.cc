@@ -394,10 +394,11 @@ core::Status Watcher::Escalate(const store::Ticket& ticket, MailboxParts& parts,
               : "the escalation chain has no level " + std::to_string(level);
   } else {
     TemplateVars vars;
+    // The due time itself is the template's due_at, in the reader's
+    // language and the mailbox's zone.
     vars["reason"] = MilestoneLabel(m) + " for " + ticket.customer +
-                     " was due " + core::FormatUtc(m.due_at) +
-                     " and is not met (escalation level " +
-                     std::to_string(level) + ")";
+                     " is overdue (escalation level " + std::to_string(level) +
+                     ")";
     std::vector<Target> owners = OwnerTargets(*config_, ticket);
     vars["agent_name"] = owners.empty() ? "" : owners.front().name;
     auto r = QueueNotice(ticket, parts, "escalation",

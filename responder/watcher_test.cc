@@ -551,7 +551,7 @@ TEST(WatcherTest, BreachEscalatesAlongTheChainThenStops) {
   core::Message level1 = Parse(rows[0].raw);
   EXPECT_NE(level1.text.find("Hello lead@shop.example"), std::string::npos)
       << level1.text;
-  EXPECT_NE(level1.text.find("Assigned so far to: Nina Agent"),
+  EXPECT_NE(level1.text.find("Currently assigned to: Nina Agent"),
             std::string::npos);
   EXPECT_NE(level1.text.find("escalation level 1"), std::string::npos);
   EXPECT_NE(Parse(rows[1].raw).text.find("escalation level 2"),

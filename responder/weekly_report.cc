@@ -113,8 +113,8 @@ Result<int> QueueWeeklyReport(store::Store& store, const config::Config& config,
   for (const Target& t : pending) {
     const std::string lang =
         ReplyLanguage(templates, t.language, mailbox.language);
-    auto from_text = FormatLocalTime(options.from, mailbox.time_zone, lang);
-    auto to_text = FormatLocalTime(options.to, mailbox.time_zone, lang);
+    auto from_text = FormatLocalDay(options.from, mailbox.time_zone, lang);
+    auto to_text = FormatLocalDay(options.to, mailbox.time_zone, lang);
     if (!from_text || !to_text) {
       return Fail(core::Error::InvalidArgument("weekly report: zone " +
                                                mailbox.time_zone));
@@ -123,12 +123,13 @@ Result<int> QueueWeeklyReport(store::Store& store, const config::Config& config,
     vars["recipient_name"] = t.name;
     vars["period_from"] = *from_text;
     vars["period_to"] = *to_text;
-    vars["volume"] = std::to_string(report->volume);
-    vars["ack_median"] = store::FormatSeconds(report->latency.median);
-    vars["ack_p95"] = store::FormatSeconds(report->latency.p95);
-    vars["breach_count"] = std::to_string(report->breaches.size());
-    vars["care_count"] = std::to_string(report->care.size());
-    vars["flagged_count"] = std::to_string(report->flagged.size());
+    auto count = [&](size_t n) { return LocalDigits(std::to_string(n), lang); };
+    vars["volume"] = count(report->volume);
+    vars["ack_median"] = FormatElapsed(report->latency.median, lang);
+    vars["ack_p95"] = FormatElapsed(report->latency.p95, lang);
+    vars["breach_count"] = count(report->breaches.size());
+    vars["care_count"] = count(report->care.size());
+    vars["flagged_count"] = count(report->flagged.size());
     vars["file_name"] = file;
     auto rendered = templates.Render("weekly_report", lang, mailbox.language,
                                      mailbox.name, "", vars);
