@@ -74,7 +74,7 @@ TEST_F(AckE2eTest, CustomerMailGetsExactlyOneAckAutomaticMailNone) {
   };
   const Case kCases[] = {
       {"01-quote-de.eml", "sales", true, "de", "einkauf@kunde-gmbh.example",
-       "Re: Anfrage: Angebot für 50 Lizenzen [#Q-1000]", "spätestens am"},
+       "Re: Anfrage: Angebot für 50 Lizenzen [#Q-1000]", "bis spätestens"},
       {"02-support-en.eml", "support", true, "en", "alice@customer.example",
        // No contract tier, so no D3: a personal reply, no time (issue 15).
        "Re: Export to CSV fails with error 500 [#S-1000]",
@@ -122,7 +122,7 @@ TEST_F(AckE2eTest, CustomerMailGetsExactlyOneAckAutomaticMailNone) {
     // The quote's due time (D2): a date with year and an hh:mm time.
     if (std::string(c.user) == "sales") {
       EXPECT_TRUE(std::regex_search(
-          text, std::regex("spätestens am .*20[0-9]{2}.*[0-9]{1,2}:[0-9]{2}")))
+          text, std::regex("bis spätestens .*20[0-9]{2}.*[0-9]{1,2}:[0-9]{2}")))
           << text;
     }
     // The same message in the shared Sent folder.
