@@ -119,6 +119,14 @@ TEST_F(AckE2eTest, CustomerMailGetsExactlyOneAckAutomaticMailNone) {
     EXPECT_EQ(a.Header("Content-Language"), c.lang);
     std::string text = a.DecodedBody();
     EXPECT_NE(text.find(c.phrase), std::string::npos) << text;
+    // Signed, and named in From, in the customer's language: the sales
+    // mailbox's display_names has a German name (examples/inboxd.toml).
+    const std::string signer =
+        std::string(c.lang) == "de" ? "Shop Vertrieb" : "Shop Support";
+    EXPECT_NE(a.Decoded("From").find(signer), std::string::npos)
+        << a.Decoded("From");
+    EXPECT_NE(text.find(signer), std::string::npos) << text;
+    EXPECT_EQ(text.find("Shop Sales"), std::string::npos) << text;
     // The quote's due time (D2): a date with year and an hh:mm time.
     if (std::string(c.user) == "sales") {
       EXPECT_TRUE(std::regex_search(
