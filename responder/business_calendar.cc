@@ -360,7 +360,8 @@ std::string WeekdayName(unsigned wd, std::string_view language) {
 }
 
 // The day with its weekday: "Tuesday, 24 November 2026", "Dienstag, 24.
-// November 2026", "2026年11月24日 星期二", "سه‌شنبه ۳ آذر ۱۴۰۵
+// November 2026", "2026年11月24日 星期二", "سه‌شنبه ۳ آذر
+// ۱۴۰۵
 // (...)".
 std::string DayText(const date::local_days& day, std::string_view language) {
   const unsigned wd = date::weekday(day).iso_encoding() - 1;
@@ -447,7 +448,7 @@ std::string FormatElapsed(std::chrono::seconds elapsed,
   };
   static const Units kEn = {{"s", "m", "h", "d"}, " ", true};
   static const Units kDe = {{" s", " min", " h", " d"}, " ", true};
-  static const Units kZh = {{"秒", "分", "小时", "天"}, "", false};
+  static const Units kZh = {{"秒", "分钟", "小时", "天"}, "", false};
   static const Units kFa = {
       {" ثانیه", " دقیقه", " ساعت", " روز"}, " و ", false};
   const Units& u = language == "de"   ? kDe
@@ -460,7 +461,7 @@ std::string FormatElapsed(std::chrono::seconds elapsed,
     return LocalDigits(text, language);
   };
   std::string out = (negative ? "-" : "") + number(big, false) + u.names[unit];
-  // The smaller unit is left out when it is 0 in zh and fa ("4分", "۴
+  // The smaller unit is left out when it is 0 in zh and fa ("4分钟", "۴
   // دقیقه"), kept in en and de as before ("4m 00s").
   if (small >= 0 && (u.pad || small > 0)) {
     out += u.join + number(small, u.pad) + u.names[unit - 1];

@@ -136,8 +136,8 @@ std::string_view ZoneLocalName(std::string_view time_zone,
 //       the zone's Chinese name, else "（UTC+01:00）")
 //   fa  the Solar Hijri date with the Gregorian in parentheses, Persian
 //       digits and the zone's local name, else the UTC offset:
-//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت ۱۴:۰۰
-//       به وقت تهران"
+//       "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر ۲۰۲۶)، ساعت
+//       ۱۴:۰۰ به وقت تهران"
 // The zone abbreviation is used for en/de when tzdata has a letter one
 // (CET/CEST → MEZ/MESZ in German), else "UTC+hh:mm". Unknown languages use en.
 // Fails with kInvalidArgument on an unknown zone.
@@ -147,9 +147,9 @@ core::Result<std::string> FormatLocalTime(core::TimePoint t,
 
 // The local day of `t` in `time_zone` with its weekday, without the time:
 // en "Tuesday, 24 November 2026", de "Dienstag, 24. November 2026", zh
-// "2026年11月24日 星期二", fa "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴ نوامبر
-// ۲۰۲۶)" (a digest's day, a report's period). kInvalidArgument on an unknown
-// zone.
+// "2026年11月24日 星期二", fa "سه‌شنبه ۳ آذر ۱۴۰۵ (۲۴
+// نوامبر ۲۰۲۶)" (a digest's day, a report's period). kInvalidArgument on an
+// unknown zone.
 core::Result<std::string> FormatLocalDay(core::TimePoint t,
                                          std::string_view time_zone,
                                          std::string_view language);
@@ -160,7 +160,7 @@ std::string LocalDigits(std::string_view ascii, std::string_view language);
 
 // A duration as `language` abbreviates it, two units at most: en "1m 20s",
 // "2h 05m" (as store::FormatSeconds); de "1 min 20 s", "1 d 03 h"; zh
-// "1分20秒", "4分"; fa "۱ دقیقه و ۲۰ ثانیه", "۴ دقیقه".
+// "1分钟20秒", "4分钟"; fa "۱ دقیقه و ۲۰ ثانیه", "۴ دقیقه".
 std::string FormatElapsed(std::chrono::seconds elapsed,
                           std::string_view language);
 

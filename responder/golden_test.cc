@@ -107,7 +107,7 @@ TemplateVars Vars(const std::string& lang) {
       {"file_name", "sla-report-2026-11-24.html"},
       {"recipient_name", l.agent},
       {"digest_date", Day(t0, l, lang)},
-      {"ticket_count", LocalDigits("3", lang)},
+      {"ticket_count", LocalDigits("5", lang)},  // 3 listed, 2 more
       {"team_view", ""},
       {"overdue_list", "  [#S-1040]  D2  bea@customer.example"},
       {"at_risk_list", "  [#S-1041]  D3  carl@customer.example"},
@@ -146,6 +146,9 @@ std::vector<Variation> Variations() {
        [](TemplateVars& v) { v["assurance_not_covered"] = "yes"; }},
       {".followup", only("assignment"),
        [](TemplateVars& v) { v["followup"] = "yes"; }},
+      {".no-subject",  // the customer's mail had none
+       [acks](std::string_view n) { return acks(n) || n == "assignment"; },
+       [](TemplateVars& v) { v["original_subject"] = ""; }},
   };
 }
 
