@@ -121,8 +121,14 @@ FakeMailSource::Folder* FakeMailSource::Find(const std::string& folder) {
 }
 
 Result<FolderState> FakeMailSource::Examine(const std::string& folder) {
+  return ExamineOn(folder, &own_idle_);
+}
+
+Result<FolderState> FakeMailSource::ExamineOn(const std::string& folder,
+                                              Idle* idle) {
   std::lock_guard lock(mu_);
   if (auto st = Enter("Examine"); !st) return Fail(st.error());
+  idle->seen = version_;
   Folder* f = Find(folder);
   if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
   return FolderState{f->uid_validity, f->uid_next,
@@ -131,8 +137,14 @@ Result<FolderState> FakeMailSource::Examine(const std::string& folder) {
 
 Result<std::vector<uint32_t>> FakeMailSource::ListUidsFrom(
     const std::string& folder, uint32_t first_uid) {
+  return ListUidsFromOn(folder, first_uid, &own_idle_);
+}
+
+Result<std::vector<uint32_t>> FakeMailSource::ListUidsFromOn(
+    const std::string& folder, uint32_t first_uid, Idle* idle) {
   std::lock_guard lock(mu_);
   if (auto st = Enter("ListUidsFrom"); !st) return Fail(st.error());
+  idle->seen = version_;
   Folder* f = Find(folder);
   if (f == nullptr) return Fail(Error::NotFound("no folder " + folder));
   std::vector<uint32_t> out;
@@ -297,9 +309,9 @@ Result<MailSource::IdleWait> FakeMailSource::StartIdleOn(Idle* idle) {
   if (idle->fds[0] < 0 && ::pipe2(idle->fds, O_NONBLOCK | O_CLOEXEC) != 0) {
     return Fail(Error::Internal("pipe2 failed"));
   }
-  idle->start = version_;
+  idle->start = idle->seen.value_or(version_);
   idles_.insert(idle);
-  return IdleWait{idle->fds[0], false};
+  return IdleWait{idle->fds[0], version_ != idle->start};
 }
 
 Result<bool> FakeMailSource::ReadIdleOn(Idle* idle) {
@@ -348,11 +360,11 @@ class FakeConnection final : public MailSource {
   explicit FakeConnection(FakeMailSource* s) : s_(s) {}
   ~FakeConnection() override { s_->EndIdle(&idle_); }
   Result<FolderState> Examine(const std::string& f) override {
-    return s_->Examine(f);
+    return s_->ExamineOn(f, &idle_);
   }
   Result<std::vector<uint32_t>> ListUidsFrom(const std::string& f,
                                              uint32_t u) override {
-    return s_->ListUidsFrom(f, u);
+    return s_->ListUidsFromOn(f, u, &idle_);
   }
   Result<std::vector<MessageMeta>> FetchSizes(
       const std::string& f, std::span<const uint32_t> u) override {

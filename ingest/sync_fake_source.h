@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -96,7 +97,10 @@ class FakeMailSource : public MailSource {
                                        std::string_view message_id) override;
   core::Result<std::vector<FolderInfo>> ListFolders() override;
   core::Result<bool> SupportsPush() override;
-  // A change is any Deliver or Expunge (of any folder) after StartIdle.
+  // A change is any Deliver or Expunge (of any folder) after the
+  // connection's last Examine or ListUidsFrom (what an IMAP session last
+  // saw: a server reports what came since with the IDLE, so a delivery
+  // between a sync and its IDLE is news), else after StartIdle.
   core::Result<IdleWait> StartIdle(const std::string& folder) override;
   core::Result<bool> ReadIdle() override;
   core::Result<bool> StopIdle() override;
@@ -107,7 +111,12 @@ class FakeMailSource : public MailSource {
   struct Idle {
     int fds[2] = {-1, -1};
     uint64_t start = 0;
+    std::optional<uint64_t> seen;  // version_ at the last look
   };
+  core::Result<FolderState> ExamineOn(const std::string& folder, Idle* idle);
+  core::Result<std::vector<uint32_t>> ListUidsFromOn(const std::string& folder,
+                                                     uint32_t first_uid,
+                                                     Idle* idle);
   core::Result<IdleWait> StartIdleOn(Idle* idle);
   core::Result<bool> ReadIdleOn(Idle* idle);
   core::Result<bool> StopIdleOn(Idle* idle);
