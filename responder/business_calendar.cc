@@ -33,7 +33,7 @@ Result<const date::time_zone*> LocateZone(std::string_view name) {
 // Parses "YYYY-MM-DD" strictly.
 Result<std::chrono::sys_days> ParseDate(std::string_view s) {
   auto bad = [&] {
-    return Fail(Error::InvalidArgument("holiday '" + std::string(s) +
+    return Fail(Error::InvalidArgument("'" + core::Printable(s) +
                                        "': expected YYYY-MM-DD"));
   };
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return bad();
@@ -471,18 +471,12 @@ std::string FormatElapsed(std::chrono::seconds elapsed,
 
 Result<std::string> FormatLocalDate(std::string_view iso_date,
                                     std::string_view language) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  const std::string text(iso_date);
-  const date::year_month_day ymd =
-      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) == 3 &&
-              text.size() == 10
-          ? date::year{y} / date::month{m} / date::day{d}
-          : date::year_month_day{};
-  if (!ymd.ok() || y < 622 || y > 3798) {
-    return Fail(Error::InvalidArgument("not a date (YYYY-MM-DD): '" +
-                                       core::Printable(text) + "'"));
+  auto day = ParseDate(iso_date);
+  if (!day) return Fail(day.error());
+  const date::year_month_day ymd{date::sys_days(day->time_since_epoch())};
+  if (ymd.year() < date::year{622} || ymd.year() > date::year{3798}) {
+    return Fail(Error::InvalidArgument("'" + std::string(iso_date) +
+                                       "': outside the years 622..3798"));
   }
   return DateText(ymd, language);
 }

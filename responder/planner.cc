@@ -217,8 +217,7 @@ TemplateVars CommonTemplateVars(const config::Config& config,
   };
   // Mail in a language with its own display name is signed with it.
   for (const auto& [lang, name] : mailbox.display_names) {
-    vars["signature/" + lang] =
-        signature(config::DisplayNameFor(mailbox, lang));
+    vars["signature/" + lang] = signature(name);
   }
   return vars;
 }

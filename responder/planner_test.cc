@@ -166,21 +166,30 @@ TEST(PlannerTest, TemplateAndLanguagePerDecision) {
   }
 }
 
+// Receives one customer message in `language`, plans, and returns the one
+// acknowledgement queued for it (empty, with a test failure, otherwise).
+core::Message PlanOneAck(Rig& rig, const std::string& language) {
+  Incoming in;
+  in.language = language;
+  rig.Receive(in);
+  auto r = rig.NewPlanner()->PlanPending(kT0);
+  EXPECT_TRUE(r.has_value());
+  EXPECT_TRUE(r.has_value() && r->enqueued == 1) << language;
+  auto rows = rig.Rows(store::OutboxState::kQueued);
+  if (rows.size() != 1) {
+    ADD_FAILURE() << language << ": " << rows.size() << " queued";
+    return {};
+  }
+  return Parse(rows[0].raw);
+}
+
 // Issue 15: a mailbox signs mail in German with its German name (From and
 // signature), and keeps display_name for the other languages.
 TEST(PlannerTest, DisplayNamePerLanguageSignsAndFromsTheReply) {
   for (const std::string lang : {"de", "en"}) {
     Rig rig;
     rig.config.mailboxes[0].display_names = {{"de", "Shop Kundenservice"}};
-    Incoming in;
-    in.language = lang;
-    rig.Receive(in);
-    auto r = rig.NewPlanner()->PlanPending(kT0);
-    ASSERT_TRUE(r.has_value());
-    ASSERT_EQ(r->enqueued, 1) << lang;
-    auto rows = rig.Rows(store::OutboxState::kQueued);
-    ASSERT_EQ(rows.size(), 1u);
-    core::Message reply = Parse(rows[0].raw);
+    core::Message reply = PlanOneAck(rig, lang);
     const std::string want =
         lang == "de" ? "Shop Kundenservice" : "Shop Support";
     const std::string other = lang == "de" ? "Shop Support" : "Kundenservice";
@@ -211,14 +220,7 @@ TEST(PlannerTest, SoftwareAssuranceEndIsALocalDate) {
     account.addresses = {"anna@customer.example"};
     account.software_assurance_until = "2027-03-31";
     rig.config.accounts = {account};
-    Incoming in;
-    in.language = lang;
-    rig.Receive(in);
-    auto r = rig.NewPlanner()->PlanPending(kT0);
-    ASSERT_TRUE(r.has_value());
-    ASSERT_EQ(r->enqueued, 1) << lang;
-    const std::string text =
-        Parse(rig.Rows(store::OutboxState::kQueued)[0].raw).text;
+    const std::string text = PlanOneAck(rig, lang).text;
     EXPECT_NE(text.find(want), std::string::npos) << lang << ":\n" << text;
     EXPECT_EQ(text.find("2027-03-31"), std::string::npos) << text;
   }
